@@ -1,0 +1,1 @@
+"""People: the user model (email login) and the role summary every page reads."""

@@ -1,0 +1,1 @@
+"""Branches (the tenants), their charter, companies, people's roles and the tenant scoping helpers."""

@@ -1,0 +1,117 @@
+"""Who may see what: the one place that computes a user's roles for tenant scoping.
+
+Every tenant-owned model's `QuerySet.visible_to(user)` reads `roles_of(user)`;
+views, forms, the API and tasks acting for a user get their querysets through those
+methods, never by filtering on their own.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from .models import Membership, Role
+
+_CACHE_ATTR = "_cqpi_roles"
+
+
+@dataclass(frozen=True)
+class Roles:
+    user_id: int | None
+    is_national_admin: bool = False
+    is_coc_observer: bool = False
+    staff_branch_ids: frozenset[int] = field(default_factory=frozenset)
+    jury_branch_ids: frozenset[int] = field(default_factory=frozenset)
+    referent_company_ids: frozenset[int] = field(default_factory=frozenset)
+    referent_branch_ids: frozenset[int] = field(default_factory=frozenset)
+    is_evaluator: bool = False
+    is_candidate: bool = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_staff_member(self) -> bool:
+        return bool(self.staff_branch_ids)
+
+    @property
+    def is_jury_member(self) -> bool:
+        return bool(self.jury_branch_ids)
+
+    @property
+    def is_referent(self) -> bool:
+        return bool(self.referent_company_ids)
+
+    @property
+    def sees_all_branches(self) -> bool:
+        return self.is_national_admin or self.is_coc_observer
+
+    @property
+    def member_branch_ids(self) -> frozenset[int]:
+        return self.staff_branch_ids | self.jury_branch_ids | self.referent_branch_ids
+
+    def is_staff_of(self, branch_id: int | None) -> bool:
+        return self.is_national_admin or branch_id in self.staff_branch_ids
+
+
+ANONYMOUS = Roles(user_id=None)
+
+
+def roles_of(user: Any) -> Roles:
+    """The user's roles, computed once per user object (so once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    staff: set[int] = set()
+    jury: set[int] = set()
+    referent_companies: set[int] = set()
+    referent_branches: set[int] = set()
+    rows = Membership.objects.filter(user=user, is_active=True).values_list(
+        "role", "branch_id", "company_id"
+    )
+    for role, branch_id, company_id in rows:
+        if role == Role.STAFF:
+            staff.add(branch_id)
+        elif role == Role.JURY:
+            jury.add(branch_id)
+        elif role == Role.REFERENT and company_id is not None:
+            referent_companies.add(company_id)
+            referent_branches.add(branch_id)
+    roles = Roles(
+        user_id=user.pk,
+        is_national_admin=user.is_superuser,
+        is_coc_observer=getattr(user, "is_coc_observer", False),
+        staff_branch_ids=frozenset(staff),
+        jury_branch_ids=frozenset(jury),
+        referent_company_ids=frozenset(referent_companies),
+        referent_branch_ids=frozenset(referent_branches),
+        is_evaluator=user.habilitations.exists(),
+        is_candidate=user.candidate_profiles.exists(),
+    )
+    setattr(user, _CACHE_ATTR, roles)
+    return roles
+
+
+def forget_roles(user: Any) -> None:
+    """Drop the cached roles after a membership change on this very user object."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def habilitation_is_current(valid_from: datetime.date, valid_until: datetime.date) -> bool:
+    today = timezone.localdate()
+    return valid_from <= today <= valid_until
+
+
+def require_branch_staff(user: Any, branch_id: int | None) -> None:
+    """Raise PermissionDenied unless the user runs this branch (CPNE staff) or is national admin."""
+    from django.core.exceptions import PermissionDenied
+
+    if not roles_of(user).is_staff_of(branch_id):
+        raise PermissionDenied

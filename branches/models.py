@@ -1,0 +1,276 @@
+"""Branches (tenants), charter signatures, companies and the roles people hold in a branch."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from .validators import validate_siret
+
+
+class QuorumRule(models.TextChoices):
+    ONE_PER_COLLEGE = "one_per_college", _("Au moins un membre par collège")
+    EQUAL = "equal", _("Nombre égal de membres dans chaque collège")
+    MINIMUM_PER_COLLEGE = "minimum_per_college", _("Un minimum de membres par collège")
+
+
+class College(models.TextChoices):
+    EMPLOYERS = "employers", _("Collège employeurs")
+    EMPLOYEES = "employees", _("Collège salariés")
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Personnel CPNE")
+    JURY = "jury", _("Membre de jury")
+    REFERENT = "referent", _("Référent entreprise")
+
+
+class BranchQuerySet(models.QuerySet["Branch"]):
+    def visible_to(self, user: settings.AUTH_USER_MODEL) -> BranchQuerySet:  # type: ignore[name-defined]
+        from .access import roles_of
+
+        roles = roles_of(user)
+        if roles.sees_all_branches:
+            return self
+        return self.filter(pk__in=roles.member_branch_ids)
+
+
+class Branch(models.Model):
+    """A professional branch that signed the national CQPI charter: the tenant."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    place_of_issue = models.CharField(_("lieu de délivrance"), max_length=120, default="Paris")
+    signatory_name = models.CharField(_("signataire des certificats"), max_length=120, blank=True)
+    signatory_title = models.CharField(_("qualité du signataire"), max_length=160, blank=True)
+    signatory_image = models.ImageField(
+        _("signature (image)"), upload_to="signatures/", blank=True
+    )
+    partial_validity_months = models.PositiveSmallIntegerField(
+        _("validité des validations partielles (mois)"),
+        null=True,
+        blank=True,
+        default=60,
+        help_text=_("Vide : sans limite de durée."),
+    )
+    quorum_rule = models.CharField(
+        _("règle de quorum du jury"),
+        max_length=30,
+        choices=QuorumRule.choices,
+        default=QuorumRule.ONE_PER_COLLEGE,
+    )
+    quorum_minimum = models.PositiveSmallIntegerField(
+        _("minimum de membres par collège"),
+        default=1,
+        help_text=_("Utilisé par la règle « un minimum de membres par collège »."),
+    )
+    require_two_factor = models.BooleanField(_("double authentification obligatoire"), default=False)
+
+    objects = BranchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("branche")
+        verbose_name_plural = _("branches")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CharterSignature(models.Model):
+    """The branch's signature of the charte nationale paritaire des CQPI."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="charter_signatures", verbose_name=_("branche")
+    )
+    signed_on = models.DateField(_("date de signature"))
+    approving_body = models.CharField(_("instance d'approbation"), max_length=200)
+
+    class Meta:
+        verbose_name = _("signature de la charte")
+        verbose_name_plural = _("signatures de la charte")
+        ordering = ["-signed_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "signed_on"], name="one_signature_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} — {self.signed_on:%d/%m/%Y}"
+
+
+class CompanyQuerySet(models.QuerySet["Company"]):
+    def visible_to(self, user: settings.AUTH_USER_MODEL) -> CompanyQuerySet:  # type: ignore[name-defined]
+        from .access import roles_of
+
+        roles = roles_of(user)
+        if roles.is_national_admin:
+            return self
+        return self.filter(
+            Q(branch_id__in=roles.staff_branch_ids) | Q(pk__in=roles.referent_company_ids)
+        )
+
+
+class Company(models.Model):
+    """An employer of the branch; candidates are usually its employees."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="companies", verbose_name=_("branche")
+    )
+    name = models.CharField(_("raison sociale"), max_length=200)
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
+    city = models.CharField(_("ville"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entreprise")
+        verbose_name_plural = _("entreprises")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["branch", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A role a person holds in a branch: CPNE staff, jury member (with collège), company référent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("personne"),
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("branche")
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    college = models.CharField(_("collège"), max_length=20, choices=College.choices, blank=True)
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referents",
+        verbose_name=_("entreprise"),
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rôle dans une branche")
+        verbose_name_plural = _("rôles dans les branches")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.JURY) | ~Q(college=""),
+                name="jury_member_has_college",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.REFERENT) | Q(company__isnull=False),
+                name="referent_has_company",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "branch", "role"],
+                condition=Q(company__isnull=True),
+                name="one_role_per_branch",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "branch", "role", "company"],
+                condition=Q(company__isnull=False),
+                name="one_referent_role_per_company",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.branch}"
+
+
+class EvaluatorHabilitation(models.Model):
+    """A branch habilitates an evaluator for one CQPI, for a period."""
+
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="habilitations",
+        verbose_name=_("évaluateur"),
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="habilitations", verbose_name=_("branche")
+    )
+    referentiel = models.ForeignKey(
+        "certifications.Referentiel",
+        on_delete=models.PROTECT,
+        related_name="habilitations",
+        verbose_name=_("CQPI"),
+    )
+    valid_from = models.DateField(_("valable du"))
+    valid_until = models.DateField(_("valable jusqu'au"))
+
+    class Meta:
+        verbose_name = _("habilitation d'évaluateur")
+        verbose_name_plural = _("habilitations d'évaluateurs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="habilitation_period_is_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} — {self.referentiel_id} — {self.branch}"
+
+
+class ConflictOfInterest(models.Model):
+    """The evaluator trained this company for this CQPI: they may not evaluate there."""
+
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conflicts_of_interest",
+        verbose_name=_("évaluateur"),
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("entreprise")
+    )
+    referentiel = models.ForeignKey(
+        "certifications.Referentiel", on_delete=models.CASCADE, verbose_name=_("CQPI")
+    )
+    reason = models.CharField(_("motif"), max_length=300)
+    declared_on = models.DateField(_("déclaré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflit d'intérêts")
+        verbose_name_plural = _("conflits d'intérêts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluator", "company", "referentiel"], name="one_conflict_record"
+            )
+        ]
+
+
+class CompanyUserObjectPermission(UserObjectPermissionBase):
+    """guardian grant with a direct foreign key: a référent's rights on their company."""
+
+    content_object = models.ForeignKey(Company, on_delete=models.CASCADE)
+
+
+class Counter(models.Model):
+    """The last number handed out per branch, kind (dossier, certificate) and year.
+
+    Numbers are allocated by locking this row (`branches.services.counter_next`), so a
+    number is never given twice, even under concurrent decisions.
+    """
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "kind", "year"], name="one_counter")
+        ]

@@ -1,0 +1,1 @@
+"""Candidates, their dossiers and evidence, and the dossier state machine with its history."""

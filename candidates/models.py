@@ -1,0 +1,254 @@
+"""Candidates, dossiers and their history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from branches.access import roles_of
+from branches.models import Branch, Company
+from certifications.models import ReferentielVersion
+
+
+class CandidateQuerySet(models.QuerySet["Candidate"]):
+    def visible_to(self, user: Any) -> CandidateQuerySet:
+        roles = roles_of(user)
+        if roles.is_national_admin:
+            return self
+        if not roles.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(branch_id__in=roles.staff_branch_ids)
+            | Q(user_id=roles.user_id)
+            | Q(pk__in=Dossier.objects.visible_to(user).values("candidate_id"))
+        )
+
+
+class Candidate(models.Model):
+    """A person seeking a CQPI, registered by a branch; may have an account to follow their dossiers."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("branche")
+    )
+    last_name = models.CharField(_("nom"), max_length=120)
+    first_name = models.CharField(_("prénom"), max_length=120)
+    birth_date = models.DateField(_("date de naissance"))
+    birth_place = models.CharField(_("lieu de naissance"), max_length=120)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidate_profiles",
+        verbose_name=_("compte"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidat")
+        verbose_name_plural = _("candidats")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "last_name", "first_name", "birth_date"],
+                name="one_candidate_per_identity_and_branch",
+            )
+        ]
+        indexes = [models.Index(fields=["branch", "last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}"
+
+
+class AccessRoute(models.TextChoices):
+    VAE = "vae", _("VAE (validation des acquis de l'expérience)")
+    PROFESSIONALISATION = "professionalisation", _("Contrat de professionnalisation")
+    CONTINUING = "continuing", _("Formation continue")
+    PRO_A = "pro_a", _("Pro-A / période de reconversion")
+    DIRECT = "direct", _("Évaluation directe d'un salarié expérimenté")
+
+
+class DossierStatus(models.TextChoices):
+    OPEN = "open", _("Ouvert")
+    ADMISSIBLE = "admissible", _("Recevable")
+    INADMISSIBLE = "inadmissible", _("Non recevable")
+    POSITIONING = "positioning", _("Positionnement")
+    EVALUATION = "evaluation", _("Évaluation")
+    READY_FOR_JURY = "ready_for_jury", _("Prêt pour le jury")
+    SCHEDULED = "scheduled", _("Inscrit à un jury")
+    AWARDED = "awarded", _("Certifié")
+    PARTIALLY_AWARDED = "partially_awarded", _("Validation partielle")
+    REFUSED = "refused", _("Refusé")
+    WITHDRAWN = "withdrawn", _("Abandonné")
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        DossierStatus.INADMISSIBLE,
+        DossierStatus.AWARDED,
+        DossierStatus.PARTIALLY_AWARDED,
+        DossierStatus.REFUSED,
+        DossierStatus.WITHDRAWN,
+    }
+)
+
+
+class DossierQuerySet(models.QuerySet["Dossier"]):
+    def visible_to(self, user: Any) -> DossierQuerySet:
+        """The dossiers a user may see: the one tenant filter for dossiers."""
+        roles = roles_of(user)
+        if roles.is_national_admin:
+            return self
+        if not roles.is_authenticated:
+            return self.none()
+        sheet = apps.get_model("evaluations", "EvaluationSheet")
+        agenda = apps.get_model("evaluations", "AgendaItem")
+        condition = (
+            Q(branch_id__in=roles.staff_branch_ids)
+            | Q(company_id__in=roles.referent_company_ids)
+            | Q(candidate__user_id=roles.user_id)
+        )
+        if roles.is_evaluator or roles.is_referent:
+            condition |= Q(
+                pk__in=sheet.objects.filter(evaluator_id=roles.user_id).values(
+                    "evaluation__dossier_id"
+                )
+            )
+        if roles.is_jury_member:
+            condition |= Q(
+                pk__in=agenda.objects.filter(session__members__user_id=roles.user_id).values(
+                    "dossier_id"
+                )
+            )
+        return self.filter(condition)
+
+    def managed_by(self, user: Any) -> DossierQuerySet:
+        """The dossiers a user runs as CPNE staff (or as national administrator)."""
+        roles = roles_of(user)
+        if roles.is_national_admin:
+            return self
+        return self.filter(branch_id__in=roles.staff_branch_ids)
+
+    def with_list_relations(self) -> DossierQuerySet:
+        return self.select_related(
+            "candidate", "company", "branch", "version", "version__referentiel"
+        )
+
+
+class Dossier(models.Model):
+    """A candidate's path towards one CQPI, bound to the référentiel version it opened under."""
+
+    reference = models.CharField(_("numéro de dossier"), max_length=40, unique=True)
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("candidat")
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("branche")
+    )
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("entreprise"),
+    )
+    version = models.ForeignKey(
+        ReferentielVersion,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("référentiel"),
+    )
+    access_route = models.CharField(_("voie d'accès"), max_length=30, choices=AccessRoute.choices)
+    first_certification = models.BooleanField(_("première certification"), default=False)
+    status = models.CharField(
+        _("statut"), max_length=30, choices=DossierStatus.choices, default=DossierStatus.OPEN
+    )
+    opened_on = models.DateField(_("ouvert le"))
+    status_changed_at = models.DateTimeField(_("dernier changement"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-opened_on", "-pk"]
+        indexes = [
+            models.Index(fields=["branch", "status"]),
+            models.Index(fields=["branch", "-opened_on", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("candidates:dossier_detail", args=[self.pk])
+
+    @property
+    def referentiel(self) -> Any:
+        return self.version.referentiel
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class DossierHistory(models.Model):
+    """One transition of a dossier: who, when, from, to, why."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=30, choices=DossierStatus.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=DossierStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("historique du dossier")
+        verbose_name_plural = _("historiques des dossiers")
+        ordering = ["at", "pk"]
+
+
+def _evidence_path(instance: EvidenceFile, filename: str) -> str:
+    # The stored name is generated by the server; the user's name is kept as metadata only.
+    import uuid
+
+    return f"evidence/{instance.dossier_id}/{uuid.uuid4().hex}"
+
+
+class EvidenceFile(models.Model):
+    """A document of the dossier (VAE evidence, livret): served only through a checked view."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=_evidence_path)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce du dossier")
+        verbose_name_plural = _("pièces du dossier")
+        ordering = ["uploaded_at"]
+

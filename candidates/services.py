@@ -1,0 +1,236 @@
+"""The dossier state machine and candidate registration: the only code that writes them.
+
+Each transition locks the dossier row, refuses a wrong starting state with
+`InvalidTransition`, changes the status and writes a history row, in one transaction.
+Transitions triggered by another room's service (scheduling on a jury, recording an
+outcome, readiness after evaluation) trust that service's permission check.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.access import require_branch_staff
+from branches.errors import DomainError, InvalidTransition
+from branches.models import Company
+from branches.services import counter_next
+from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
+
+from .models import (
+    TERMINAL_STATUSES,
+    AccessRoute,
+    Candidate,
+    Dossier,
+    DossierHistory,
+    DossierStatus,
+)
+
+S = DossierStatus
+
+
+def _lock(dossier: Dossier) -> Dossier:
+    return Dossier.objects.select_for_update().get(pk=dossier.pk)
+
+
+def _transition(
+    dossier: Dossier,
+    *,
+    allowed_from: Iterable[str],
+    to: str,
+    by: Any,
+    comment: str = "",
+) -> Dossier:
+    locked = _lock(dossier)
+    if locked.status not in set(allowed_from):
+        raise InvalidTransition(
+            _("Le dossier %(ref)s est « %(status)s » : passage à « %(target)s » impossible.")
+            % {
+                "ref": locked.reference,
+                "status": locked.get_status_display(),
+                "target": S(to).label,
+            }
+        )
+    previous = locked.status
+    locked.status = to
+    locked.status_changed_at = timezone.now()
+    locked.save(update_fields=["status", "status_changed_at"])
+    DossierHistory.objects.create(
+        dossier=locked, from_status=previous, to_status=to, by=by, comment=comment
+    )
+    # Keep the caller's instance in step with the row.
+    dossier.status = locked.status
+    dossier.status_changed_at = locked.status_changed_at
+    return locked
+
+
+@transaction.atomic
+def candidate_create(
+    *,
+    branch_id: int,
+    last_name: str,
+    first_name: str,
+    birth_date: datetime.date,
+    birth_place: str,
+    email: str = "",
+    by: Any,
+) -> Candidate:
+    require_branch_staff(by, branch_id)
+    last_name, first_name = last_name.strip(), first_name.strip()
+    if birth_date >= timezone.localdate():
+        raise DomainError(_("La date de naissance doit être dans le passé."), code="invalid_date")
+    if Candidate.objects.filter(
+        branch_id=branch_id,
+        last_name__iexact=last_name,
+        first_name__iexact=first_name,
+        birth_date=birth_date,
+    ).exists():
+        raise DomainError(
+            _("Ce candidat existe déjà dans la branche (même nom, prénom et date de naissance)."),
+            code="duplicate_candidate",
+        )
+    return Candidate.objects.create(
+        branch_id=branch_id,
+        last_name=last_name,
+        first_name=first_name,
+        birth_date=birth_date,
+        birth_place=birth_place.strip(),
+        email=email.strip(),
+    )
+
+
+@transaction.atomic
+def dossier_open(
+    *,
+    candidate: Candidate,
+    version: ReferentielVersion,
+    access_route: str,
+    by: Any,
+    company: Company | None = None,
+    first_certification: bool = False,
+    opened_on: datetime.date | None = None,
+) -> Dossier:
+    """Open a dossier for a candidate of the branch, on the version of the CQPI now in force."""
+    branch = candidate.branch
+    require_branch_staff(by, branch.pk)
+    referentiel = version.referentiel
+    if referentiel.status != ReferentielStatus.VALIDATED:
+        raise DomainError(
+            _("Le CQPI « %(title)s » n'est pas validé.") % {"title": referentiel.title},
+            code="referentiel_not_validated",
+        )
+    if version.status != VersionStatus.IN_FORCE:
+        raise DomainError(
+            _("Seule la version en vigueur d'un référentiel peut ouvrir un dossier."),
+            code="version_not_in_force",
+        )
+    if not referentiel.adoptions.filter(branch=branch).exists():
+        raise DomainError(
+            _("La branche %(branch)s n'a pas adopté le CQPI « %(title)s ».")
+            % {"branch": branch.name, "title": referentiel.title},
+            code="not_adopted",
+        )
+    if company is not None and company.branch_id != branch.pk:
+        raise DomainError(
+            _("L'entreprise doit relever de la branche du dossier."), code="company_branch"
+        )
+    if access_route not in AccessRoute.values:
+        raise DomainError(_("Voie d'accès inconnue."), code="invalid_access_route")
+    opened_on = opened_on or timezone.localdate()
+    number = counter_next(branch=branch, kind="dossier", year=opened_on.year)
+    dossier = Dossier.objects.create(
+        reference=f"{branch.code.upper()}-{opened_on.year}-{number:06d}",
+        candidate=candidate,
+        branch=branch,
+        company=company,
+        version=version,
+        access_route=access_route,
+        first_certification=first_certification,
+        status=S.OPEN,
+        opened_on=opened_on,
+        status_changed_at=timezone.now(),
+        created_by=by,
+    )
+    DossierHistory.objects.create(dossier=dossier, from_status="", to_status=S.OPEN, by=by)
+    return dossier
+
+
+@transaction.atomic
+def dossier_rule_admissibility(
+    *, dossier: Dossier, admissible: bool, by: Any, comment: str = ""
+) -> Dossier:
+    """Recevabilité of a VAE dossier."""
+    require_branch_staff(by, dossier.branch_id)
+    if dossier.access_route != AccessRoute.VAE:
+        raise DomainError(
+            _("Seuls les dossiers de VAE passent par la recevabilité."), code="not_vae"
+        )
+    if not admissible and not comment.strip():
+        raise DomainError(_("Indiquez le motif de non-recevabilité."), code="reason_required")
+    target = S.ADMISSIBLE if admissible else S.INADMISSIBLE
+    return _transition(dossier, allowed_from=[S.OPEN], to=target, by=by, comment=comment)
+
+
+@transaction.atomic
+def dossier_start_positioning(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
+    require_branch_staff(by, dossier.branch_id)
+    allowed = [S.ADMISSIBLE] if dossier.access_route == AccessRoute.VAE else [S.OPEN]
+    return _transition(dossier, allowed_from=allowed, to=S.POSITIONING, by=by, comment=comment)
+
+
+@transaction.atomic
+def dossier_start_evaluation(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
+    """Positionnement done (or not needed): the final evaluation may be assigned."""
+    require_branch_staff(by, dossier.branch_id)
+    allowed: list[str] = [S.POSITIONING]
+    if dossier.access_route == AccessRoute.VAE:
+        allowed.append(S.ADMISSIBLE)
+    elif dossier.access_route == AccessRoute.DIRECT:
+        allowed.append(S.OPEN)
+    return _transition(dossier, allowed_from=allowed, to=S.EVALUATION, by=by, comment=comment)
+
+
+@transaction.atomic
+def dossier_mark_ready_for_jury(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
+    """Called by the evaluation service once every sheet of the final evaluation is submitted."""
+    return _transition(
+        dossier, allowed_from=[S.EVALUATION], to=S.READY_FOR_JURY, by=by, comment=comment
+    )
+
+
+@transaction.atomic
+def dossier_schedule(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
+    """Called by the jury-session service when the dossier joins a session's agenda."""
+    return _transition(
+        dossier, allowed_from=[S.READY_FOR_JURY], to=S.SCHEDULED, by=by, comment=comment
+    )
+
+
+@transaction.atomic
+def dossier_unschedule(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
+    return _transition(
+        dossier, allowed_from=[S.SCHEDULED], to=S.READY_FOR_JURY, by=by, comment=comment
+    )
+
+
+@transaction.atomic
+def dossier_record_outcome(*, dossier: Dossier, status: str, by: Any, comment: str = "") -> Dossier:
+    """Called by the decision service: the jury's outcome moves the dossier to its final state."""
+    if status not in (S.AWARDED, S.PARTIALLY_AWARDED, S.REFUSED):
+        raise DomainError(_("Issue de jury inconnue."), code="invalid_outcome")
+    return _transition(dossier, allowed_from=[S.SCHEDULED], to=status, by=by, comment=comment)
+
+
+@transaction.atomic
+def dossier_withdraw(*, dossier: Dossier, by: Any, comment: str) -> Dossier:
+    require_branch_staff(by, dossier.branch_id)
+    if not comment.strip():
+        raise DomainError(_("Indiquez le motif de l'abandon."), code="reason_required")
+    # A dossier on a jury's agenda is withdrawn from the agenda first.
+    allowed = [s for s in S.values if s not in TERMINAL_STATUSES and s != S.SCHEDULED]
+    return _transition(dossier, allowed_from=allowed, to=S.WITHDRAWN, by=by, comment=comment)

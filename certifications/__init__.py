@@ -1,0 +1,1 @@
+"""CQPI référentiels (versioned), their adoption by branches, and the certificate as a document."""

@@ -1,0 +1,309 @@
+"""Writes of the certifications room: adoption and validation of CQPI, and the certificate's life.
+
+A certificate is created, with its number, in the transaction that records the jury's
+decision; its PDF is rendered afterwards by a Celery task enqueued on commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.access import require_branch_staff, roles_of
+from branches.errors import DomainError, InvalidTransition
+from branches.models import Branch
+from branches.services import counter_next
+
+from .models import (
+    Adoption,
+    Certificate,
+    CertificateEvent,
+    CertificateKind,
+    CertificateStatus,
+    Referentiel,
+    ReferentielStatus,
+    ReferentielVersion,
+    RenderStatus,
+    VersionStatus,
+)
+
+MIN_ADOPTING_BRANCHES = 2
+
+
+def _require_national_admin(user: Any) -> None:
+    if not roles_of(user).is_national_admin:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def referentiel_adopt(
+    *, referentiel: Referentiel, branch: Branch, accord_date: datetime.date, by: Any
+) -> Adoption:
+    require_branch_staff(by, branch.pk)
+    if referentiel.adoptions.filter(branch=branch).exists():
+        raise DomainError(_("La branche a déjà adopté ce CQPI."), code="already_adopted")
+    return Adoption.objects.create(referentiel=referentiel, branch=branch, accord_date=accord_date)
+
+
+@transaction.atomic
+def referentiel_validate(*, referentiel: Referentiel, by: Any) -> Referentiel:
+    """A CQPI is validated only once at least two branches have adopted it."""
+    _require_national_admin(by)
+    locked = Referentiel.objects.select_for_update().get(pk=referentiel.pk)
+    if locked.status != ReferentielStatus.DRAFT:
+        raise InvalidTransition(_("Ce CQPI n'est pas en création."))
+    adopting = locked.adoptions.count()
+    if adopting < MIN_ADOPTING_BRANCHES:
+        raise DomainError(
+            _(
+                "Un CQPI doit être adopté par au moins deux branches pour être validé "
+                "(%(count)d adoption(s) à ce jour)."
+            )
+            % {"count": adopting},
+            code="not_enough_adoptions",
+        )
+    if not locked.versions.filter(status=VersionStatus.IN_FORCE).exists():
+        raise DomainError(
+            _("Publiez d'abord une version du référentiel."), code="no_version_in_force"
+        )
+    locked.status = ReferentielStatus.VALIDATED
+    locked.validated_on = timezone.localdate()
+    locked.save(update_fields=["status", "validated_on"])
+    referentiel.status, referentiel.validated_on = locked.status, locked.validated_on
+    return locked
+
+
+@transaction.atomic
+def version_publish(*, version: ReferentielVersion, by: Any | None) -> ReferentielVersion:
+    """Put a draft version in force; the previous one is retired (its dossiers keep it)."""
+    if by is not None:
+        _require_national_admin(by)
+    locked = ReferentielVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != VersionStatus.DRAFT:
+        raise InvalidTransition(_("Seule une version en brouillon peut être publiée."))
+    if not locked.blocs.filter(capacities__isnull=False).exists():
+        raise DomainError(_("Une version sans capacité ne peut être publiée."), code="empty")
+    ReferentielVersion.objects.filter(
+        referentiel_id=locked.referentiel_id, status=VersionStatus.IN_FORCE
+    ).update(status=VersionStatus.RETIRED)
+    locked.status = VersionStatus.IN_FORCE
+    locked.save(update_fields=["status"])
+    version.status = locked.status
+    return locked
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - 28 always exists
+
+
+def build_snapshot(
+    *, dossier: Any, validated_capacity_ids: set[int], issued_on: datetime.date
+) -> dict[str, Any]:
+    """What the certificate certifies, copied at issue: rendering never reads the live dossier."""
+    version = dossier.version
+    referentiel = version.referentiel
+    candidate = dossier.candidate
+    branch = dossier.branch
+    registration = (
+        referentiel.registrations.filter(decision_date__lte=issued_on)
+        .order_by("-decision_date")
+        .first()
+    )
+    blocs = []
+    for bloc in version.blocs.prefetch_related("capacities").order_by("order", "code"):
+        capacities = [
+            {"code": c.code, "title": c.title}
+            for c in bloc.capacities.all()
+            if c.pk in validated_capacity_ids
+        ]
+        if capacities:
+            blocs.append({"code": bloc.code, "title": bloc.title, "capacities": capacities})
+    return {
+        "holder": {
+            "last_name": candidate.last_name,
+            "first_name": candidate.first_name,
+            "birth_date": candidate.birth_date.isoformat(),
+            "birth_place": candidate.birth_place,
+        },
+        "cqpi": {
+            "code": referentiel.code,
+            "title": referentiel.title,
+            "version": version.number,
+            "level": referentiel.level,
+            "eqf_level": referentiel.eqf_level,
+            "nsf_codes": referentiel.nsf_codes,
+        },
+        "registration": (
+            {
+                "kind": registration.get_kind_display(),
+                "code": registration.code,
+                "decision_date": registration.decision_date.isoformat(),
+            }
+            if registration
+            else None
+        ),
+        "branch": {"code": branch.code, "name": branch.name},
+        "signatory": {"name": branch.signatory_name, "title": branch.signatory_title},
+        "place_of_issue": branch.place_of_issue,
+        "issued_on": issued_on.isoformat(),
+        "dossier_reference": dossier.reference,
+        "access_route": dossier.get_access_route_display(),
+        "blocs": blocs,
+    }
+
+
+def certificate_issue(
+    *,
+    decision: Any,
+    validated_capacity_ids: set[int],
+    partial: bool,
+    by: Any,
+    issued_on: datetime.date | None = None,
+) -> Certificate:
+    """Create the certificate (or partial attestation) of a decision, with its number, and
+    enqueue its rendering once the surrounding transaction commits.
+
+    Must run inside the transaction that records the decision.
+    """
+    from .tasks import enqueue_render
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("certificate_issue must run inside the decision's transaction")
+    dossier = decision.dossier
+    branch = dossier.branch
+    issued_on = issued_on or timezone.localdate()
+    number = counter_next(branch=branch, kind="certificate", year=issued_on.year)
+    kind = CertificateKind.PARTIAL if partial else CertificateKind.CERTIFICATE
+    prefix = "AVP" if partial else "CQPI"
+    valid_until = None
+    if partial and branch.partial_validity_months:
+        valid_until = _add_months(issued_on, branch.partial_validity_months)
+    snapshot = build_snapshot(
+        dossier=dossier, validated_capacity_ids=validated_capacity_ids, issued_on=issued_on
+    )
+    snapshot["kind"] = kind
+    snapshot["valid_until"] = valid_until.isoformat() if valid_until else None
+    certificate = Certificate.objects.create(
+        number=f"{prefix}-{branch.code.upper()}-{issued_on.year}-{number:06d}",
+        kind=kind,
+        dossier=dossier,
+        decision=decision,
+        branch=branch,
+        version=dossier.version,
+        holder_name=f"{dossier.candidate.first_name} {dossier.candidate.last_name}",
+        issued_on=issued_on,
+        place_of_issue=branch.place_of_issue,
+        valid_until=valid_until,
+        snapshot=snapshot,
+    )
+    snapshot["number"] = certificate.number
+    certificate.snapshot = snapshot
+    certificate.save(update_fields=["snapshot"])
+    CertificateEvent.objects.create(certificate=certificate, action="issued", by=by)
+    enqueue_render(certificate.pk)
+    return certificate
+
+
+def _valid_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:] and len(data) > 1000
+
+
+def certificate_store_pdf(*, certificate_id: int) -> Certificate:
+    """Render and store a certificate's PDF, once: a second call finds it ready and does nothing.
+
+    The row stays locked while rendering, so two deliveries of the same task never
+    render side by side; a corrupt or empty result is never stored.
+    """
+    from .rendering import render_certificate_pdf
+
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.render_status == RenderStatus.READY and certificate.pdf:
+            return certificate
+        certificate.render_attempts += 1
+        data = render_certificate_pdf(certificate)
+        if not _valid_pdf(data):
+            raise ValueError("the renderer produced no valid PDF")
+        name = f"{certificate.number}.pdf"
+        if certificate.pdf:
+            certificate.pdf.delete(save=False)
+        certificate.pdf.save(name, ContentFile(data), save=False)
+        certificate.pdf_sha256 = hashlib.sha256(data).hexdigest()
+        certificate.render_status = RenderStatus.READY
+        certificate.render_error = ""
+        certificate.rendered_at = timezone.now()
+        certificate.save(
+            update_fields=[
+                "pdf",
+                "pdf_sha256",
+                "render_status",
+                "render_error",
+                "rendered_at",
+                "render_attempts",
+            ]
+        )
+        CertificateEvent.objects.create(certificate=certificate, action="rendered")
+    return certificate
+
+
+@transaction.atomic
+def certificate_mark_render_failed(*, certificate_id: int, error: str) -> None:
+    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    if certificate.render_status == RenderStatus.READY:
+        return
+    certificate.render_status = RenderStatus.FAILED
+    certificate.render_error = error[:2000]
+    certificate.save(update_fields=["render_status", "render_error"])
+    CertificateEvent.objects.create(certificate=certificate, action="render_failed", comment=error[:500])
+
+
+@transaction.atomic
+def certificate_retry_render(*, certificate: Certificate, by: Any) -> Certificate:
+    from .tasks import enqueue_render
+
+    require_branch_staff(by, certificate.branch_id)
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if locked.render_status != RenderStatus.FAILED:
+        raise InvalidTransition(_("Ce certificat n'est pas en échec de génération."))
+    locked.render_status = RenderStatus.PENDING
+    locked.save(update_fields=["render_status"])
+    CertificateEvent.objects.create(certificate=locked, action="render_retried", by=by)
+    enqueue_render(locked.pk)
+    return locked
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, reason: str, by: Any) -> Certificate:
+    require_branch_staff(by, certificate.branch_id)
+    if not reason.strip():
+        raise DomainError(_("Indiquez le motif de la révocation."), code="reason_required")
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if locked.status != CertificateStatus.VALID:
+        raise InvalidTransition(
+            _("Ce certificat est « %(status)s » : il ne peut être révoqué.")
+            % {"status": locked.get_status_display()}
+        )
+    locked.status = CertificateStatus.REVOKED
+    locked.revoked_at = timezone.now()
+    locked.revocation_reason = reason.strip()
+    locked.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    CertificateEvent.objects.create(
+        certificate=locked, action="revoked", by=by, comment=reason.strip()
+    )
+    certificate.status, certificate.revoked_at = locked.status, locked.revoked_at
+    certificate.revocation_reason = locked.revocation_reason
+    return locked

@@ -1,0 +1,64 @@
+"""Celery tasks of the certifications room: render certificates, sweep those left pending."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Certificate, RenderStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_RENDER_RETRIES = 5
+
+
+def enqueue_render(certificate_id: int) -> None:
+    """Send the render task once the current transaction commits.
+
+    If the broker cannot be reached, the decision still stands: the certificate stays
+    pending and the periodic sweep sends it again.
+    """
+
+    def send() -> None:
+        try:
+            render_certificate.delay(certificate_id)
+        except Exception:
+            logger.exception("certificate %s: broker unreachable, left for the sweep", certificate_id)
+
+    transaction.on_commit(send)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RENDER_RETRIES)
+def render_certificate(self, certificate_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Render and store one certificate's PDF; idempotent, retried with exponential backoff."""
+    from .services import certificate_mark_render_failed, certificate_store_pdf
+
+    try:
+        certificate_store_pdf(certificate_id=certificate_id)
+    except Certificate.DoesNotExist:
+        logger.warning("certificate %s does not exist", certificate_id)
+    except Exception as exc:
+        logger.exception("certificate %s: render failed", certificate_id)
+        certificate_mark_render_failed(
+            certificate_id=certificate_id, error=f"{type(exc).__name__}: {exc}"
+        )
+        raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task
+def sweep_pending_certificates() -> int:
+    """Enqueue again every certificate pending for longer than the grace period (run by beat)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.CERTIFICATE_PENDING_GRACE_SECONDS)
+    ids = list(
+        Certificate.objects.filter(render_status=RenderStatus.PENDING, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for certificate_id in ids:
+        render_certificate.delay(certificate_id)
+    return len(ids)

@@ -1,0 +1,1 @@
+"""Evaluations by capacities (single or binôme), jury sessions paritaires and their decisions."""

@@ -1,0 +1,113 @@
+"""Reads of the evaluations room that need thought: eligible evaluators, binôme divergences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from branches.models import ConflictOfInterest, EvaluatorHabilitation, Membership, Role
+from candidates.models import Dossier
+from certifications.models import Capacity
+
+from .models import CapacityOutcome, CapacityResult, Evaluation, EvaluationSheet, SheetStatus
+
+
+def eligible_evaluators(*, dossier: Dossier) -> QuerySet[Any]:
+    """External evaluators habilitated by the dossier's branch for its CQPI, today, and free of a
+    recorded conflict of interest with the dossier's company."""
+    today = timezone.localdate()
+    referentiel_id = dossier.version.referentiel_id
+    habilitated = EvaluatorHabilitation.objects.filter(
+        branch_id=dossier.branch_id,
+        referentiel_id=referentiel_id,
+        valid_from__lte=today,
+        valid_until__gte=today,
+    ).values("evaluator_id")
+    users = get_user_model().objects.filter(pk__in=habilitated, is_active=True)
+    if dossier.company_id:
+        conflicted = ConflictOfInterest.objects.filter(
+            company_id=dossier.company_id, referentiel_id=referentiel_id
+        ).values("evaluator_id")
+        users = users.exclude(pk__in=conflicted)
+    return users.order_by("last_name", "first_name")
+
+
+def eligible_referents(*, dossier: Dossier) -> QuerySet[Any]:
+    """The company's référents, who score as the internal half of a binôme."""
+    if not dossier.company_id:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__role=Role.REFERENT,
+            memberships__company_id=dossier.company_id,
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def jury_candidates(*, branch_id: int) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        branch_id=branch_id, role=Role.JURY, is_active=True
+    ).select_related("user")
+
+
+def capacity_outcomes(*, evaluation: Evaluation) -> dict[int, dict[int, str]]:
+    """For each capacity id, the outcome given on each submitted sheet (sheet id -> outcome)."""
+    outcomes: dict[int, dict[int, str]] = {}
+    rows = CapacityResult.objects.filter(
+        sheet__evaluation=evaluation, sheet__status=SheetStatus.SUBMITTED
+    ).values_list("capacity_id", "sheet_id", "outcome")
+    for capacity_id, sheet_id, outcome in rows:
+        outcomes.setdefault(capacity_id, {})[sheet_id] = outcome
+    return outcomes
+
+
+def divergent_capacity_ids(*, evaluation: Evaluation) -> set[int]:
+    """Capacities on which the two halves of a binôme disagree (both sheets submitted)."""
+    submitted = evaluation.sheets.filter(status=SheetStatus.SUBMITTED).count()
+    if submitted < 2 or submitted != evaluation.sheets.count():
+        return set()
+    return {
+        capacity_id
+        for capacity_id, by_sheet in capacity_outcomes(evaluation=evaluation).items()
+        if len(set(by_sheet.values())) > 1
+    }
+
+
+def final_evaluation(*, dossier: Dossier) -> Evaluation | None:
+    return (
+        Evaluation.objects.filter(dossier=dossier, kind="final", status="submitted")
+        .order_by("-submitted_at")
+        .first()
+    )
+
+
+def proposed_capacity_ids(*, dossier: Dossier) -> set[int]:
+    """Capacities the final evaluation found acquired on every sheet: the jury's starting point."""
+    evaluation = final_evaluation(dossier=dossier)
+    if evaluation is None:
+        return set()
+    return {
+        capacity_id
+        for capacity_id, by_sheet in capacity_outcomes(evaluation=evaluation).items()
+        if by_sheet and all(o == CapacityOutcome.ACQUIRED for o in by_sheet.values())
+    }
+
+
+def version_capacities(*, dossier: Dossier) -> QuerySet[Capacity]:
+    return Capacity.objects.filter(bloc__version_id=dossier.version_id).select_related("bloc")
+
+
+def sheets_of(*, user: Any) -> QuerySet[EvaluationSheet]:
+    return EvaluationSheet.objects.of_evaluator(user).select_related(
+        "evaluation__dossier__candidate",
+        "evaluation__dossier__branch",
+        "evaluation__dossier__version__referentiel",
+    )

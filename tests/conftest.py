@@ -1,0 +1,93 @@
+"""The fixed cast every test module draws on: two branches and a person for each role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from branches.models import Branch, College, Company, Membership, Role
+from certifications.models import Referentiel, ReferentielVersion
+from tests.factories import (
+    BranchFactory,
+    CandidateFactory,
+    CompanyFactory,
+    UserFactory,
+    build_referentiel,
+    habilitate,
+)
+
+
+@dataclass
+class Cast:
+    branch_a: Branch
+    branch_b: Branch
+    company_a: Company
+    company_b: Company
+    referentiel: Referentiel
+    version: ReferentielVersion
+    admin: Any
+    staff_a: Any
+    staff_b: Any
+    evaluator: Any
+    referent_a: Any
+    jury_employer: Any
+    jury_employee: Any
+    candidate_user: Any
+    other_candidate_user: Any
+    coc_observer: Any
+    outsider: Any
+    candidate: Any
+    other_candidate: Any
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    branch_a = BranchFactory(code="alpha", name="Branche Alpha")
+    branch_b = BranchFactory(code="beta", name="Branche Bêta")
+    company_a = CompanyFactory(branch=branch_a, name="Alpha Industries")
+    company_b = CompanyFactory(branch=branch_b, name="Bêta Services")
+    referentiel, version = build_referentiel(branches=[branch_a, branch_b], title="Agent logistique")
+
+    def member(email: str, branch: Branch, role: str, **extra: Any) -> Any:
+        user = UserFactory(email=email)
+        Membership.objects.create(user=user, branch=branch, role=role, **extra)
+        return user
+
+    evaluator = UserFactory(email="evaluateur@example.test", first_name="Éva", last_name="Luateur")
+    habilitate(evaluator, branch=branch_a, referentiel=referentiel)
+    habilitate(evaluator, branch=branch_b, referentiel=referentiel)
+    candidate_user = UserFactory(email="candidat@example.test")
+    other_candidate_user = UserFactory(email="autre.candidat@example.test")
+    candidate = CandidateFactory(
+        branch=branch_a, user=candidate_user, last_name="Durand", first_name="Léa"
+    )
+    other_candidate = CandidateFactory(
+        branch=branch_a, user=other_candidate_user, last_name="Petit", first_name="Marc"
+    )
+    return Cast(
+        branch_a=branch_a,
+        branch_b=branch_b,
+        company_a=company_a,
+        company_b=company_b,
+        referentiel=referentiel,
+        version=version,
+        admin=UserFactory(email="admin@example.test", is_superuser=True, is_staff=True),
+        staff_a=member("staff.a@example.test", branch_a, Role.STAFF),
+        staff_b=member("staff.b@example.test", branch_b, Role.STAFF),
+        evaluator=evaluator,
+        referent_a=member("referent.a@example.test", branch_a, Role.REFERENT, company=company_a),
+        jury_employer=member(
+            "jury.employeur@example.test", branch_a, Role.JURY, college=College.EMPLOYERS
+        ),
+        jury_employee=member(
+            "jury.salarie@example.test", branch_a, Role.JURY, college=College.EMPLOYEES
+        ),
+        candidate_user=candidate_user,
+        other_candidate_user=other_candidate_user,
+        coc_observer=UserFactory(email="coc@example.test", is_coc_observer=True),
+        outsider=UserFactory(email="personne@example.test"),
+        candidate=candidate,
+        other_candidate=other_candidate,
+    )

@@ -1,0 +1,89 @@
+"""Walk dossiers through the real services, so tests start from states reached honestly."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from candidates import services as dossier_services
+from candidates.models import AccessRoute, Candidate, Dossier
+from certifications.models import Capacity
+from evaluations import services as evaluation_services
+from evaluations.models import (
+    CapacityOutcome,
+    EvaluationKind,
+    JurySession,
+    MemberRole,
+    Outcome,
+)
+
+
+def open_dossier(cast: Any, *, candidate: Candidate | None = None, route: str = AccessRoute.CONTINUING) -> Dossier:
+    return dossier_services.dossier_open(
+        candidate=candidate or cast.candidate,
+        version=cast.version,
+        company=cast.company_a,
+        access_route=route,
+        first_certification=True,
+        by=cast.staff_a,
+    )
+
+
+def score_all(sheet: Any, *, by: Any, outcome: str = CapacityOutcome.ACQUIRED) -> None:
+    dossier = sheet.evaluation.dossier
+    entries = {
+        capacity.pk: evaluation_services.CapacityEntry(
+            outcome=outcome, marks={i.pk: 4 for i in capacity.indicators.all()}
+        )
+        for capacity in Capacity.objects.filter(bloc__version_id=dossier.version_id)
+    }
+    evaluation_services.sheet_save(sheet=sheet, entries=entries, expected_version=sheet.version, by=by)
+    evaluation_services.sheet_submit(sheet=sheet, by=by)
+
+
+def ready_for_jury(cast: Any, *, candidate: Candidate | None = None, binome: bool = False) -> Dossier:
+    """Open → positioning → evaluation → final evaluation scored 'acquis' everywhere."""
+    dossier = open_dossier(cast, candidate=candidate)
+    dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
+    dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)
+    evaluation = evaluation_services.evaluation_create(
+        dossier=dossier,
+        kind=EvaluationKind.FINAL,
+        external_evaluator=cast.evaluator,
+        referent=cast.referent_a if binome else None,
+        by=cast.staff_a,
+    )
+    for sheet in evaluation.sheets.all():
+        score_all(sheet, by=sheet.evaluator)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def open_session(cast: Any, dossiers: list[Dossier]) -> JurySession:
+    session = evaluation_services.jury_session_create(
+        branch=cast.branch_a,
+        held_on=timezone.now() - datetime.timedelta(hours=1),
+        place="Paris, siège de la CPNE",
+        by=cast.staff_a,
+    )
+    evaluation_services.jury_member_convoke(
+        session=session, user=cast.jury_employer, role=MemberRole.CHAIR, by=cast.staff_a
+    )
+    evaluation_services.jury_member_convoke(
+        session=session, user=cast.jury_employee, role=MemberRole.VICE_CHAIR, by=cast.staff_a
+    )
+    for dossier in dossiers:
+        evaluation_services.jury_session_add_dossier(session=session, dossier=dossier, by=cast.staff_a)
+    evaluation_services.jury_session_open(session=session, by=cast.staff_a)
+    return session
+
+
+def award(cast: Any, *, candidate: Candidate | None = None) -> Any:
+    """A dossier decided 'délivrance totale'; returns the decision."""
+    dossier = ready_for_jury(cast, candidate=candidate)
+    session = open_session(cast, [dossier])
+    return evaluation_services.decision_record(
+        session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
+    )
