@@ -1,4 +1,4 @@
-"""Top-level URLs: each app mounts its own; health and admin here."""
+"""Top-level URLs: each room mounts its own; health, language switch and admin here."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,6 +8,11 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("comptes/", include("accounts.urls")),
+    path("dossiers/", include("candidates.urls")),
+    path("espace/", include("candidates.space_urls")),
+    path("evaluations/", include("evaluations.urls")),
+    path("", include("certifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
