@@ -1,7 +1,12 @@
-"""URLs of the candidates room."""
+"""URLs of the candidates room: the branch staff's dossier pages."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "candidates"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dossier_list, name="dossier_list"),
+    path("<int:pk>/", views.dossier_detail, name="dossier_detail"),
+]
