@@ -44,18 +44,24 @@ def _require_national_admin(user: Any) -> None:
 
 @transaction.atomic
 def referentiel_adopt(
-    *, referentiel: Referentiel, branch: Branch, accord_date: datetime.date, by: Any
+    *, referentiel: Referentiel, branch: Branch, accord_date: datetime.date, by: Any | None
 ) -> Adoption:
-    require_branch_staff(by, branch.pk)
+    """`by=None` is the system itself (reference data, référentiel import), like `version_publish`."""
+    if by is not None:
+        require_branch_staff(by, branch.pk)
     if referentiel.adoptions.filter(branch=branch).exists():
         raise DomainError(_("La branche a déjà adopté ce CQPI."), code="already_adopted")
     return Adoption.objects.create(referentiel=referentiel, branch=branch, accord_date=accord_date)
 
 
 @transaction.atomic
-def referentiel_validate(*, referentiel: Referentiel, by: Any) -> Referentiel:
-    """A CQPI is validated only once at least two branches have adopted it."""
-    _require_national_admin(by)
+def referentiel_validate(*, referentiel: Referentiel, by: Any | None) -> Referentiel:
+    """A CQPI is validated only once at least two branches have adopted it.
+
+    `by=None` is the system itself (reference data, référentiel import), like `version_publish`.
+    """
+    if by is not None:
+        _require_national_admin(by)
     locked = Referentiel.objects.select_for_update().get(pk=referentiel.pk)
     if locked.status != ReferentielStatus.DRAFT:
         raise InvalidTransition(_("Ce CQPI n'est pas en création."))
