@@ -46,9 +46,7 @@ class Branch(models.Model):
     place_of_issue = models.CharField(_("lieu de délivrance"), max_length=120, default="Paris")
     signatory_name = models.CharField(_("signataire des certificats"), max_length=120, blank=True)
     signatory_title = models.CharField(_("qualité du signataire"), max_length=160, blank=True)
-    signatory_image = models.ImageField(
-        _("signature (image)"), upload_to="signatures/", blank=True
-    )
+    signatory_image = models.ImageField(_("signature (image)"), upload_to="signatures/", blank=True)
     partial_validity_months = models.PositiveSmallIntegerField(
         _("validité des validations partielles (mois)"),
         null=True,
@@ -67,7 +65,9 @@ class Branch(models.Model):
         default=1,
         help_text=_("Utilisé par la règle « un minimum de membres par collège »."),
     )
-    require_two_factor = models.BooleanField(_("double authentification obligatoire"), default=False)
+    require_two_factor = models.BooleanField(
+        _("double authentification obligatoire"), default=False
+    )
 
     objects = BranchQuerySet.as_manager()
 
@@ -84,7 +84,10 @@ class CharterSignature(models.Model):
     """The branch's signature of the charte nationale paritaire des CQPI."""
 
     branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, related_name="charter_signatures", verbose_name=_("branche")
+        Branch,
+        on_delete=models.PROTECT,
+        related_name="charter_signatures",
+        verbose_name=_("branche"),
     )
     signed_on = models.DateField(_("date de signature"))
     approving_body = models.CharField(_("instance d'approbation"), max_length=200)
@@ -251,6 +254,9 @@ class ConflictOfInterest(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.evaluator} ≠ {self.company}"
+
 
 class CompanyUserObjectPermission(UserObjectPermissionBase):
     """guardian grant with a direct foreign key: a référent's rights on their company."""
@@ -274,3 +280,6 @@ class Counter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["branch", "kind", "year"], name="one_counter")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id}/{self.kind}/{self.year}: {self.last_value}"

@@ -10,7 +10,9 @@ from .models import Branch, Counter
 @transaction.atomic
 def counter_next(*, branch: Branch, kind: str, year: int) -> int:
     """The next number of a per-branch, per-year sequence; the row lock makes it unique."""
-    counter = Counter.objects.select_for_update().filter(branch=branch, kind=kind, year=year).first()
+    counter = (
+        Counter.objects.select_for_update().filter(branch=branch, kind=kind, year=year).first()
+    )
     if counter is None:
         try:
             with transaction.atomic():

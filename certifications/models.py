@@ -197,7 +197,9 @@ class Adoption(models.Model):
         verbose_name = _("adoption")
         verbose_name_plural = _("adoptions")
         constraints = [
-            models.UniqueConstraint(fields=["referentiel", "branch"], name="one_adoption_per_branch")
+            models.UniqueConstraint(
+                fields=["referentiel", "branch"], name="one_adoption_per_branch"
+            )
         ]
 
     def __str__(self) -> str:
@@ -344,3 +346,6 @@ class CertificateEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.action}"

@@ -274,7 +274,9 @@ def certificate_mark_render_failed(*, certificate_id: int, error: str) -> None:
     certificate.render_status = RenderStatus.FAILED
     certificate.render_error = error[:2000]
     certificate.save(update_fields=["render_status", "render_error"])
-    CertificateEvent.objects.create(certificate=certificate, action="render_failed", comment=error[:500])
+    CertificateEvent.objects.create(
+        certificate=certificate, action="render_failed", comment=error[:500]
+    )
 
 
 @transaction.atomic

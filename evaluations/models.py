@@ -100,7 +100,9 @@ class EvaluationSheet(models.Model):
         verbose_name = _("grille d'évaluation")
         verbose_name_plural = _("grilles d'évaluation")
         constraints = [
-            models.UniqueConstraint(fields=["evaluation", "evaluator"], name="one_sheet_per_evaluator"),
+            models.UniqueConstraint(
+                fields=["evaluation", "evaluator"], name="one_sheet_per_evaluator"
+            ),
             models.UniqueConstraint(fields=["evaluation", "role"], name="one_sheet_per_role"),
         ]
 
@@ -134,6 +136,9 @@ class CapacityResult(models.Model):
             models.UniqueConstraint(fields=["sheet", "capacity"], name="one_result_per_capacity")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.capacity_id}: {self.outcome}"
+
 
 class IndicatorMark(models.Model):
     result = models.ForeignKey(CapacityResult, on_delete=models.CASCADE, related_name="marks")
@@ -144,6 +149,9 @@ class IndicatorMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["result", "indicator"], name="one_mark_per_indicator")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.mark}"
 
 
 class SessionStatus(models.TextChoices):
@@ -227,6 +235,9 @@ class JuryMember(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_college_display()})"
+
 
 class AgendaItem(models.Model):
     session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="agenda")
@@ -238,6 +249,9 @@ class AgendaItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "dossier"], name="dossier_once_per_session")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} #{self.position}: {self.dossier_id}"
 
 
 class Outcome(models.TextChoices):
@@ -295,6 +309,9 @@ class DecisionCapacity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["decision", "capacity"], name="one_word_per_capacity")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.capacity_id}: {self.validated}"
 
 
 class EvaluationUserObjectPermission(UserObjectPermissionBase):

@@ -228,7 +228,9 @@ def jury_session_create(
     require_branch_staff(by, branch.pk)
     if not place.strip():
         raise DomainError(_("Indiquez le lieu de la session."), code="place_required")
-    return JurySession.objects.create(branch=branch, held_on=held_on, place=place.strip(), created_by=by)
+    return JurySession.objects.create(
+        branch=branch, held_on=held_on, place=place.strip(), created_by=by
+    )
 
 
 def _lock_session(session: JurySession, *, allowed: tuple[str, ...]) -> JurySession:
@@ -273,9 +275,10 @@ def jury_session_add_dossier(*, session: JurySession, dossier: Dossier, by: Any)
     if dossier.branch_id != locked.branch_id:
         raise DomainError(_("Ce dossier relève d'une autre branche."), code="other_branch")
     dossier_services.dossier_schedule(
-        dossier=dossier, by=by, comment=_("Inscrit à la session du %(date)s.") % {
-            "date": timezone.localtime(locked.held_on).strftime("%d/%m/%Y")
-        }
+        dossier=dossier,
+        by=by,
+        comment=_("Inscrit à la session du %(date)s.")
+        % {"date": timezone.localtime(locked.held_on).strftime("%d/%m/%Y")},
     )
     position = locked.agenda.count() + 1
     return AgendaItem.objects.create(session=locked, dossier=dossier, position=position)
@@ -299,13 +302,17 @@ def quorum_problems(session: JurySession) -> list[str]:
             )
     if branch.quorum_rule == QuorumRule.EQUAL and employers != employees:
         problems.append(
-            _("Parité : %(employers)d employeur(s) pour %(employees)d salarié(s), il faut autant de chaque collège.")
+            _(
+                "Parité : %(employers)d employeur(s) pour %(employees)d salarié(s), il faut autant de chaque collège."
+            )
             % {"employers": employers, "employees": employees}
         )
     chair = next((m for m in present if m.role == MemberRole.CHAIR), None)
     vice = next((m for m in present if m.role == MemberRole.VICE_CHAIR), None)
     if chair and vice and chair.college == vice.college:
-        problems.append(_("Le président et le vice-président doivent appartenir à des collèges différents."))
+        problems.append(
+            _("Le président et le vice-président doivent appartenir à des collèges différents.")
+        )
     return problems
 
 
@@ -364,7 +371,9 @@ def decision_record(
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if locked.status != DossierStatus.SCHEDULED:
         raise InvalidTransition(
-            _("Le dossier %(ref)s est « %(status)s » : une décision est déjà enregistrée ou il n'attend pas de jury.")
+            _(
+                "Le dossier %(ref)s est « %(status)s » : une décision est déjà enregistrée ou il n'attend pas de jury."
+            )
             % {"ref": locked.reference, "status": locked.get_status_display()}
         )
     if outcome not in Outcome.values:
@@ -385,7 +394,8 @@ def decision_record(
         )
     if outcome == Outcome.AWARD and chosen != all_ids:
         raise DomainError(
-            _("Une délivrance totale suppose toutes les capacités validées."), code="award_incomplete"
+            _("Une délivrance totale suppose toutes les capacités validées."),
+            code="award_incomplete",
         )
     if outcome == Outcome.PARTIAL and (not chosen or chosen == all_ids):
         raise DomainError(
@@ -436,7 +446,8 @@ def jury_session_close(*, session: JurySession, by: Any) -> JurySession:
     undecided = locked.agenda.filter(dossier__status=DossierStatus.SCHEDULED).count()
     if undecided:
         raise DomainError(
-            _("%(n)d dossier(s) de l'ordre du jour attendent encore une décision.") % {"n": undecided},
+            _("%(n)d dossier(s) de l'ordre du jour attendent encore une décision.")
+            % {"n": undecided},
             code="undecided_dossiers",
         )
     locked.status = SessionStatus.CLOSED

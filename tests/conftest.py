@@ -48,7 +48,9 @@ def cast(db: Any) -> Cast:
     branch_b = BranchFactory(code="beta", name="Branche Bêta")
     company_a = CompanyFactory(branch=branch_a, name="Alpha Industries")
     company_b = CompanyFactory(branch=branch_b, name="Bêta Services")
-    referentiel, version = build_referentiel(branches=[branch_a, branch_b], title="Agent logistique")
+    referentiel, version = build_referentiel(
+        branches=[branch_a, branch_b], title="Agent logistique"
+    )
 
     def member(email: str, branch: Branch, role: str, **extra: Any) -> Any:
         user = UserFactory(email=email)

@@ -130,7 +130,11 @@ def build_referentiel(
             )
             for i in range(1, indicators_per_capacity + 1):
                 Indicator.objects.create(
-                    capacity=capacity, label=f"Indicateur {b}.{c}.{i}", threshold=3, max_mark=4, order=i
+                    capacity=capacity,
+                    label=f"Indicateur {b}.{c}.{i}",
+                    threshold=3,
+                    max_mark=4,
+                    order=i,
                 )
     for branch in branches:
         Adoption.objects.create(
@@ -168,7 +172,9 @@ class DossierFactory(factory.django.DjangoModelFactory):
     status_changed_at = factory.LazyFunction(timezone.now)
 
 
-def habilitate(evaluator: User, *, branch: Branch, referentiel: Referentiel) -> EvaluatorHabilitation:
+def habilitate(
+    evaluator: User, *, branch: Branch, referentiel: Referentiel
+) -> EvaluatorHabilitation:
     today = timezone.localdate()
     return EvaluatorHabilitation.objects.create(
         evaluator=evaluator,

@@ -20,7 +20,9 @@ from evaluations.models import (
 )
 
 
-def open_dossier(cast: Any, *, candidate: Candidate | None = None, route: str = AccessRoute.CONTINUING) -> Dossier:
+def open_dossier(
+    cast: Any, *, candidate: Candidate | None = None, route: str = AccessRoute.CONTINUING
+) -> Dossier:
     return dossier_services.dossier_open(
         candidate=candidate or cast.candidate,
         version=cast.version,
@@ -39,11 +41,15 @@ def score_all(sheet: Any, *, by: Any, outcome: str = CapacityOutcome.ACQUIRED) -
         )
         for capacity in Capacity.objects.filter(bloc__version_id=dossier.version_id)
     }
-    evaluation_services.sheet_save(sheet=sheet, entries=entries, expected_version=sheet.version, by=by)
+    evaluation_services.sheet_save(
+        sheet=sheet, entries=entries, expected_version=sheet.version, by=by
+    )
     evaluation_services.sheet_submit(sheet=sheet, by=by)
 
 
-def ready_for_jury(cast: Any, *, candidate: Candidate | None = None, binome: bool = False) -> Dossier:
+def ready_for_jury(
+    cast: Any, *, candidate: Candidate | None = None, binome: bool = False
+) -> Dossier:
     """Open → positioning → evaluation → final evaluation scored 'acquis' everywhere."""
     dossier = open_dossier(cast, candidate=candidate)
     dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
@@ -75,7 +81,9 @@ def open_session(cast: Any, dossiers: list[Dossier]) -> JurySession:
         session=session, user=cast.jury_employee, role=MemberRole.VICE_CHAIR, by=cast.staff_a
     )
     for dossier in dossiers:
-        evaluation_services.jury_session_add_dossier(session=session, dossier=dossier, by=cast.staff_a)
+        evaluation_services.jury_session_add_dossier(
+            session=session, dossier=dossier, by=cast.staff_a
+        )
     evaluation_services.jury_session_open(session=session, by=cast.staff_a)
     return session
 

@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cqpi")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"))
 
-from .base import *  # noqa: E402, F403
-from .base import DATABASES, VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
 
 DEBUG = False
 # Tasks run in-process when their transaction commits; the tests that need a real

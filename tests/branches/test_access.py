@@ -1,0 +1,62 @@
+"""Roles and tenant scoping: what each user may see."""
+
+import pytest
+
+from branches.access import roles_of
+from branches.models import Branch, Company, Membership, Role
+from branches.services import counter_next
+
+
+def test_anonymous_users_have_no_role(cast):
+    from django.contrib.auth.models import AnonymousUser
+
+    roles = roles_of(AnonymousUser())
+    assert not roles.is_authenticated
+    assert not roles.member_branch_ids
+
+
+def test_roles_are_computed_once_per_user_object(cast, django_assert_num_queries):
+    roles_of(cast.staff_a)
+    with django_assert_num_queries(0):
+        roles_of(cast.staff_a)
+
+
+def test_staff_see_their_branch_and_its_companies_only(cast):
+    roles = roles_of(cast.staff_a)
+    assert roles.staff_branch_ids == {cast.branch_a.pk}
+    assert list(Branch.objects.visible_to(cast.staff_a)) == [cast.branch_a]
+    assert list(Company.objects.visible_to(cast.staff_a)) == [cast.company_a]
+
+
+def test_a_referent_sees_their_company(cast):
+    assert list(Company.objects.visible_to(cast.referent_a)) == [cast.company_a]
+    assert roles_of(cast.referent_a).referent_company_ids == {cast.company_a.pk}
+
+
+def test_a_deactivated_membership_gives_nothing(cast):
+    Membership.objects.filter(user=cast.staff_a, role=Role.STAFF).update(is_active=False)
+    cast.staff_a.refresh_from_db()
+    staff = type(cast.staff_a).objects.get(pk=cast.staff_a.pk)
+    assert not roles_of(staff).is_staff_member
+    assert not Company.objects.visible_to(staff).exists()
+
+
+def test_national_roles_see_every_branch(cast):
+    assert Branch.objects.visible_to(cast.admin).count() == 2
+    assert Branch.objects.visible_to(cast.coc_observer).count() == 2
+    assert not Company.objects.visible_to(cast.coc_observer).exists()
+
+
+def test_an_evaluator_and_a_candidate_are_recognised(cast):
+    assert roles_of(cast.evaluator).is_evaluator
+    assert roles_of(cast.candidate_user).is_candidate
+    assert not roles_of(cast.outsider).is_candidate
+
+
+@pytest.mark.django_db
+def test_counters_are_per_branch_kind_and_year(cast):
+    assert counter_next(branch=cast.branch_a, kind="x", year=2026) == 1
+    assert counter_next(branch=cast.branch_a, kind="x", year=2026) == 2
+    assert counter_next(branch=cast.branch_a, kind="x", year=2027) == 1
+    assert counter_next(branch=cast.branch_b, kind="x", year=2026) == 1
+    assert counter_next(branch=cast.branch_a, kind="y", year=2026) == 1
