@@ -165,7 +165,7 @@ class JurySessionQuerySet(models.QuerySet["JurySession"]):
         roles = roles_of(user)
         if roles.is_national_admin:
             return self
-        if not roles.is_authenticated:
+        if roles.user_id is None:
             return self.none()
         return self.filter(
             Q(branch_id__in=roles.staff_branch_ids)

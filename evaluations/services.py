@@ -69,13 +69,13 @@ def evaluation_create(
     the other half of a binôme when given."""
     require_branch_staff(by, dossier.branch_id)
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    expected_status = {
+    expected_status: dict[str, str] = {
         EvaluationKind.POSITIONING: DossierStatus.POSITIONING,
         EvaluationKind.FINAL: DossierStatus.EVALUATION,
-    }.get(kind)
-    if expected_status is None:
+    }
+    if kind not in expected_status:
         raise DomainError(_("Type d'évaluation inconnu."), code="invalid_kind")
-    if dossier.status != expected_status:
+    if dossier.status != expected_status[kind]:
         raise InvalidTransition(
             _("Le dossier est « %(status)s » : une évaluation « %(kind)s » ne peut être confiée.")
             % {"status": dossier.get_status_display(), "kind": EvaluationKind(kind).label}
@@ -337,6 +337,8 @@ def _may_record_decision(user: Any, session: JurySession) -> bool:
     roles = roles_of(user)
     if roles.is_staff_of(session.branch_id):
         return True
+    if roles.user_id is None:
+        return False
     return session.members.filter(user_id=roles.user_id, present=True).exists()
 
 
