@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.access import roles_of
 from branches.models import Branch, Company
+from branches.undeletable import UndeletableModel, UndeletableQuerySet
 from certifications.models import ReferentielVersion
 
 
@@ -209,7 +210,7 @@ class Dossier(models.Model):
         return self.status in TERMINAL_STATUSES
 
 
-class DossierHistory(models.Model):
+class DossierHistory(UndeletableModel):
     """One transition of a dossier: who, when, from, to, why."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="history")
@@ -220,6 +221,8 @@ class DossierHistory(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
+
+    objects = UndeletableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("historique du dossier")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
+from branches.undeletable import UndeletableModel, UndeletableQuerySet
 
 
 class ReferentielStatus(models.TextChoices):
@@ -227,7 +228,7 @@ def _verification_code() -> str:
     return secrets.token_urlsafe(16)
 
 
-class CertificateQuerySet(models.QuerySet["Certificate"]):
+class CertificateQuerySet(UndeletableQuerySet):
     def visible_to(self, user: Any) -> CertificateQuerySet:
         from branches.access import roles_of
 
@@ -244,7 +245,7 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
         return self.filter(render_status=RenderStatus.PENDING)
 
 
-class Certificate(models.Model):
+class Certificate(UndeletableModel):
     """A certificate or a partial-validation attestation, rendered from the snapshot taken at issue.
 
     Never deleted: revoked or superseded with a reason.
@@ -333,7 +334,7 @@ class Certificate(models.Model):
         return self.status == CertificateStatus.VALID
 
 
-class CertificateEvent(models.Model):
+class CertificateEvent(UndeletableModel):
     """What happened to a certificate: issued, rendered, revoked, reissued, reported."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
@@ -343,6 +344,8 @@ class CertificateEvent(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
+
+    objects = UndeletableQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]

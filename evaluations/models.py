@@ -13,6 +13,7 @@ from guardian.models import UserObjectPermissionBase
 
 from branches.access import roles_of
 from branches.models import Branch, College
+from branches.undeletable import UndeletableModel, UndeletableQuerySet
 from candidates.models import Dossier
 from certifications.models import Capacity, Indicator
 
@@ -265,7 +266,7 @@ class DecisionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Remplacée")
 
 
-class Decision(models.Model):
+class Decision(UndeletableModel):
     """The jury's decision on a dossier, capacity by capacity. Never deleted: superseded."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="decisions")
@@ -279,6 +280,8 @@ class Decision(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = UndeletableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("décision du jury")
@@ -296,7 +299,7 @@ class Decision(models.Model):
         return f"{self.dossier} — {self.get_outcome_display()}"
 
 
-class DecisionCapacity(models.Model):
+class DecisionCapacity(UndeletableModel):
     """The jury's word on one capacity; `overridden` when it departs from the evaluation."""
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="capacities")
@@ -304,6 +307,8 @@ class DecisionCapacity(models.Model):
     validated = models.BooleanField(_("validée"))
     overridden = models.BooleanField(_("réexaminée par le jury"), default=False)
     reason = models.TextField(_("motif"), blank=True)
+
+    objects = UndeletableQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -178,3 +178,22 @@ def test_certificates_are_visible_to_their_holder_and_their_branch_only(cast):
 )
 def test_validity_periods_count_calendar_months(day, months, expected):
     assert services._add_months(day, months) == expected
+
+
+def test_certificates_decisions_and_history_are_never_deleted(cast):
+    from django.db.models.deletion import ProtectedError
+
+    decision = award(cast)
+    certificate = decision.certificates.get()
+    for attempt in (
+        certificate.delete,
+        Certificate.objects.all().delete,
+        decision.delete,
+        type(decision).objects.all().delete,
+        decision.dossier.history.all().delete,
+        certificate.events.all().delete,
+    ):
+        with pytest.raises(ProtectedError):
+            attempt()
+    assert Certificate.objects.filter(pk=certificate.pk).exists()
+    assert decision.dossier.history.count() == 6
