@@ -1,0 +1,1 @@
+"""The reference data shipped with cqpi: the 22 branches of the charter and the 9 CQPI."""
