@@ -1,7 +1,16 @@
-"""URLs of the certifications room."""
+"""URLs of the certifications room: public verification and certificate download."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "certifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("verify/<str:code>/", views.verify, name="verify"),
+    path(
+        "certificats/<int:pk>/telecharger/",
+        views.certificate_download,
+        name="certificate_download",
+    ),
+]

@@ -1,0 +1,220 @@
+"""Reads for the candidate's own space: their dossiers, told as a plain-language timeline."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from certifications.models import Certificate, CertificateStatus
+
+from .models import AccessRoute, Dossier, DossierHistory, DossierStatus
+
+S = DossierStatus
+
+# The evaluations room sits above this one (evaluations -> candidates), so its models are
+# reached through the reverse relations (`dossier.decisions`, `dossier.agenda_items`) and
+# its status values are spelt here: evaluations.models.DecisionStatus.ACTIVE and
+# SessionStatus.CLOSED.
+_DECISION_ACTIVE = "active"
+_SESSION_CLOSED = "closed"
+
+
+def candidate_dossiers(*, user: Any) -> QuerySet[Dossier]:
+    """The dossiers of which `user` is the candidate, and only those (never staff visibility)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none()
+    return (
+        Dossier.objects.filter(candidate__user=user)
+        .select_related("candidate", "branch", "version", "version__referentiel")
+        .prefetch_related(
+            Prefetch("history", queryset=DossierHistory.objects.order_by("at", "pk")),
+            Prefetch(
+                "certificates",
+                queryset=Certificate.objects.order_by("-issued_on", "-pk"),
+            ),
+            "agenda_items__session",
+        )
+        .order_by("-opened_on", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    status: str
+    sentence: str
+    at: datetime.datetime
+    current: bool = False
+
+
+def _step_sentence(*, entry: DossierHistory, dossier: Dossier) -> str:
+    title = dossier.version.referentiel.title
+    to, came_from = entry.to_status, entry.from_status
+    if to == S.READY_FOR_JURY and came_from == S.SCHEDULED:
+        return _(
+            "Votre dossier a été retiré de l'ordre du jour du jury ; "
+            "il sera présenté à un prochain jury."
+        )
+    sentences = {
+        S.OPEN: _("Votre dossier a été ouvert pour le CQPI « %(title)s ».") % {"title": title},
+        S.ADMISSIBLE: _("Votre dossier de VAE a été déclaré recevable."),
+        S.INADMISSIBLE: _("Votre dossier de VAE n'a pas été déclaré recevable."),
+        S.POSITIONING: _(
+            "Votre positionnement a commencé : un premier bilan de vos acquis "
+            "pour définir votre parcours."
+        ),
+        S.EVALUATION: _(
+            "Votre évaluation a commencé : un évaluateur habilité observe vos capacités "
+            "en situation de travail."
+        ),
+        S.READY_FOR_JURY: _("Votre évaluation est terminée ; votre dossier est prêt pour le jury."),
+        S.SCHEDULED: _("Votre dossier est inscrit à l'ordre du jour d'un jury paritaire."),
+        S.AWARDED: _("Le jury paritaire vous a délivré le CQPI « %(title)s ».") % {"title": title},
+        S.PARTIALLY_AWARDED: _(
+            "Le jury paritaire a validé une partie des capacités du CQPI « %(title)s »."
+        )
+        % {"title": title},
+        S.REFUSED: _("Le jury paritaire n'a pas délivré le CQPI « %(title)s ».") % {"title": title},
+        S.WITHDRAWN: _("Votre dossier a été clos."),
+    }
+    return sentences.get(to, S(to).label if to in S.values else "")
+
+
+def dossier_timeline(*, dossier: Dossier) -> list[TimelineStep]:
+    """One sentence per step the dossier went through, oldest first; the last one is current.
+
+    History comments are written by staff for staff and never shown here.
+    """
+    entries = list(dossier.history.all())
+    return [
+        TimelineStep(
+            status=entry.to_status,
+            sentence=_step_sentence(entry=entry, dossier=dossier),
+            at=entry.at,
+            current=index == len(entries) - 1,
+        )
+        for index, entry in enumerate(entries)
+    ]
+
+
+def current_certificate(*, dossier: Dossier) -> Certificate | None:
+    """The document the candidate holds for this dossier: a replaced one gives way to its reissue."""
+    certificates = list(dossier.certificates.all())
+    for certificate in certificates:
+        if certificate.status != CertificateStatus.SUPERSEDED:
+            return certificate
+    return None
+
+
+def _date(value: datetime.date) -> str:
+    return formats.date_format(value, "j F Y")
+
+
+def next_step(*, dossier: Dossier, certificate: Certificate | None = None) -> str:
+    """What comes next for the candidate, in one sentence, from the dossier's current status."""
+    status = dossier.status
+    if status == S.OPEN:
+        if dossier.access_route == AccessRoute.VAE:
+            return _("Votre branche examine la recevabilité de votre demande de VAE.")
+        return _(
+            "Prochaine étape : le positionnement, un premier bilan pour définir votre parcours."
+        )
+    if status == S.SCHEDULED:
+        held_on = _upcoming_jury_date(dossier)
+        if held_on is not None:
+            return _(
+                "Le jury paritaire se réunira le %(date)s et décidera, capacité par capacité."
+            ) % {"date": _date(held_on)}
+        return _("Prochaine étape : le jury paritaire se réunit et décide, capacité par capacité.")
+    if status == S.PARTIALLY_AWARDED:
+        if certificate is not None and certificate.valid_until:
+            return _(
+                "Les capacités validées vous restent acquises jusqu'au %(date)s : "
+                "vous pouvez compléter votre CQPI d'ici là."
+            ) % {"date": _date(certificate.valid_until)}
+        return _("Les capacités validées vous restent acquises : vous pouvez compléter votre CQPI.")
+    if status == S.AWARDED:
+        if certificate is not None and certificate.status == CertificateStatus.REVOKED:
+            return _("Votre certificat a été révoqué. Contactez votre branche pour en savoir plus.")
+        return _("Votre certificat vous est délivré : vous pouvez le télécharger ci-dessous.")
+    sentences = {
+        S.ADMISSIBLE: _("Prochaine étape : le positionnement, puis l'évaluation."),
+        S.INADMISSIBLE: _(
+            "Votre dossier est clos. Votre branche peut vous expliquer les raisons de cette "
+            "décision."
+        ),
+        S.POSITIONING: _("Prochaine étape : l'évaluation finale par un évaluateur habilité."),
+        S.EVALUATION: _(
+            "Prochaine étape : une fois l'évaluation terminée, votre dossier sera présenté "
+            "à un jury paritaire."
+        ),
+        S.READY_FOR_JURY: _(
+            "Prochaine étape : votre branche inscrira votre dossier à une session de jury."
+        ),
+        S.REFUSED: _("Votre branche peut vous aider à envisager un nouveau parcours vers ce CQPI."),
+        S.WITHDRAWN: _("Votre dossier est clos."),
+    }
+    return sentences.get(status, "")
+
+
+def _upcoming_jury_date(dossier: Dossier) -> datetime.date | None:
+    """The date of the jury the dossier is on the agenda of, if it has not sat yet."""
+    upcoming = [
+        item.session.held_on
+        for item in dossier.agenda_items.all()
+        if item.session.status != _SESSION_CLOSED and item.session.held_on >= timezone.now()
+    ]
+    if not upcoming:
+        return None
+    return timezone.localtime(min(upcoming)).date()
+
+
+@dataclass(frozen=True)
+class CapacityLine:
+    code: str
+    title: str
+
+
+@dataclass
+class SpaceDossier:
+    """Everything the candidate's space shows about one dossier."""
+
+    dossier: Dossier
+    timeline: list[TimelineStep]
+    next_step: str
+    certificate: Certificate | None
+    decision: Any | None = None
+    validated_blocs: list[dict[str, Any]] = field(default_factory=list)
+    remaining_capacities: list[CapacityLine] = field(default_factory=list)
+
+
+def space_dossier(*, dossier: Dossier, with_decision: bool = True) -> SpaceDossier:
+    """The candidate's view of one dossier; the decision's details only when `with_decision`.
+
+    What was validated is read from the certificate's snapshot (what was certified), not
+    recomputed from the live référentiel.
+    """
+    certificate = current_certificate(dossier=dossier)
+    summary = SpaceDossier(
+        dossier=dossier,
+        timeline=dossier_timeline(dossier=dossier),
+        next_step=next_step(dossier=dossier, certificate=certificate),
+        certificate=certificate,
+    )
+    if not with_decision:
+        return summary
+    summary.decision = dossier.decisions.filter(status=_DECISION_ACTIVE).first()
+    if certificate is not None:
+        summary.validated_blocs = list(certificate.snapshot.get("blocs") or [])
+    if summary.decision is not None and dossier.status == S.PARTIALLY_AWARDED:
+        summary.remaining_capacities = [
+            CapacityLine(code=line.capacity.code, title=line.capacity.title)
+            for line in summary.decision.capacities.filter(validated=False)
+            .select_related("capacity")
+            .order_by("capacity__bloc__order", "capacity__order", "capacity__code")
+        ]
+    return summary

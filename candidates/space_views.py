@@ -1,0 +1,62 @@
+"""The candidate's own space: their dossiers, where they stand, their certificate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from branches.access import roles_of
+from certifications.models import CertificateStatus, RenderStatus
+from certifications.rendering import qr_data_uri
+
+from .selectors import candidate_dossiers, space_dossier
+
+
+def candidate_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in and a candidate (a `Candidate` row linked to the account); anyone else: 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles_of(request.user).is_candidate:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@candidate_required
+def home(request: HttpRequest) -> HttpResponse:
+    dossiers = [
+        space_dossier(dossier=dossier, with_decision=False)
+        for dossier in candidate_dossiers(user=request.user)
+    ]
+    return render(request, "candidates/space/home.html", {"dossiers": dossiers})
+
+
+@candidate_required
+def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = get_object_or_404(candidate_dossiers(user=request.user), pk=pk)
+    summary = space_dossier(dossier=dossier)
+    certificate = summary.certificate
+    qr_code = None
+    if certificate is not None and certificate.status == CertificateStatus.VALID:
+        qr_code = qr_data_uri(certificate.verification_url)
+    return render(
+        request,
+        "candidates/space/dossier_detail.html",
+        {
+            "summary": summary,
+            "dossier": dossier,
+            "certificate": certificate,
+            "qr_code": qr_code,
+            "render_ready": certificate is not None
+            and certificate.render_status == RenderStatus.READY,
+        },
+    )
