@@ -334,7 +334,7 @@ def _registration(checker: _Checker, raw: Any) -> RegistrationData | None:
             "registration.code",
             _("un code %(kind)s s'écrit « %(prefix)s » suivi de chiffres (ex. %(example)s)")
             % {
-                "kind": RegistrationKind(kind).label,
+                "kind": kind.upper(),
                 "prefix": kind.upper(),
                 "example": "RNCP12345" if kind == RegistrationKind.RNCP else "RS1234",
             },
