@@ -137,7 +137,15 @@ def build_snapshot(
             if c.pk in validated_capacity_ids
         ]
         if capacities:
-            blocs.append({"code": bloc.code, "title": bloc.title, "capacities": capacities})
+            blocs.append(
+                {
+                    "code": bloc.code,
+                    "title": bloc.title,
+                    "capacities": capacities,
+                    # an attestation says so when a whole bloc is validated
+                    "complete": len(capacities) == len(bloc.capacities.all()),
+                }
+            )
     return {
         "holder": {
             "last_name": candidate.last_name,
