@@ -6,6 +6,10 @@ from django.conf import settings
 from django.db import connection
 from kombu import Connection
 
+# A load balancer or orchestrator polls this: a dead dependency must be reported in
+# about a second, not after kombu's default retry schedule.
+BROKER_TIMEOUT_SECONDS = 1
+
 
 def check_database() -> str:
     try:
@@ -22,9 +26,11 @@ def check_broker() -> str:
         with Connection(
             settings.CELERY_BROKER_URL,
             transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
-            connect_timeout=2,
+            connect_timeout=BROKER_TIMEOUT_SECONDS,
         ) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS
+            )
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok"

@@ -2,16 +2,37 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from branches.access import roles_of
 
 from . import health
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their space; a page of its own for whom no space exists yet."""
+    roles = roles_of(request.user)
+    if roles.is_staff_member or roles.is_national_admin:
+        return redirect("candidates:dossier_list")
+    if roles.is_evaluator or roles.is_referent:
+        return redirect("evaluations:sheet_list")
+    if roles.is_jury_member:
+        return redirect("evaluations:session_list")
+    if roles.is_candidate:
+        try:
+            return redirect(reverse("space:home"))
+        except NoReverseMatch:
+            pass
     return render(request, "home.html")
 
 
+@require_safe
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the broker answer, 503 naming the failing one otherwise."""
     report = health.check_all()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
