@@ -29,4 +29,7 @@ STORAGES = {
 
 # Production runs on PostgreSQL and Redis: refuse to start on the embedded defaults.
 env_required("DATABASE_URL")
-env_required("CELERY_BROKER_URL")
+if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) is required in production.")

@@ -1,0 +1,1 @@
+"""Tests of the project glue: health, settings, the development runner and the scripts."""

@@ -1,0 +1,85 @@
+"""Production settings: they pass Django's deployment checks and refuse to start half-configured."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+
+
+def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="cqpi.settings.production",
+        VAR_DIR=str(tmp_path),
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="cqpi.example.org",
+        # cqpi.settings.test put both into the environment.
+        DATABASE_URL=os.environ["DATABASE_URL"],
+        CELERY_BROKER_URL=os.environ["CELERY_BROKER_URL"],
+    )
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, MANAGE, *args],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks_without_a_warning(
+    tmp_path: Path,
+) -> None:
+    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stderr
+
+
+def test_production_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+    env = production_env(tmp_path, SECRET_KEY=None, SECRET_KEY_FILE=str(key_file))
+
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"]
+)
+def test_production_refuses_to_start_without_a_required_variable(
+    tmp_path: Path, missing: str
+) -> None:
+    env = production_env(tmp_path, **{missing: None})
+    if missing == "CELERY_BROKER_URL":
+        env.pop("REDIS_URL", None)
+
+    result = manage(env, "check")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
