@@ -126,10 +126,11 @@ def test_a_second_version_retires_the_first_and_the_open_dossier_keeps_version_o
     first = ReferentielVersion.objects.get(referentiel__code="agent-logistique", number=1)
     first_capacities = set(Capacity.objects.filter(bloc__version=first).values_list("pk", "title"))
     branch = branches["commerce-distribution"]
-    staff = UserFactory()
+    staff: Any = UserFactory()
     Membership.objects.create(user=staff, branch=branch, role=Role.STAFF)
+    candidate: Any = CandidateFactory(branch=branch)
     dossier = dossier_services.dossier_open(
-        candidate=CandidateFactory(branch=branch),
+        candidate=candidate,
         version=first,
         access_route=AccessRoute.CONTINUING,
         by=staff,
@@ -252,7 +253,7 @@ def test_a_registration_longer_than_five_years_is_refused(
 
 
 def test_a_registration_code_of_another_cqpi_is_refused(branches: dict[str, Any]) -> None:
-    other = ReferentielFactory()
+    other: Any = ReferentielFactory()
     Registration.objects.create(
         referentiel=other,
         kind="rncp",
