@@ -59,7 +59,7 @@ def _step_sentence(*, entry: DossierHistory, dossier: Dossier) -> str:
             "Votre dossier a été retiré de l'ordre du jour du jury ; "
             "il sera présenté à un prochain jury."
         )
-    sentences = {
+    sentences: dict[str, str] = {
         S.OPEN: _("Votre dossier a été ouvert pour le CQPI « %(title)s ».") % {"title": title},
         S.ADMISSIBLE: _("Votre dossier de VAE a été déclaré recevable."),
         S.INADMISSIBLE: _("Votre dossier de VAE n'a pas été déclaré recevable."),
@@ -81,7 +81,7 @@ def _step_sentence(*, entry: DossierHistory, dossier: Dossier) -> str:
         S.REFUSED: _("Le jury paritaire n'a pas délivré le CQPI « %(title)s ».") % {"title": title},
         S.WITHDRAWN: _("Votre dossier a été clos."),
     }
-    return sentences.get(to, S(to).label if to in S.values else "")
+    return sentences.get(to, str(S(to).label) if to in S.values else "")
 
 
 def dossier_timeline(*, dossier: Dossier) -> list[TimelineStep]:
@@ -141,7 +141,7 @@ def next_step(*, dossier: Dossier, certificate: Certificate | None = None) -> st
         if certificate is not None and certificate.status == CertificateStatus.REVOKED:
             return _("Votre certificat a été révoqué. Contactez votre branche pour en savoir plus.")
         return _("Votre certificat vous est délivré : vous pouvez le télécharger ci-dessous.")
-    sentences = {
+    sentences: dict[str, str] = {
         S.ADMISSIBLE: _("Prochaine étape : le positionnement, puis l'évaluation."),
         S.INADMISSIBLE: _(
             "Votre dossier est clos. Votre branche peut vous expliquer les raisons de cette "

@@ -7,6 +7,7 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -74,7 +75,7 @@ def _replacement_date(certificate: Certificate) -> datetime.date | None:
 
 @require_safe
 @login_required
-def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The PDF, as an attachment, to its holder and to the staff of its branch.
 
     A document not rendered yet gets a 409 page ("being generated"): the user may

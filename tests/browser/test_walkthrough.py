@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pypdf import PdfReader
 
 from certifications.models import Certificate
@@ -16,7 +16,7 @@ from tests.workflow import award
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TABLET = {"width": 768, "height": 1024}
+TABLET: ViewportSize = {"width": 768, "height": 1024}
 
 
 def pdf_text(data: bytes) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from candidates import services as dossier_services
-from candidates.models import AccessRoute
+from candidates.models import AccessRoute, Candidate
 from certifications.models import Capacity, Certificate
 from certifications.services import certificate_revoke, certificate_store_pdf
 from evaluations import services as evaluation_services
@@ -129,7 +129,10 @@ class TestHome:
         with django_assert_max_num_queries(12) as one:
             client.get(HOME)
         for _ in range(3):
-            award(cast, candidate=CandidateFactory(branch=cast.branch_a, user=cast.candidate_user))
+            profile: Candidate = CandidateFactory.create(
+                branch=cast.branch_a, user=cast.candidate_user
+            )
+            award(cast, candidate=profile)
         with django_assert_max_num_queries(12) as many:
             client.get(HOME)
         assert len(many.captured_queries) == len(one.captured_queries), [
@@ -236,6 +239,7 @@ class TestDecisionAndCertificate:
         assert "C1.1" in validated and "C1.2" in validated
         assert "C2.1" not in validated
         assert "C2.1" in remaining and "C2.2" in remaining
+        assert certificate.valid_until is not None
         assert str(certificate.valid_until.year) in body
         assert "Le bloc 2 reste à consolider." in body
 
