@@ -1,4 +1,4 @@
-"""URLs of the evaluations room: evaluators' sheets and jury sessions."""
+"""URLs of the evaluations room: evaluators' grids, assigning evaluations, jury sessions."""
 
 from django.urls import path
 
@@ -9,6 +9,22 @@ app_name = "evaluations"
 urlpatterns = [
     path("grilles/", views.sheet_list, name="sheet_list"),
     path("grilles/<int:pk>/", views.sheet, name="sheet"),
+    path(
+        "dossiers/<int:dossier_pk>/confier/",
+        views.evaluation_assign,
+        name="evaluation_assign",
+    ),
     path("jurys/", views.session_list, name="session_list"),
+    path("jurys/nouvelle/", views.session_create, name="session_create"),
     path("jurys/<int:pk>/", views.session_detail, name="session_detail"),
+    path("jurys/<int:pk>/convoquer/", views.session_convoke, name="session_convoke"),
+    path("jurys/<int:pk>/ordre-du-jour/", views.session_add_dossier, name="session_add_dossier"),
+    path("jurys/<int:pk>/ouvrir/", views.session_open, name="session_open"),
+    path("jurys/<int:pk>/clore/", views.session_close, name="session_close"),
+    path("jurys/<int:pk>/proces-verbal/", views.session_minutes, name="session_minutes"),
+    path(
+        "jurys/<int:pk>/dossiers/<int:dossier_pk>/decision/",
+        views.decision_record,
+        name="decision_record",
+    ),
 ]

@@ -1,25 +1,468 @@
-"""Evaluators' scoring pages and the jury sessions' pages."""
+"""Evaluators' scoring pages, assigning evaluations, and the jury sessions' pages."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.access import roles_of
+from branches.errors import DomainError
+from candidates.models import Dossier, DossierStatus
+
+from . import selectors, services
+from .forms import (
+    AgendaForm,
+    ConvokeForm,
+    DecisionForm,
+    EvaluationAssignForm,
+    SessionCreateForm,
+    SheetForm,
+)
+from .models import (
+    AgendaItem,
+    CapacityOutcome,
+    EvaluationSheet,
+    JurySession,
+    SessionStatus,
+    SheetStatus,
+)
+
+# --- Evaluators ----------------------------------------------------------------
 
 
 @login_required
 def sheet_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    roles = roles_of(request.user)
+    if not (roles.is_evaluator or roles.is_referent):
+        raise PermissionDenied
+    sheets = selectors.sheets_of(user=request.user).order_by(
+        "status", "evaluation__due_date", "-evaluation__created_at"
+    )
+    return render(request, "evaluations/sheet_list.html", {"section": "sheets", "sheets": sheets})
+
+
+def _sheet_capacities(sheet: EvaluationSheet) -> Any:
+    return (
+        selectors.version_capacities(dossier=sheet.evaluation.dossier)
+        .prefetch_related("indicators")
+        .order_by("bloc__order", "bloc__code", "order", "code")
+    )
+
+
+def _render_sheet(request: HttpRequest, sheet: EvaluationSheet, form: SheetForm) -> HttpResponse:
+    evaluation = sheet.evaluation
+    results = {r.capacity_id: r for r in sheet.results.all()}
+    left = sum(
+        1
+        for capacity in form.capacities
+        if results.get(capacity.pk) is None
+        or results[capacity.pk].outcome == CapacityOutcome.NOT_ASSESSED
+    )
+    divergent = selectors.divergent_capacity_ids(evaluation=evaluation)
+    return render(
+        request,
+        "evaluations/sheet.html",
+        {
+            "section": "sheets",
+            "sheet": sheet,
+            "evaluation": evaluation,
+            "dossier": evaluation.dossier,
+            "form": form,
+            "grid": form.grid(divergent),
+            "left": left,
+            "total": len(form.capacities),
+            "divergent_count": len(divergent),
+            "editable": sheet.status == SheetStatus.DRAFT,
+        },
+    )
 
 
 @login_required
 def sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "home.html")
+    """Score, save (with the optimistic version check) and, once confirmed, submit one grid."""
+    sheet = get_object_or_404(
+        selectors.sheets_of(user=request.user).select_related(
+            "evaluation__dossier__company", "evaluation__dossier__version"
+        ),
+        pk=pk,
+    )
+    capacities = _sheet_capacities(sheet)
+    if request.method != "POST":
+        form = SheetForm(initial=SheetForm.initial_from(sheet), capacities=capacities)
+        return _render_sheet(request, sheet, form)
+    form = SheetForm(request.POST, capacities=capacities)
+    submitting = request.POST.get("action") == "submit"
+    if not form.is_valid():
+        return _render_sheet(request, sheet, form)
+    if submitting and not form.cleaned_data["confirm"]:
+        form.add_error("confirm", _("Cochez cette case pour transmettre la grille."))
+        return _render_sheet(request, sheet, form)
+    try:
+        services.sheet_save(
+            sheet=sheet,
+            entries=form.entries(),
+            expected_version=form.cleaned_data["version"],
+            by=request.user,
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _render_sheet(request, sheet, form)
+    if not submitting:
+        messages.success(request, _("Grille enregistrée."))
+        return redirect(sheet)
+    try:
+        services.sheet_submit(sheet=sheet, by=request.user)
+    except DomainError as exc:
+        # The grid itself was saved: only the submission is refused.
+        messages.error(request, _("Grille enregistrée mais non transmise : %s") % exc.message)
+    else:
+        messages.success(request, _("Grille transmise. Merci !"))
+    return redirect(sheet)
+
+
+# --- Staff: assigning an evaluation --------------------------------------------
+
+
+def _managed_dossier(request: HttpRequest, pk: int) -> Dossier:
+    dossier = get_object_or_404(
+        Dossier.objects.visible_to(request.user).with_list_relations(), pk=pk
+    )
+    if not roles_of(request.user).is_staff_of(dossier.branch_id):
+        raise PermissionDenied
+    return dossier
+
+
+@login_required
+def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
+    dossier = _managed_dossier(request, dossier_pk)
+    form = EvaluationAssignForm(request.POST or None, dossier=dossier)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.evaluation_create(
+                dossier=dossier,
+                kind=data["kind"],
+                external_evaluator=data["external_evaluator"],
+                referent=data["referent"],
+                due_date=data["due_date"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Évaluation confiée."))
+            return redirect(dossier)
+    return render(
+        request,
+        "evaluations/evaluation_assign.html",
+        {"section": "dossiers", "dossier": dossier, "form": form},
+    )
+
+
+# --- Jury sessions ---------------------------------------------------------------
+
+
+def _visible_session(request: HttpRequest, pk: int) -> JurySession:
+    return get_object_or_404(
+        JurySession.objects.visible_to(request.user).select_related("branch"), pk=pk
+    )
+
+
+def _managed_session(request: HttpRequest, pk: int) -> JurySession:
+    session = _visible_session(request, pk)
+    if not roles_of(request.user).is_staff_of(session.branch_id):
+        raise PermissionDenied
+    return session
+
+
+def _may_record_decision(user: Any, session: JurySession) -> bool:
+    """Branch staff, or a member present in the session; the decision service checks it again."""
+    roles = roles_of(user)
+    if roles.is_staff_of(session.branch_id):
+        return True
+    return session.members.filter(user_id=roles.user_id, present=True).exists()
 
 
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    roles = roles_of(request.user)
+    if not (roles.is_staff_member or roles.is_jury_member or roles.is_national_admin):
+        raise PermissionDenied
+    sessions = (
+        JurySession.objects.visible_to(request.user)
+        .select_related("branch")
+        .annotate(
+            member_count=Count("members", distinct=True),
+            dossier_count=Count("agenda", distinct=True),
+        )
+    )
+    return render(
+        request,
+        "evaluations/session_list.html",
+        {
+            "section": "sessions",
+            "sessions": sessions,
+            "may_create": roles.is_staff_member or roles.is_national_admin,
+            "show_branch": roles.is_national_admin
+            or len(roles.staff_branch_ids | roles.jury_branch_ids) > 1,
+        },
+    )
+
+
+@login_required
+def session_create(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    if not (roles.is_staff_member or roles.is_national_admin):
+        raise PermissionDenied
+    form = SessionCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.jury_session_create(
+                branch=form.cleaned_data["branch"],
+                held_on=form.cleaned_data["held_on"],
+                place=form.cleaned_data["place"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Session de jury créée."))
+            return redirect(session)
+    return render(request, "evaluations/session_create.html", {"section": "sessions", "form": form})
+
+
+def _render_session(request: HttpRequest, session: JurySession, **bound: Any) -> HttpResponse:
+    roles = roles_of(request.user)
+    manages = roles.is_staff_of(session.branch_id)
+    members = list(session.members.select_related("user").order_by("college", "role", "pk"))
+    agenda = list(
+        session.agenda.select_related(
+            "dossier__candidate", "dossier__version__referentiel"
+        ).prefetch_related(
+            Prefetch(
+                "dossier__decisions",
+                queryset=session.decisions.order_by("-decided_at"),
+                to_attr="session_decisions",
+            )
+        )
+    )
+    colleges: dict[str, dict[str, Any]] = {}
+    for member in members:
+        group = colleges.setdefault(
+            member.college, {"label": member.get_college_display(), "members": []}
+        )
+        group["members"].append(member)
+    context: dict[str, Any] = {
+        "section": "sessions",
+        "session": session,
+        "colleges": list(colleges.values()),
+        "agenda": agenda,
+        "manages": manages,
+        "may_decide": session.status == SessionStatus.OPEN
+        and (manages or any(m.user_id == request.user.pk and m.present for m in members)),
+        "problems": services.quorum_problems(session)
+        if session.status == SessionStatus.PLANNED
+        else [],
+    }
+    if manages:
+        context["convoke_form"] = bound.get("convoke_form") or ConvokeForm(session=session)
+        context["agenda_form"] = bound.get("agenda_form") or AgendaForm(
+            session=session, user=request.user
+        )
+    return render(request, "evaluations/session_detail.html", context)
 
 
 @login_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "home.html")
+    return _render_session(request, _visible_session(request, pk))
+
+
+@login_required
+@require_POST
+def session_convoke(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    form = ConvokeForm(request.POST, session=session)
+    if form.is_valid():
+        membership = form.cleaned_data["membership"]
+        try:
+            services.jury_member_convoke(
+                session=session,
+                user=membership.user,
+                role=form.cleaned_data["role"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s est convoqué(e).")
+                % {"name": membership.user.get_full_name() or membership.user.email},
+            )
+            return redirect(session)
+    return _render_session(request, session, convoke_form=form)
+
+
+@login_required
+@require_POST
+def session_add_dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    form = AgendaForm(request.POST, session=session, user=request.user)
+    if form.is_valid():
+        try:
+            services.jury_session_add_dossier(
+                session=session, dossier=form.cleaned_data["dossier"], by=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Dossier %(ref)s inscrit à l'ordre du jour.")
+                % {"ref": form.cleaned_data["dossier"].reference},
+            )
+            return redirect(session)
+    return _render_session(request, session, agenda_form=form)
+
+
+@login_required
+@require_POST
+def session_open(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    try:
+        services.jury_session_open(session=session, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("La session est ouverte."))
+    return redirect(session)
+
+
+@login_required
+@require_POST
+def session_close(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    try:
+        services.jury_session_close(session=session, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("La session est close. Le procès-verbal est en cours de génération.")
+        )
+    return redirect(session)
+
+
+@login_required
+def session_minutes(request: HttpRequest, pk: int) -> FileResponse:
+    """The procès-verbal, to those who see the session; 404 until it has been rendered."""
+    session = _visible_session(request, pk)
+    if not session.minutes:
+        raise Http404
+    filename = _("proces-verbal-jury-%(date)s.pdf") % {
+        "date": timezone.localtime(session.held_on).strftime("%Y-%m-%d")
+    }
+    return FileResponse(
+        session.minutes.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpResponse:
+    """The jury's decision on one dossier of the agenda, capacity by capacity."""
+    session = _visible_session(request, pk)
+    item = get_object_or_404(
+        AgendaItem.objects.select_related(
+            "dossier__candidate", "dossier__version__referentiel", "dossier__branch"
+        ),
+        session=session,
+        dossier_id=dossier_pk,
+    )
+    dossier = item.dossier
+    if not _may_record_decision(request.user, session):
+        raise PermissionDenied
+    capacities = list(
+        selectors.version_capacities(dossier=dossier).order_by(
+            "bloc__order", "bloc__code", "order", "code"
+        )
+    )
+    proposed = selectors.proposed_capacity_ids(dossier=dossier)
+    form = DecisionForm(request.POST or None, capacities=capacities, proposed=proposed)
+    open_for_decision = (
+        session.status == SessionStatus.OPEN and dossier.status == DossierStatus.SCHEDULED
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_record(
+                session=session,
+                dossier=dossier,
+                outcome=form.cleaned_data["outcome"],
+                validated_capacity_ids=form.validated_ids(),
+                override_reasons=form.override_reasons(),
+                reasons=form.cleaned_data["reasons"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Décision enregistrée pour le dossier %(ref)s.") % {"ref": dossier.reference},
+            )
+            return redirect(session)
+
+    evaluation = selectors.final_evaluation(dossier=dossier)
+    sheets: list[EvaluationSheet] = []
+    outcomes: dict[int, dict[int, str]] = {}
+    divergent: set[int] = set()
+    if evaluation is not None:
+        sheets = list(evaluation.sheets.select_related("evaluator").order_by("role"))
+        outcomes = selectors.capacity_outcomes(evaluation=evaluation)
+        divergent = selectors.divergent_capacity_ids(evaluation=evaluation)
+    labels = dict(CapacityOutcome.choices)
+    blocs: list[dict[str, Any]] = []
+    for capacity in capacities:
+        if not blocs or blocs[-1]["bloc"].pk != capacity.bloc_id:
+            blocs.append({"bloc": capacity.bloc, "rows": []})
+        by_sheet = outcomes.get(capacity.pk, {})
+        blocs[-1]["rows"].append(
+            {
+                "capacity": capacity,
+                "results": [
+                    (by_sheet.get(s.pk, ""), labels.get(by_sheet.get(s.pk, ""), "—"))
+                    for s in sheets
+                ],
+                "proposed": capacity.pk in proposed,
+                "divergent": capacity.pk in divergent,
+                "validated": form[f"c{capacity.pk}_validated"],
+                "reason": form[f"c{capacity.pk}_reason"],
+            }
+        )
+    decision = dossier.decisions.filter(session=session).order_by("-decided_at").first()
+    return render(
+        request,
+        "evaluations/decision_record.html",
+        {
+            "section": "sessions",
+            "session": session,
+            "dossier": dossier,
+            "form": form,
+            "sheets": sheets,
+            "blocs": blocs,
+            "open_for_decision": open_for_decision,
+            "decision": decision,
+            "divergent_count": len(divergent),
+        },
+    )

@@ -1,0 +1,179 @@
+"""Forms of the staff's dossier pages; every choice comes from the user's scoped querysets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from branches.access import roles_of
+from branches.models import Branch, Company
+from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
+
+from .models import AccessRoute, Candidate, DossierStatus
+
+
+def staff_branches(user: Any) -> QuerySet[Branch]:
+    """The branches a user runs: all of them for the national administrator."""
+    roles = roles_of(user)
+    if roles.is_national_admin:
+        return Branch.objects.all()
+    return Branch.objects.filter(pk__in=roles.staff_branch_ids)
+
+
+def adopted_referentiels(user: Any) -> QuerySet[Referentiel]:
+    return Referentiel.objects.filter(adoptions__branch__in=staff_branches(user)).distinct()
+
+
+class PortalForm(forms.Form):
+    """French labels take no trailing colon here: the layout sets them apart."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ReferentielVersion) -> str:
+        return str(
+            _("%(title)s (version %(number)d)")
+            % {"title": obj.referentiel.title, "number": obj.number}
+        )
+
+
+class CandidateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Candidate) -> str:
+        return f"{obj.last_name.upper()} {obj.first_name} — {obj.birth_date:%d/%m/%Y}"
+
+
+class DossierFilterForm(PortalForm):
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        help_text=_("Nom du candidat ou numéro de dossier"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[("", _("Tous les statuts")), *DossierStatus.choices],
+    )
+    cqpi = forms.ModelChoiceField(
+        label=_("CQPI"), required=False, queryset=Referentiel.objects.none(), empty_label=_("Tous")
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cqpi"].queryset = adopted_referentiels(user)
+
+
+class DossierOpenForm(PortalForm):
+    """Open a dossier for an existing candidate of the branch, or register the candidate first."""
+
+    branch = forms.ModelChoiceField(label=_("Branche"), queryset=Branch.objects.none())
+    existing_candidate = CandidateChoiceField(
+        label=_("Candidat déjà enregistré"),
+        required=False,
+        queryset=Candidate.objects.none(),
+        empty_label=_("— Nouveau candidat —"),
+        help_text=_("Laissez « Nouveau candidat » pour saisir son identité ci-dessous."),
+    )
+    last_name = forms.CharField(label=_("Nom"), max_length=120, required=False)
+    first_name = forms.CharField(label=_("Prénom"), max_length=120, required=False)
+    birth_date = forms.DateField(label=_("Date de naissance"), required=False, widget=DateInput())
+    birth_place = forms.CharField(label=_("Lieu de naissance"), max_length=120, required=False)
+    email = forms.EmailField(label=_("Adresse e-mail"), required=False)
+    version = VersionChoiceField(
+        label=_("CQPI"),
+        queryset=ReferentielVersion.objects.none(),
+        empty_label=_("— Choisir le CQPI —"),
+        help_text=_("La version en vigueur du référentiel, adopté par la branche."),
+    )
+    company = forms.ModelChoiceField(
+        label=_("Entreprise"),
+        required=False,
+        queryset=Company.objects.none(),
+        empty_label=_("— Sans entreprise —"),
+    )
+    access_route = forms.ChoiceField(label=_("Voie d'accès"), choices=AccessRoute.choices)
+    first_certification = forms.BooleanField(
+        label=_("Première certification du candidat"), required=False
+    )
+
+    IDENTITY_FIELDS = ("last_name", "first_name", "birth_date", "birth_place")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        branches = staff_branches(user)
+        self.fields["branch"].queryset = branches
+        if len(branches) == 1:
+            self.fields["branch"].initial = branches[0].pk
+            self.fields["branch"].widget = forms.HiddenInput()
+        self.fields["existing_candidate"].queryset = Candidate.objects.visible_to(user).filter(
+            branch__in=branches
+        )
+        self.fields["company"].queryset = Company.objects.visible_to(user).filter(
+            branch__in=branches
+        )
+        self.fields["version"].queryset = (
+            ReferentielVersion.objects.in_force()
+            .filter(
+                referentiel__status=ReferentielStatus.VALIDATED,
+                referentiel__adoptions__branch__in=branches,
+            )
+            .select_related("referentiel")
+            .distinct()
+            .order_by("referentiel__title")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        branch = data.get("branch")
+        candidate = data.get("existing_candidate")
+        if candidate is None:
+            for name in self.IDENTITY_FIELDS:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Obligatoire pour un nouveau candidat."))
+        if branch is not None:
+            if candidate is not None and candidate.branch_id != branch.pk:
+                self.add_error("existing_candidate", _("Ce candidat relève d'une autre branche."))
+            company = data.get("company")
+            if company is not None and company.branch_id != branch.pk:
+                self.add_error("company", _("Cette entreprise relève d'une autre branche."))
+        return data
+
+
+class CommentForm(PortalForm):
+    comment = forms.CharField(
+        label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AdmissibilityForm(PortalForm):
+    admissible = forms.TypedChoiceField(
+        label=_("Recevabilité"),
+        choices=[("yes", _("Recevable")), ("no", _("Non recevable"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        required=False,
+        help_text=_("Obligatoire en cas de non-recevabilité."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WithdrawForm(PortalForm):
+    comment = forms.CharField(
+        label=_("Motif de l'abandon"), widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,234 @@
+"""Forms of the evaluators' and jury pages; every choice comes from a scoped queryset or selector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Membership
+from candidates.forms import DateInput, PortalForm, staff_branches
+from candidates.models import Dossier, DossierStatus
+from certifications.models import Capacity
+
+from . import selectors
+from .models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome
+from .services import CapacityEntry
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name()
+        return f"{name} <{obj.email}>" if name else obj.email
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class EvaluationAssignForm(PortalForm):
+    kind = forms.ChoiceField(label=_("Type d'évaluation"), choices=EvaluationKind.choices)
+    external_evaluator = PersonChoiceField(
+        label=_("Évaluateur externe habilité"),
+        queryset=None,
+        help_text=_(
+            "Seuls les évaluateurs habilités ce jour pour ce CQPI et sans conflit d'intérêts."
+        ),
+    )
+    referent = PersonChoiceField(
+        label=_("Référent entreprise (binôme)"),
+        queryset=None,
+        required=False,
+        empty_label=_("— Pas de binôme —"),
+    )
+    due_date = forms.DateField(label=_("À réaliser avant le"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, dossier: Dossier, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["external_evaluator"].queryset = selectors.eligible_evaluators(dossier=dossier)
+        self.fields["referent"].queryset = selectors.eligible_referents(dossier=dossier)
+        if dossier.status == DossierStatus.POSITIONING:
+            self.fields["kind"].initial = EvaluationKind.POSITIONING
+        else:
+            self.fields["kind"].initial = EvaluationKind.FINAL
+
+
+class SheetForm(PortalForm):
+    """One evaluator's grid: a result and a comment per capacity, a mark per indicator.
+
+    `version` travels with the page so a save made elsewhere in between is refused.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme que cette grille est complète et définitive : une fois transmise, elle ne sera plus modifiable."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, capacities: Iterable[Capacity], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.capacities = list(capacities)
+        for capacity in self.capacities:
+            self.fields[f"c{capacity.pk}_outcome"] = forms.ChoiceField(
+                label=_("Résultat"),
+                choices=CapacityOutcome.choices,
+                initial=CapacityOutcome.NOT_ASSESSED,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"c{capacity.pk}_comment"] = forms.CharField(
+                label=_("Commentaire"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            for indicator in capacity.indicators.all():
+                self.fields[f"i{indicator.pk}"] = forms.IntegerField(
+                    label=indicator.label,
+                    required=False,
+                    min_value=0,
+                    max_value=indicator.max_mark,
+                )
+
+    @staticmethod
+    def initial_from(sheet: Any) -> dict[str, Any]:
+        initial: dict[str, Any] = {"version": sheet.version}
+        for result in sheet.results.prefetch_related("marks"):
+            initial[f"c{result.capacity_id}_outcome"] = result.outcome
+            initial[f"c{result.capacity_id}_comment"] = result.comment
+            for mark in result.marks.all():
+                initial[f"i{mark.indicator_id}"] = mark.mark
+        return initial
+
+    def entries(self) -> dict[int, CapacityEntry]:
+        data = self.cleaned_data
+        entries = {}
+        for capacity in self.capacities:
+            marks = {
+                indicator.pk: data[f"i{indicator.pk}"]
+                for indicator in capacity.indicators.all()
+                if data.get(f"i{indicator.pk}") is not None
+            }
+            entries[capacity.pk] = CapacityEntry(
+                outcome=data[f"c{capacity.pk}_outcome"],
+                comment=data.get(f"c{capacity.pk}_comment", ""),
+                marks=marks,
+            )
+        return entries
+
+    def grid(self, divergent: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+        """Blocs, their capacities and the bound fields, in the référentiel's order."""
+        blocs: list[dict[str, Any]] = []
+        for capacity in self.capacities:
+            if not blocs or blocs[-1]["bloc"].pk != capacity.bloc_id:
+                blocs.append({"bloc": capacity.bloc, "capacities": []})
+            blocs[-1]["capacities"].append(
+                {
+                    "capacity": capacity,
+                    "outcome": self[f"c{capacity.pk}_outcome"],
+                    "comment": self[f"c{capacity.pk}_comment"],
+                    "indicators": [
+                        (indicator, self[f"i{indicator.pk}"])
+                        for indicator in capacity.indicators.all()
+                    ],
+                    "divergent": capacity.pk in divergent,
+                }
+            )
+        return blocs
+
+
+class SessionCreateForm(PortalForm):
+    branch = forms.ModelChoiceField(label=_("Branche"), queryset=None)
+    held_on = forms.DateTimeField(label=_("Date et heure"), widget=DateTimeInput())
+    place = forms.CharField(label=_("Lieu"), max_length=200)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        branches = staff_branches(user)
+        self.fields["branch"].queryset = branches
+        if len(branches) == 1:
+            self.fields["branch"].initial = branches[0].pk
+            self.fields["branch"].widget = forms.HiddenInput()
+
+
+class MembershipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        name = obj.user.get_full_name() or obj.user.email
+        return f"{name} — {obj.get_college_display()}"
+
+
+class ConvokeForm(PortalForm):
+    membership = MembershipChoiceField(label=_("Membre de jury de la branche"), queryset=None)
+    role = forms.ChoiceField(
+        label=_("Fonction"), choices=MemberRole.choices, initial=MemberRole.MEMBER
+    )
+
+    def __init__(self, *args: Any, session: JurySession, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = (
+            selectors.jury_candidates(branch_id=session.branch_id)
+            .exclude(user__jury_seats__session=session)
+            .order_by("college", "user__last_name", "user__first_name")
+        )
+
+
+class DossierChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Dossier) -> str:
+        return f"{obj.reference} — {obj.candidate.full_name} — {obj.version.referentiel.title}"
+
+
+class AgendaForm(PortalForm):
+    dossier = DossierChoiceField(label=_("Dossier prêt pour le jury"), queryset=None)
+
+    def __init__(self, *args: Any, session: JurySession, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dossier"].queryset = (
+            Dossier.objects.managed_by(user)
+            .filter(branch_id=session.branch_id, status=DossierStatus.READY_FOR_JURY)
+            .with_list_relations()
+            .order_by("reference")
+        )
+
+
+class DecisionForm(PortalForm):
+    """The jury's word on each capacity, starting from the evaluation's proposal."""
+
+    outcome = forms.ChoiceField(
+        label=_("Décision"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(
+        label=_("Motivation"),
+        required=False,
+        help_text=_("Obligatoire pour une validation partielle ou un refus."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(
+        self, *args: Any, capacities: Iterable[Capacity], proposed: set[int], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.capacities = list(capacities)
+        for capacity in self.capacities:
+            self.fields[f"c{capacity.pk}_validated"] = forms.BooleanField(
+                label=_("Validée"), required=False, initial=capacity.pk in proposed
+            )
+            self.fields[f"c{capacity.pk}_reason"] = forms.CharField(
+                label=_("Motif si le jury s'écarte de l'évaluation"),
+                required=False,
+                max_length=2000,
+            )
+
+    def validated_ids(self) -> set[int]:
+        return {c.pk for c in self.capacities if self.cleaned_data.get(f"c{c.pk}_validated")}
+
+    def override_reasons(self) -> dict[int, str]:
+        return {
+            c.pk: self.cleaned_data[f"c{c.pk}_reason"]
+            for c in self.capacities
+            if self.cleaned_data.get(f"c{c.pk}_reason", "").strip()
+        }
