@@ -281,7 +281,9 @@ def certificate_mark_render_failed(*, certificate_id: int, error: str) -> None:
         return
     certificate.render_status = RenderStatus.FAILED
     certificate.render_error = error[:2000]
-    certificate.save(update_fields=["render_status", "render_error"])
+    # the failed attempt's own increment was rolled back with its transaction
+    certificate.render_attempts += 1
+    certificate.save(update_fields=["render_status", "render_error", "render_attempts"])
     CertificateEvent.objects.create(
         certificate=certificate, action="render_failed", comment=error[:500]
     )
