@@ -61,7 +61,13 @@ test-deps:
 	@if [ ! -x /usr/lib/chromium/chromium ]; then scripts/apt-ensure.sh chromium; fi
 	@scripts/apt-ensure.sh gettext poppler-utils docker-compose
 
-test: venv test-deps check messages pytest
+# The checks and the tests both run, so that one failure does not hide the other.
+test: venv test-deps messages
+	@checks=passed; tests=passed; \
+	$(MAKE) --no-print-directory -k check || checks=FAILED; \
+	$(MAKE) --no-print-directory pytest || tests=FAILED; \
+	echo "==> make test: checks $$checks, tests $$tests"; \
+	[ "$$checks" = passed ] && [ "$$tests" = passed ]
 
 # PostgreSQL and Redis: DATABASE_URL/REDIS_URL, else the local servers, else throwaway ones.
 pytest: venv
