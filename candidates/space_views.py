@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
         space_dossier(dossier=dossier, with_decision=False)
         for dossier in candidate_dossiers(user=request.user)
     ]
-    return render(request, "candidates/space/home.html", {"dossiers": dossiers})
+    return render(request, "candidates/space/home.html", {"section": "space", "dossiers": dossiers})
 
 
 @candidate_required
@@ -52,6 +52,7 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "candidates/space/dossier_detail.html",
         {
+            "section": "space",
             "summary": summary,
             "dossier": dossier,
             "certificate": certificate,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize, expect
 from pypdf import PdfReader
 
-from certifications.models import Certificate
+from branches.models import College
+from candidates.models import Dossier, DossierStatus
+from certifications.models import Capacity, Certificate, Indicator, RenderStatus
 from certifications.services import certificate_revoke, certificate_store_pdf
 from tests.workflow import award
 
@@ -29,6 +33,161 @@ def download_certificate(page: Page) -> bytes:
     download = info.value
     assert download.suggested_filename.endswith(".pdf")
     return download.path().read_bytes()
+
+
+def click_and_wait(page: Page, locator: Any) -> None:
+    """Click something that submits or navigates, and wait for the next page."""
+    with page.expect_navigation():
+        locator.click()
+
+
+def test_the_whole_path_in_a_browser(
+    page: Page, live_server: Any, live_cast: Any, log_in: Any, screenshot: Any
+) -> None:
+    """Staff, evaluator, jury, staff again, candidate, then anyone: each through their pages."""
+    cast = live_cast
+    base = live_server.url
+
+    # --- CPNE staff opens the dossier and moves it to evaluation ---------------------
+    log_in(page, cast.staff_a)
+    click_and_wait(page, page.get_by_role("navigation").get_by_role("link", name="Dossiers"))
+    click_and_wait(page, page.get_by_role("link", name="Ouvrir un dossier"))
+    candidate = cast.candidate
+    page.get_by_label("Candidat déjà enregistré").select_option(
+        label=f"{candidate.last_name.upper()} {candidate.first_name} — "
+        f"{candidate.birth_date:%d/%m/%Y}"
+    )
+    page.get_by_label("CQPI", exact=True).select_option(label="Agent logistique (version 1)")
+    page.get_by_label("Entreprise", exact=True).select_option(label=cast.company_a.name)
+    page.get_by_label("Voie d'accès").select_option(label="Formation continue")
+    screenshot(page, "01-staff-open-dossier")
+    click_and_wait(page, page.get_by_role("button", name="Ouvrir le dossier"))
+    dossier = Dossier.objects.get(candidate=candidate)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("DURAND")
+    expect(page.get_by_text(f"Dossier {dossier.reference} ouvert")).to_be_visible()
+
+    click_and_wait(page, page.get_by_role("button", name="Démarrer le positionnement"))
+    click_and_wait(page, page.get_by_role("button", name="Passer en évaluation"))
+    click_and_wait(page, page.get_by_role("link", name="Confier une évaluation"))
+    page.get_by_label("Type d'évaluation").select_option(label="Évaluation finale")
+    page.get_by_label("Évaluateur externe habilité").select_option(
+        label=f"{cast.evaluator.get_full_name()} <{cast.evaluator.email}>"
+    )
+    screenshot(page, "02-staff-assign-evaluator")
+    click_and_wait(page, page.get_by_role("button", name="Confier l'évaluation"))
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.EVALUATION
+    screenshot(page, "03-staff-dossier-in-evaluation")
+
+    # --- The habilitated evaluator fills the grid, saves, then submits ----------------
+    log_in(page, cast.evaluator)
+    click_and_wait(page, page.get_by_role("link", name="Mes grilles d'évaluation"))
+    click_and_wait(page, page.get_by_role("link", name=dossier.reference))
+    capacities = Capacity.objects.filter(bloc__version=cast.version).order_by("code")
+    for capacity in capacities:
+        group = page.get_by_role(
+            "group", name=re.compile(rf"Résultat\W+{re.escape(capacity.code)}$")
+        )
+        group.get_by_label("Acquis", exact=True).check()
+    for indicator in Indicator.objects.filter(capacity__in=capacities):
+        page.get_by_label(indicator.label, exact=True).fill("4")
+    screenshot(page, "04-evaluator-grid-filled")
+    click_and_wait(page, page.get_by_role("button", name="Enregistrer", exact=True))
+    expect(page.get_by_text("la grille peut être transmise")).to_be_visible()
+    page.get_by_label(re.compile("^Je confirme que cette grille est complète")).check()
+    click_and_wait(page, page.get_by_role("button", name="Enregistrer et transmettre"))
+    expect(page.get_by_text("elle n'est plus modifiable")).to_be_visible()
+    screenshot(page, "05-evaluator-grid-submitted")
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.READY_FOR_JURY
+
+    # --- Staff creates the jury session, convokes, sets the agenda, opens it ----------
+    log_in(page, cast.staff_a)
+    click_and_wait(page, page.get_by_role("link", name="Sessions de jury"))
+    click_and_wait(page, page.get_by_role("link", name="Nouvelle session"))
+    held_on = timezone.localtime().replace(second=0, microsecond=0)
+    page.get_by_label("Date et heure").fill(f"{held_on:%Y-%m-%dT%H:%M}")
+    page.get_by_label("Lieu").fill("Paris, siège de la CPNE")
+    click_and_wait(page, page.get_by_role("button", name="Créer la session"))
+    for member, college, role in (
+        (cast.jury_employer, College.EMPLOYERS, "Président"),
+        (cast.jury_employee, College.EMPLOYEES, "Vice-président"),
+    ):
+        page.get_by_label("Membre de jury de la branche").select_option(
+            label=f"{member.get_full_name()} — {college.label}"
+        )
+        page.get_by_label("Fonction").select_option(label=role)
+        click_and_wait(page, page.get_by_role("button", name="Convoquer"))
+    page.get_by_label("Dossier prêt pour le jury").select_option(
+        label=f"{dossier.reference} — {candidate.full_name} — Agent logistique"
+    )
+    click_and_wait(page, page.get_by_role("button", name="Inscrire à l'ordre du jour"))
+    screenshot(page, "06-staff-session-planned")
+    click_and_wait(page, page.get_by_role("button", name="Ouvrir la session"))
+    expect(page.get_by_role("button", name="Clore la session")).to_be_visible()
+
+    # --- A jury member records the decision -----------------------------------------
+    log_in(page, cast.jury_employer)
+    click_and_wait(page, page.get_by_role("link", name="Sessions de jury"))
+    click_and_wait(page, page.get_by_role("link", name=f"{held_on:%d/%m/%Y %H:%M}"))
+    click_and_wait(page, page.get_by_role("link", name="Enregistrer la décision"))
+    page.get_by_label("Délivrance totale").check()
+    screenshot(page, "07-jury-decision")
+    click_and_wait(page, page.get_by_role("button", name="Enregistrer la décision"))
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.AWARDED
+    certificate = Certificate.objects.get(dossier=dossier)
+    # Celery runs eagerly on commit in the tests: the PDF exists once the response is sent.
+    assert certificate.render_status == RenderStatus.READY
+
+    # --- Staff closes the session -----------------------------------------------------
+    log_in(page, cast.staff_a)
+    page.goto(base + reverse("evaluations:session_detail", args=[certificate.decision.session_id]))
+    click_and_wait(page, page.get_by_role("button", name="Clore la session"))
+    expect(page.get_by_role("button", name="Clore la session")).to_have_count(0)
+    screenshot(page, "08-staff-session-closed")
+
+    # --- The candidate follows their dossier and downloads the certificate ----------
+    log_in(page, cast.candidate_user)
+    click_and_wait(page, page.get_by_role("link", name="Mon espace"))
+    expect(page.get_by_text("Le jury paritaire vous a délivré le CQPI")).to_be_visible()
+    screenshot(page, "09-candidate-space")
+    click_and_wait(
+        page,
+        page.get_by_role("link", name=f"Voir le suivi détaillé du dossier {dossier.reference}"),
+    )
+    timeline = page.get_by_role("list").filter(has_text="Votre dossier a été ouvert")
+    for sentence in (
+        "Votre dossier a été ouvert",
+        "Votre positionnement a commencé",
+        "Votre évaluation a commencé",
+        "Votre évaluation est terminée",
+        "Votre dossier est inscrit à l'ordre du jour",
+        "Le jury paritaire vous a délivré le CQPI",
+    ):
+        expect(timeline.get_by_text(sentence)).to_be_visible()
+    screenshot(page, "10-candidate-dossier")
+    data = download_certificate(page)
+    assert data.startswith(b"%PDF")
+    assert "Durand" in pdf_text(data).replace("DURAND", "Durand")
+    verify_href = page.get_by_role("link", name=certificate.verification_url).get_attribute("href")
+    assert verify_href == certificate.get_absolute_url()
+
+    # --- Anyone (no session) checks the document -------------------------------------
+    visitor = page.context.browser.new_context(locale="fr-FR")  # type: ignore[union-attr]
+    public = visitor.new_page()
+    public.goto(base + verify_href)
+    expect(public.get_by_text("Document valide")).to_be_visible()
+    expect(public.get_by_text(certificate.holder_name)).to_be_visible()
+    screenshot(public, "11-public-verify-valid")
+
+    # No revocation page yet: revoke through the service, as the staff would.
+    certificate_revoke(certificate=certificate, reason="Erreur de saisie", by=cast.staff_a)
+    public.reload()
+    expect(public.get_by_text(re.compile("^Document révoqué le"))).to_be_visible()
+    expect(public.get_by_text("Document valide")).to_have_count(0)
+    screenshot(public, "12-public-verify-revoked")
+    visitor.close()
 
 
 def test_the_candidate_space_on_a_tablet(
