@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_init
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,13 @@ from .models import Certificate, RenderStatus
 logger = logging.getLogger(__name__)
 
 MAX_RENDER_RETRIES = 5
+
+
+@worker_init.connect
+def _load_renderer(**kwargs: object) -> None:
+    """Import WeasyPrint (about a second) when a worker starts rather than in its first task;
+    prefork children inherit it."""
+    from . import rendering  # noqa: F401
 
 
 def enqueue_render(certificate_id: int) -> None:
@@ -28,7 +36,9 @@ def enqueue_render(certificate_id: int) -> None:
         try:
             render_certificate.delay(certificate_id)
         except Exception:
-            logger.exception("certificate %s: broker unreachable, left for the sweep", certificate_id)
+            logger.exception(
+                "certificate %s: broker unreachable, left for the sweep", certificate_id
+            )
 
     transaction.on_commit(send)
 
