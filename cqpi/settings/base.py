@@ -158,7 +158,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "CQPI <no-reply@cqpi.local
 # --- Celery ---------------------------------------------------------------
 # Redis when CELERY_BROKER_URL (or REDIS_URL) is set; otherwise kombu's filesystem
 # transport under var/, which needs no server and still runs a real worker process.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "filesystem://"
+CELERY_BROKER_URL = (
+    env_str("CELERY_BROKER_URL") or env_str("REDIS_URL") or "filesystem://localhost//"
+)
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
     for sub in ("queue", "processed"):
@@ -168,6 +170,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # The transport polls the folder; the default second makes a queue of renders crawl.
+        "polling_interval": 0.2,
     }
 else:
     # A task killed with its worker is redelivered after this delay; task time
