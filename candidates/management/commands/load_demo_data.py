@@ -1,0 +1,64 @@
+"""Load the demo: accounts for every role and dossiers at every stage (never in production)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from candidates.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, refusal_reason
+from candidates.models import Dossier, DossierStatus
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge les données de démonstration (comptes de chaque rôle, entreprises, dossiers à "
+        "chaque étape) au travers des vrais services. Refusée en production ; sans effet si la "
+        "démonstration est déjà chargée."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        reason = refusal_reason()
+        if reason is not None:
+            raise CommandError(
+                _(
+                    "Données de démonstration refusées : ces réglages servent un site réel "
+                    "(réglages de production ou DEBUG désactivé). Les comptes de démonstration "
+                    "ont un mot de passe public."
+                )
+            )
+        summary = build_demo()
+        if not summary.created:
+            self.stdout.write(_("Les données de démonstration sont déjà chargées : rien à faire."))
+        else:
+            counts = Counter(Dossier.objects.values_list("status", flat=True))
+            stages = ", ".join(
+                f"{DossierStatus(status).label} : {counts[status]}"
+                for status in DossierStatus.values
+                if counts[status]
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Démonstration chargée : %(dossiers)d dossiers (%(stages)s), "
+                        "%(certificates)d certificats ou attestations dont %(revoked)d révoqué, "
+                        "%(sessions)d sessions de jury."
+                    )
+                    % {
+                        "dossiers": sum(counts.values()),
+                        "stages": stages,
+                        "certificates": summary.certificates,
+                        "revoked": summary.revoked,
+                        "sessions": summary.sessions,
+                    }
+                )
+            )
+        self.stdout.write(
+            _("Comptes de démonstration (mot de passe commun : %(password)s) :")
+            % {"password": DEMO_PASSWORD}
+        )
+        width = max(len(account["email"]) for account in DEMO_ACCOUNTS)
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account['email']:<{width}}  {account['role']}")

@@ -1,0 +1,199 @@
+"""load_demo_data: every role, every stage, through the real services; once; never in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from branches.models import (
+    Branch,
+    College,
+    Company,
+    ConflictOfInterest,
+    EvaluatorHabilitation,
+    Membership,
+    Role,
+)
+from branches.validators import siret_is_valid
+from candidates.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, refusal_reason
+from candidates.models import AccessRoute, Candidate, Dossier, DossierStatus
+from certifications.models import Certificate, CertificateKind, CertificateStatus
+from evaluations import selectors
+from evaluations.models import (
+    CapacityResult,
+    Decision,
+    EvaluationSheet,
+    JurySession,
+    SessionStatus,
+    SheetStatus,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    """The demo is built once for the module, in a transaction rolled back at its end; each test
+    runs in a savepoint inside it (building it takes a few seconds)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load()
+        transaction.set_rollback(True)
+
+
+def test_it_leaves_dossiers_at_every_stage(demo: str) -> None:
+    statuses = set(Dossier.objects.values_list("status", flat=True))
+    assert statuses == set(DossierStatus.values)
+
+
+def test_vae_dossiers_are_found_admissible_and_inadmissible(demo: str) -> None:
+    vae = Dossier.objects.filter(access_route=AccessRoute.VAE)
+    assert vae.filter(status=DossierStatus.ADMISSIBLE).exists()
+    assert vae.filter(status=DossierStatus.INADMISSIBLE).exists()
+
+
+def test_one_certificate_is_revoked_and_partial_validations_have_their_attestation(
+    demo: str,
+) -> None:
+    revoked = Certificate.objects.filter(status=CertificateStatus.REVOKED)
+    assert revoked.count() == 1
+    assert revoked.get().events.filter(action="revoked").exists()
+    for dossier in Dossier.objects.filter(status=DossierStatus.PARTIALLY_AWARDED):
+        assert dossier.certificates.get().kind == CertificateKind.PARTIAL
+    for dossier in Dossier.objects.filter(status=DossierStatus.AWARDED):
+        assert dossier.certificates.get().kind == CertificateKind.CERTIFICATE
+    assert not Certificate.objects.filter(dossier__status=DossierStatus.REFUSED).exists()
+
+
+def test_past_sessions_are_closed_and_scheduled_dossiers_wait_for_an_upcoming_one(
+    demo: str,
+) -> None:
+    assert JurySession.objects.filter(status=SessionStatus.CLOSED).count() >= 1
+    for dossier in Dossier.objects.filter(status=DossierStatus.SCHEDULED):
+        session = dossier.agenda_items.get().session
+        assert session.status == SessionStatus.PLANNED
+        assert session.held_on > timezone.now()
+
+
+def test_the_dossier_in_evaluation_has_a_half_filled_grid(demo: str) -> None:
+    dossier = Dossier.objects.get(status=DossierStatus.EVALUATION)
+    sheet = EvaluationSheet.objects.get(evaluation__dossier=dossier, role="external")
+    filled = CapacityResult.objects.filter(sheet=sheet).count()
+    total = dossier.version.blocs.values("capacities").count()
+    assert sheet.status == SheetStatus.DRAFT
+    assert 0 < filled < total
+
+
+def test_a_jury_re_examined_a_capacity_where_the_binome_disagreed(demo: str) -> None:
+    assert Decision.objects.filter(capacities__overridden=True).exists()
+
+
+def test_national_figures_look_like_the_brochure(demo: str) -> None:
+    decided = Dossier.objects.filter(
+        status__in=[
+            DossierStatus.AWARDED,
+            DossierStatus.PARTIALLY_AWARDED,
+            DossierStatus.REFUSED,
+        ]
+    )
+    awarded = Dossier.objects.filter(status=DossierStatus.AWARDED)
+    total = awarded.count()
+    assert 25 <= decided.count() <= 40
+    assert 0.25 <= awarded.filter(access_route=AccessRoute.VAE).count() / total <= 0.4
+    assert (
+        0.15 <= awarded.filter(access_route=AccessRoute.PROFESSIONALISATION).count() / total <= 0.3
+    )
+    assert 0.55 <= awarded.filter(first_certification=True).count() / total <= 0.75
+    assert {d.branch.code for d in decided.select_related("branch")} == {
+        "metallurgie",
+        "commerce-distribution",
+    }
+
+
+def test_every_demo_account_logs_in_with_the_documented_password(demo: str, client: Any) -> None:
+    validate_password(DEMO_PASSWORD)
+    for account in DEMO_ACCOUNTS:
+        assert account["password"] == DEMO_PASSWORD
+        assert client.login(email=account["email"], password=account["password"]), account
+        client.logout()
+
+
+def test_every_role_has_a_demo_account(demo: str) -> None:
+    users = get_user_model().objects.filter(email__endswith="@demo.cqpi.fr")
+    assert users.filter(is_superuser=True).exists()
+    assert users.filter(is_coc_observer=True).exists()
+    for code in ("metallurgie", "commerce-distribution"):
+        branch = Branch.objects.get(code=code)
+        memberships = Membership.objects.filter(branch=branch, user__in=users)
+        assert memberships.filter(role=Role.STAFF).exists()
+        assert memberships.filter(role=Role.REFERENT, company__branch=branch).exists()
+        for college in College.values:
+            assert memberships.filter(role=Role.JURY, college=college).exists()
+        assert EvaluatorHabilitation.objects.filter(branch=branch, evaluator__in=users).exists()
+    assert ConflictOfInterest.objects.filter(evaluator__in=users).exists()
+    assert Candidate.objects.filter(user__in=users).count() == 3
+
+
+def test_an_evaluator_in_conflict_is_not_offered_for_that_company(demo: str) -> None:
+    conflict = ConflictOfInterest.objects.get()
+    dossier = Dossier.objects.filter(
+        company=conflict.company, version__referentiel=conflict.referentiel
+    ).first()
+    assert dossier is not None
+    assert conflict.evaluator not in selectors.eligible_evaluators(dossier=dossier)
+
+
+def test_companies_have_valid_sirets(demo: str) -> None:
+    companies = Company.objects.all()
+    assert companies.count() >= 4
+    assert all(siret_is_valid(company.siret) for company in companies)
+
+
+def test_the_command_prints_the_demo_accounts(demo: str) -> None:
+    assert "Demo-CQPI-2026!" in demo
+    for account in DEMO_ACCOUNTS:
+        assert account["email"] in demo
+
+
+def test_a_second_run_does_nothing_and_duplicates_nothing(demo: str) -> None:
+    models = (get_user_model(), Company, Candidate, Dossier, Certificate, JurySession, Decision)
+    before = [model._default_manager.count() for model in models]
+    output = load()
+    assert [model._default_manager.count() for model in models] == before
+    assert "déjà chargées" in output
+
+
+@override_settings(SETTINGS_MODULE="cqpi.settings.production")
+def test_it_is_refused_under_the_production_settings() -> None:
+    before = get_user_model().objects.count(), Dossier.objects.count()
+    with pytest.raises(CommandError, match="refusées"):
+        load()
+    assert (get_user_model().objects.count(), Dossier.objects.count()) == before
+
+
+@override_settings(SETTINGS_MODULE="cqpi.settings.base", DEBUG=False)
+def test_it_is_refused_wherever_debug_is_off_outside_the_tests() -> None:
+    before = get_user_model().objects.count()
+    with pytest.raises(CommandError):
+        load()
+    assert get_user_model().objects.count() == before
+
+
+@override_settings(SETTINGS_MODULE="cqpi.settings.base", DEBUG=True)
+def test_it_is_allowed_in_development() -> None:
+    assert refusal_reason() is None
