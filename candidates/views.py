@@ -182,20 +182,21 @@ def _transition_view(
     """Validate the posted form, run the transition, redirect; on refusal re-render with the input."""
     dossier = _get_managed_dossier(request, pk)
     form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            call(dossier, form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Dossier %(ref)s : « %(status)s ».")
-                % {"ref": dossier.reference, "status": dossier.get_status_display()},
-            )
-            return redirect(dossier)
-    messages.error(request, _("L'opération n'a pas été effectuée : voir le détail ci-dessous."))
-    return _render_detail(request, dossier, **{context_name: form})
+    if not form.is_valid():
+        messages.error(request, _("L'opération n'a pas été effectuée : voir le détail ci-dessous."))
+        return _render_detail(request, dossier, **{context_name: form})
+    try:
+        call(dossier, form.cleaned_data)
+    except DomainError as exc:
+        # Shown at the top: the action's form may no longer be offered from this status.
+        messages.error(request, exc.message)
+        return _render_detail(request, dossier, **{context_name: form})
+    messages.success(
+        request,
+        _("Dossier %(ref)s : « %(status)s ».")
+        % {"ref": dossier.reference, "status": dossier.get_status_display()},
+    )
+    return redirect(dossier)
 
 
 @login_required

@@ -36,6 +36,7 @@ class EvaluationAssignForm(PortalForm):
     external_evaluator = PersonChoiceField(
         label=_("Évaluateur externe habilité"),
         queryset=None,
+        empty_label=_("— Choisir —"),
         help_text=_(
             "Seuls les évaluateurs habilités ce jour pour ce CQPI et sans conflit d'intérêts."
         ),
@@ -163,7 +164,9 @@ class MembershipChoiceField(forms.ModelChoiceField):
 
 
 class ConvokeForm(PortalForm):
-    membership = MembershipChoiceField(label=_("Membre de jury de la branche"), queryset=None)
+    membership = MembershipChoiceField(
+        label=_("Membre de jury de la branche"), queryset=None, empty_label=_("— Choisir —")
+    )
     role = forms.ChoiceField(
         label=_("Fonction"), choices=MemberRole.choices, initial=MemberRole.MEMBER
     )
@@ -183,7 +186,9 @@ class DossierChoiceField(forms.ModelChoiceField):
 
 
 class AgendaForm(PortalForm):
-    dossier = DossierChoiceField(label=_("Dossier prêt pour le jury"), queryset=None)
+    dossier = DossierChoiceField(
+        label=_("Dossier prêt pour le jury"), queryset=None, empty_label=_("— Choisir —")
+    )
 
     def __init__(self, *args: Any, session: JurySession, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

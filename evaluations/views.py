@@ -431,6 +431,13 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
         sheets = list(evaluation.sheets.select_related("evaluator").order_by("role"))
         outcomes = selectors.capacity_outcomes(evaluation=evaluation)
         divergent = selectors.divergent_capacity_ids(evaluation=evaluation)
+    decision = (
+        dossier.decisions.filter(session=session)
+        .prefetch_related("capacities")
+        .order_by("-decided_at")
+        .first()
+    )
+    decided = {dc.capacity_id: dc for dc in decision.capacities.all()} if decision else {}
     labels = dict(CapacityOutcome.choices)
     blocs: list[dict[str, Any]] = []
     for capacity in capacities:
@@ -448,9 +455,9 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
                 "divergent": capacity.pk in divergent,
                 "validated": form[f"c{capacity.pk}_validated"],
                 "reason": form[f"c{capacity.pk}_reason"],
+                "decided": decided.get(capacity.pk),
             }
         )
-    decision = dossier.decisions.filter(session=session).order_by("-decided_at").first()
     return render(
         request,
         "evaluations/decision_record.html",

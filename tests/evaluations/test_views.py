@@ -1,0 +1,915 @@
+"""Evaluators' grids, assigning evaluations and the jury pages, through the test client."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from branches.models import College, Membership, Role
+from candidates import services as dossier_services
+from candidates.models import Dossier, DossierStatus
+from certifications.models import Capacity, Certificate
+from evaluations import services
+from evaluations.models import (
+    CapacityOutcome,
+    CapacityResult,
+    Decision,
+    Evaluation,
+    EvaluationKind,
+    EvaluationSheet,
+    JuryMember,
+    JurySession,
+    MemberRole,
+    Outcome,
+    SessionStatus,
+    SheetRole,
+    SheetStatus,
+)
+from tests import workflow
+from tests.factories import CandidateFactory, DossierFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("accounts:login")
+
+
+def assert_redirects_to_login(response: Any) -> None:
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+
+
+def in_evaluation(cast: Any, **kwargs: Any) -> Dossier:
+    dossier = workflow.open_dossier(cast, **kwargs)
+    dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
+    dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)
+    return dossier
+
+
+def assigned(cast: Any, *, binome: bool = False) -> Evaluation:
+    return services.evaluation_create(
+        dossier=in_evaluation(cast),
+        kind=EvaluationKind.FINAL,
+        external_evaluator=cast.evaluator,
+        referent=cast.referent_a if binome else None,
+        by=cast.staff_a,
+    )
+
+
+def sheet_data(
+    sheet: EvaluationSheet,
+    *,
+    outcome: str = CapacityOutcome.ACQUIRED,
+    version: int | None = None,
+    comment: str = "Observé au poste",
+    **extra: Any,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"version": sheet.version if version is None else version}
+    capacities = Capacity.objects.filter(bloc__version_id=sheet.evaluation.dossier.version_id)
+    for capacity in capacities.prefetch_related("indicators"):
+        data[f"c{capacity.pk}_outcome"] = outcome
+        data[f"c{capacity.pk}_comment"] = comment
+        for indicator in capacity.indicators.all():
+            data[f"i{indicator.pk}"] = 4
+    data.update(extra)
+    return data
+
+
+# --- Assigning an evaluation ----------------------------------------------------------
+
+
+def assign_data(cast: Any, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "kind": EvaluationKind.FINAL,
+        "external_evaluator": cast.evaluator.pk,
+        "referent": "",
+        "due_date": "2031-03-15",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_assigning_sends_anonymous_visitors_to_login(client: Any, cast: Any) -> None:
+    dossier = in_evaluation(cast)
+
+    url = reverse("evaluations:evaluation_assign", args=[dossier.pk])
+
+    assert_redirects_to_login(client.get(url))
+
+
+def test_assigning_is_not_found_for_staff_of_another_branch(client: Any, cast: Any) -> None:
+    dossier = in_evaluation(cast)
+    client.force_login(cast.staff_b)
+    url = reverse("evaluations:evaluation_assign", args=[dossier.pk])
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, assign_data(cast)).status_code == 404
+    assert not Evaluation.objects.exists()
+
+
+def test_assigning_is_forbidden_to_the_candidate(client: Any, cast: Any) -> None:
+    dossier = in_evaluation(cast)
+    client.force_login(cast.candidate_user)
+    url = reverse("evaluations:evaluation_assign", args=[dossier.pk])
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, assign_data(cast)).status_code == 403
+    assert not Evaluation.objects.exists()
+
+
+def test_staff_assign_a_final_evaluation_to_a_habilitated_evaluator(client: Any, cast: Any) -> None:
+    dossier = in_evaluation(cast)
+    client.force_login(cast.staff_a)
+    url = reverse("evaluations:evaluation_assign", args=[dossier.pk])
+    assert cast.evaluator.email in client.get(url).content.decode()
+
+    response = client.post(url, assign_data(cast, referent=cast.referent_a.pk))
+
+    assert response.status_code == 302
+    evaluation = Evaluation.objects.get(dossier=dossier)
+    assert evaluation.due_date == datetime.date(2031, 3, 15)
+    assert set(evaluation.sheets.values_list("evaluator_id", "role")) == {
+        (cast.evaluator.pk, SheetRole.EXTERNAL),
+        (cast.referent_a.pk, SheetRole.REFERENT),
+    }
+
+
+@pytest.mark.parametrize("field", ["external_evaluator", "referent"])
+def test_a_person_outside_the_eligible_choices_is_a_form_error(
+    client: Any, cast: Any, field: str
+) -> None:
+    dossier = in_evaluation(cast)
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:evaluation_assign", args=[dossier.pk]),
+        assign_data(cast, **{field: cast.outsider.pk}),
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Evaluation.objects.exists()
+
+
+def test_a_refused_assignment_shows_the_reason_and_keeps_the_input(client: Any, cast: Any) -> None:
+    dossier = workflow.open_dossier(cast)  # not yet in evaluation
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:evaluation_assign", args=[dossier.pk]), assign_data(cast)
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "ne peut être confiée" in content
+    assert 'value="2031-03-15"' in content
+    assert not Evaluation.objects.exists()
+
+
+# --- My sheets ---------------------------------------------------------------------
+
+
+def test_my_sheets_send_anonymous_visitors_to_login(client: Any) -> None:
+    assert_redirects_to_login(client.get(reverse("evaluations:sheet_list")))
+
+
+@pytest.mark.parametrize("person", ["staff_a", "candidate_user", "jury_employer"])
+def test_my_sheets_are_refused_to_people_who_do_not_evaluate(
+    client: Any, cast: Any, person: str
+) -> None:
+    client.force_login(getattr(cast, person))
+
+    assert client.get(reverse("evaluations:sheet_list")).status_code == 403
+
+
+def test_my_sheets_list_the_evaluator_sheets_only(client: Any, cast: Any) -> None:
+    evaluation = assigned(cast, binome=True)
+    client.force_login(cast.referent_a)
+
+    response = client.get(reverse("evaluations:sheet_list"))
+
+    sheets = list(response.context["sheets"])
+    assert [s.evaluator_id for s in sheets] == [cast.referent_a.pk]
+    assert evaluation.dossier.reference in response.content.decode()
+
+
+def make_sheets(cast: Any, n: int) -> None:
+    for _ in range(n):
+        dossier = DossierFactory(
+            candidate=CandidateFactory(branch=cast.branch_a),
+            version=cast.version,
+            status=DossierStatus.EVALUATION,
+        )
+        evaluation = Evaluation.objects.create(
+            dossier=dossier, kind=EvaluationKind.FINAL, created_by=cast.staff_a
+        )
+        EvaluationSheet.objects.create(
+            evaluation=evaluation, evaluator=cast.evaluator, role=SheetRole.EXTERNAL
+        )
+
+
+def test_my_sheets_cost_the_same_queries_for_3_and_for_30_sheets(
+    client: Any, cast: Any, django_assert_num_queries: Any
+) -> None:
+    client.force_login(cast.evaluator)
+    url = reverse("evaluations:sheet_list")
+    make_sheets(cast, 3)
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(url)
+    assert response.content.decode().count('class="nowrap"') == 3
+
+    make_sheets(cast, 27)
+    with django_assert_num_queries(len(three)):
+        response = client.get(url)
+
+    assert response.content.decode().count('class="nowrap"') == 30
+
+
+# --- One sheet -------------------------------------------------------------------------
+
+
+def test_a_sheet_sends_anonymous_visitors_to_login(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+
+    assert_redirects_to_login(client.get(reverse("evaluations:sheet", args=[sheet.pk])))
+
+
+@pytest.mark.parametrize("person", ["staff_b", "staff_a", "referent_a", "candidate_user"])
+def test_a_sheet_is_not_found_for_anyone_but_its_evaluator(
+    client: Any, cast: Any, person: str
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    client.force_login(getattr(cast, person))
+    url = reverse("evaluations:sheet", args=[sheet.pk])
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, sheet_data(sheet)).status_code == 404
+    assert not CapacityResult.objects.exists()
+
+
+def test_the_evaluator_sees_the_grid_with_thresholds_and_what_is_left(
+    client: Any, cast: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    client.force_login(cast.evaluator)
+
+    response = client.get(reverse("evaluations:sheet", args=[sheet.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Bloc 1" in content and "Capacité 2.2" in content and "Indicateur 1.1.1" in content
+    assert "3 / 4" in content
+    assert response.context["left"] == 4
+    assert f'name="version" value="{sheet.version}"' in content
+
+
+def test_saving_records_results_and_moves_the_version_on(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    client.force_login(cast.evaluator)
+
+    response = client.post(reverse("evaluations:sheet", args=[sheet.pk]), sheet_data(sheet))
+
+    assert response.status_code == 302
+    sheet.refresh_from_db()
+    assert sheet.version == 1
+    assert sheet.status == SheetStatus.DRAFT
+    assert set(sheet.results.values_list("outcome", flat=True)) == {CapacityOutcome.ACQUIRED}
+    assert client.get(reverse("evaluations:sheet", args=[sheet.pk])).context["left"] == 0
+
+
+def test_a_second_save_with_the_same_version_is_refused_and_overwrites_nothing(
+    client: Any, cast: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    client.force_login(cast.evaluator)
+    url = reverse("evaluations:sheet", args=[sheet.pk])
+    client.post(url, sheet_data(sheet, version=0, comment="Premier onglet"))
+
+    response = client.post(
+        url,
+        sheet_data(sheet, version=0, outcome=CapacityOutcome.NOT_ACQUIRED, comment="Second onglet"),
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "modifiée ailleurs" in content
+    assert "Second onglet" in content  # the user's input stays in the page
+    assert set(CapacityResult.objects.values_list("outcome", "comment")) == {
+        (CapacityOutcome.ACQUIRED, "Premier onglet")
+    }
+    sheet.refresh_from_db()
+    assert sheet.version == 1
+
+
+def test_a_mark_above_the_scale_is_a_form_error_that_keeps_the_input(
+    client: Any, cast: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    indicator = Capacity.objects.filter(bloc__version=cast.version).first().indicators.first()
+    client.force_login(cast.evaluator)
+
+    response = client.post(
+        reverse("evaluations:sheet", args=[sheet.pk]),
+        sheet_data(sheet, comment="Ma saisie", **{f"i{indicator.pk}": 9}),
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].errors[f"i{indicator.pk}"]
+    assert 'value="9"' in content and "Ma saisie" in content
+    assert not CapacityResult.objects.exists()
+
+
+def test_submitting_needs_the_confirmation(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    client.force_login(cast.evaluator)
+
+    response = client.post(
+        reverse("evaluations:sheet", args=[sheet.pk]), sheet_data(sheet, action="submit")
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["confirm"]
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.DRAFT
+
+
+def test_an_incomplete_grid_is_saved_but_not_submitted(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    client.force_login(cast.evaluator)
+
+    response = client.post(
+        reverse("evaluations:sheet", args=[sheet.pk]),
+        sheet_data(sheet, outcome=CapacityOutcome.NOT_ASSESSED, action="submit", confirm="on"),
+        follow=True,
+    )
+
+    assert "capacité(s) à évaluer" in response.content.decode()
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.DRAFT
+    assert sheet.version == 1
+
+
+def test_a_submitted_grid_is_read_only_and_the_dossier_ready_for_jury(
+    client: Any, cast: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    client.force_login(cast.evaluator)
+    url = reverse("evaluations:sheet", args=[sheet.pk])
+
+    client.post(url, sheet_data(sheet, action="submit", confirm="on"))
+
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.SUBMITTED
+    assert sheet.evaluation.dossier.status == DossierStatus.READY_FOR_JURY
+    content = client.get(url).content.decode()
+    assert 'type="number"' not in content and 'name="action"' not in content
+    response = client.post(url, sheet_data(sheet, outcome=CapacityOutcome.NOT_ACQUIRED))
+    assert "plus modifiable" in response.content.decode()
+    assert not CapacityResult.objects.filter(outcome=CapacityOutcome.NOT_ACQUIRED).exists()
+
+
+def test_divergences_of_a_binome_are_shown_once_both_halves_submitted(
+    client: Any, cast: Any
+) -> None:
+    evaluation = assigned(cast, binome=True)
+    external = evaluation.sheets.get(role=SheetRole.EXTERNAL)
+    referent = evaluation.sheets.get(role=SheetRole.REFERENT)
+    client.force_login(cast.evaluator)
+    client.post(
+        reverse("evaluations:sheet", args=[external.pk]),
+        sheet_data(external, action="submit", confirm="on"),
+    )
+    first = Capacity.objects.filter(bloc__version=cast.version).first()
+    client.force_login(cast.referent_a)
+    client.post(
+        reverse("evaluations:sheet", args=[referent.pk]),
+        sheet_data(
+            referent,
+            action="submit",
+            confirm="on",
+            **{f"c{first.pk}_outcome": CapacityOutcome.NOT_ACQUIRED},
+        ),
+    )
+
+    response = client.get(reverse("evaluations:sheet", args=[referent.pk]))
+
+    assert response.context["divergent_count"] == 1
+    content = response.content.decode()
+    assert f'class="capacity capacity--divergent" id="capacite-{first.pk}"' in content
+    assert content.count("capacity--divergent") == 1
+
+
+# --- Jury sessions -------------------------------------------------------------------
+
+
+def planned_session(cast: Any) -> JurySession:
+    return services.jury_session_create(
+        branch=cast.branch_a,
+        held_on=timezone.now() + datetime.timedelta(days=7),
+        place="Lyon, salle 2",
+        by=cast.staff_a,
+    )
+
+
+def test_sessions_send_anonymous_visitors_to_login(client: Any) -> None:
+    assert_redirects_to_login(client.get(reverse("evaluations:session_list")))
+    assert_redirects_to_login(client.get(reverse("evaluations:session_create")))
+
+
+@pytest.mark.parametrize("person", ["candidate_user", "evaluator", "outsider"])
+def test_the_session_list_is_refused_to_people_outside_juries(
+    client: Any, cast: Any, person: str
+) -> None:
+    client.force_login(getattr(cast, person))
+
+    assert client.get(reverse("evaluations:session_list")).status_code == 403
+
+
+def test_the_session_list_shows_nothing_of_other_branches(client: Any, cast: Any) -> None:
+    planned_session(cast)
+    client.force_login(cast.staff_b)
+
+    response = client.get(reverse("evaluations:session_list"))
+
+    assert response.status_code == 200
+    assert list(response.context["sessions"]) == []
+
+
+def test_staff_and_convoked_members_see_the_session_in_their_list(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+
+    for person in (cast.staff_a, cast.jury_employer):
+        client.force_login(person)
+        assert list(client.get(reverse("evaluations:session_list")).context["sessions"]) == [
+            session
+        ]
+    client.force_login(cast.jury_employee)  # of the branch, not convoked
+    assert list(client.get(reverse("evaluations:session_list")).context["sessions"]) == []
+
+
+def test_creating_a_session_is_forbidden_to_jury_members(client: Any, cast: Any) -> None:
+    client.force_login(cast.jury_employer)
+    url = reverse("evaluations:session_create")
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"held_on": "2031-05-01T09:30", "place": "Ici"}).status_code == 403
+    assert not JurySession.objects.exists()
+
+
+def test_staff_create_a_session(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:session_create"),
+        {"branch": cast.branch_a.pk, "held_on": "2031-05-01T09:30", "place": "Lyon"},
+    )
+
+    session = JurySession.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("evaluations:session_detail", args=[session.pk])
+    assert session.branch == cast.branch_a
+    assert timezone.localtime(session.held_on).strftime("%Y-%m-%d %H:%M") == "2031-05-01 09:30"
+
+
+def test_a_session_without_a_place_is_a_form_error_that_keeps_the_date(
+    client: Any, cast: Any
+) -> None:
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:session_create"),
+        {"branch": cast.branch_a.pk, "held_on": "2031-05-01T09:30", "place": ""},
+    )
+
+    assert response.status_code == 200
+    assert 'value="2031-05-01T09:30"' in response.content.decode()
+    assert not JurySession.objects.exists()
+
+
+def test_staff_of_another_branch_cannot_create_a_session_for_this_one(
+    client: Any, cast: Any
+) -> None:
+    client.force_login(cast.staff_b)
+
+    response = client.post(
+        reverse("evaluations:session_create"),
+        {"branch": cast.branch_a.pk, "held_on": "2031-05-01T09:30", "place": "Lyon"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["branch"]
+    assert not JurySession.objects.exists()
+
+
+SESSION_URLS = [
+    ("evaluations:session_detail", "get"),
+    ("evaluations:session_convoke", "post"),
+    ("evaluations:session_add_dossier", "post"),
+    ("evaluations:session_open", "post"),
+    ("evaluations:session_close", "post"),
+    ("evaluations:session_minutes", "get"),
+]
+
+
+@pytest.mark.parametrize(("name", "method"), SESSION_URLS)
+def test_session_pages_send_anonymous_visitors_to_login(
+    client: Any, cast: Any, name: str, method: str
+) -> None:
+    session = planned_session(cast)
+
+    assert_redirects_to_login(getattr(client, method)(reverse(name, args=[session.pk])))
+
+
+@pytest.mark.parametrize(("name", "method"), SESSION_URLS)
+@pytest.mark.parametrize("person", ["staff_b", "candidate_user", "jury_employee"])
+def test_session_pages_are_not_found_for_people_who_do_not_see_the_session(
+    client: Any, cast: Any, name: str, method: str, person: str
+) -> None:
+    session = planned_session(cast)
+    client.force_login(getattr(cast, person))
+
+    response = getattr(client, method)(reverse(name, args=[session.pk]))
+
+    assert response.status_code == 404
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "evaluations:session_convoke",
+        "evaluations:session_add_dossier",
+        "evaluations:session_open",
+        "evaluations:session_close",
+    ],
+)
+def test_running_a_session_is_forbidden_to_its_jury_members(
+    client: Any, cast: Any, name: str
+) -> None:
+    session = planned_session(cast)
+    services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+    client.force_login(cast.jury_employer)
+
+    response = client.post(reverse(name, args=[session.pk]), {})
+
+    assert response.status_code == 403
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+    assert session.members.count() == 1
+
+
+def test_a_convoked_member_sees_the_session_without_its_management_forms(
+    client: Any, cast: Any
+) -> None:
+    session = planned_session(cast)
+    services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+    client.force_login(cast.jury_employer)
+
+    response = client.get(reverse("evaluations:session_detail", args=[session.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Collège employeurs" in content
+    assert reverse("evaluations:session_convoke", args=[session.pk]) not in content
+    assert reverse("evaluations:session_open", args=[session.pk]) not in content
+
+
+def membership(user: Any) -> Membership:
+    return Membership.objects.get(user=user, role=Role.JURY)
+
+
+def test_staff_convoke_a_jury_member_with_a_role(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:session_convoke", args=[session.pk]),
+        {"membership": membership(cast.jury_employee).pk, "role": MemberRole.VICE_CHAIR},
+    )
+
+    assert response.status_code == 302
+    member = JuryMember.objects.get(session=session)
+    assert (member.user, member.college, member.role) == (
+        cast.jury_employee,
+        College.EMPLOYEES,
+        MemberRole.VICE_CHAIR,
+    )
+
+
+def test_a_jury_member_of_another_branch_is_a_form_error(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    foreign = UserFactory()
+    other = Membership.objects.create(
+        user=foreign, branch=cast.branch_b, role=Role.JURY, college=College.EMPLOYERS
+    )
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:session_convoke", args=[session.pk]),
+        {"membership": other.pk, "role": MemberRole.MEMBER},
+    )
+
+    assert response.status_code == 200
+    assert response.context["convoke_form"].errors["membership"]
+    assert not JuryMember.objects.exists()
+
+
+def test_a_refused_convocation_shows_the_reason_and_keeps_the_choice(
+    client: Any, cast: Any
+) -> None:
+    session = planned_session(cast)
+    services.jury_member_convoke(
+        session=session, user=cast.jury_employer, role=MemberRole.CHAIR, by=cast.staff_a
+    )
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:session_convoke", args=[session.pk]),
+        {"membership": membership(cast.jury_employee).pk, "role": MemberRole.CHAIR},
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "déjà attribuée" in content
+    assert f'value="{MemberRole.CHAIR}" selected' in content
+    assert session.members.count() == 1
+
+
+def test_staff_put_a_ready_dossier_on_the_agenda(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    dossier = workflow.ready_for_jury(cast)
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:session_add_dossier", args=[session.pk]), {"dossier": dossier.pk}
+    )
+
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.SCHEDULED
+    assert session.agenda.get().dossier == dossier
+
+
+def test_a_dossier_not_ready_for_jury_is_a_form_error(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    dossier = in_evaluation(cast)
+    client.force_login(cast.staff_a)
+
+    response = client.post(
+        reverse("evaluations:session_add_dossier", args=[session.pk]), {"dossier": dossier.pk}
+    )
+
+    assert response.status_code == 200
+    assert response.context["agenda_form"].errors["dossier"]
+    assert not session.agenda.exists()
+
+
+def test_opening_without_quorum_is_refused_with_what_is_missing(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+    client.force_login(cast.staff_a)
+
+    response = client.post(reverse("evaluations:session_open", args=[session.pk]), follow=True)
+
+    assert "Collège salariés : 0 membre(s) présent(s)" in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PLANNED
+
+
+def test_staff_open_a_session_with_both_colleges(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    for user in (cast.jury_employer, cast.jury_employee):
+        services.jury_member_convoke(session=session, user=user, by=cast.staff_a)
+    client.force_login(cast.staff_a)
+
+    response = client.post(reverse("evaluations:session_open", args=[session.pk]))
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.status == SessionStatus.OPEN
+
+
+def test_closing_with_an_undecided_dossier_is_refused(client: Any, cast: Any) -> None:
+    session = workflow.open_session(cast, [workflow.ready_for_jury(cast)])
+    client.force_login(cast.staff_a)
+
+    response = client.post(reverse("evaluations:session_close", args=[session.pk]), follow=True)
+
+    assert "attendent encore une décision" in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == SessionStatus.OPEN
+
+
+def test_the_minutes_are_not_found_until_rendered(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    client.force_login(cast.staff_a)
+
+    assert client.get(reverse("evaluations:session_minutes", args=[session.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("person", ["staff_a", "jury_employer"])
+def test_the_minutes_download_as_an_attachment(client: Any, cast: Any, person: str) -> None:
+    session = planned_session(cast)
+    services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+    session.minutes.save("pv.pdf", ContentFile(b"%PDF-1.7 minutes"), save=True)
+    client.force_login(getattr(cast, person))
+
+    response = client.get(reverse("evaluations:session_minutes", args=[session.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 minutes"
+
+
+# --- Recording a decision -------------------------------------------------------------
+
+
+def decision_url(session: JurySession, dossier: Dossier) -> str:
+    return reverse("evaluations:decision_record", args=[session.pk, dossier.pk])
+
+
+def all_validated(dossier: Dossier, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        f"c{c.pk}_validated": "on" for c in Capacity.objects.filter(bloc__version=dossier.version)
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def sitting(cast: Any) -> tuple[JurySession, Dossier]:
+    dossier = workflow.ready_for_jury(cast)
+    return workflow.open_session(cast, [dossier]), dossier
+
+
+def test_the_decision_page_sends_anonymous_visitors_to_login(client: Any, sitting: Any) -> None:
+    assert_redirects_to_login(client.get(decision_url(*sitting)))
+
+
+@pytest.mark.parametrize("person", ["staff_b", "candidate_user", "evaluator"])
+def test_the_decision_page_is_not_found_for_people_who_do_not_see_the_session(
+    client: Any, cast: Any, sitting: Any, person: str
+) -> None:
+    client.force_login(getattr(cast, person))
+
+    assert client.get(decision_url(*sitting)).status_code == 404
+    assert (
+        client.post(
+            decision_url(*sitting), all_validated(sitting[1], outcome=Outcome.AWARD)
+        ).status_code
+        == 404
+    )
+    assert not Decision.objects.exists()
+
+
+def test_the_decision_page_is_forbidden_to_an_absent_member(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    session.members.filter(user=cast.jury_employee).update(present=False)
+    client.force_login(cast.jury_employee)
+
+    assert client.get(decision_url(session, dossier)).status_code == 403
+    assert (
+        client.post(
+            decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD)
+        ).status_code
+        == 403
+    )
+    assert not Decision.objects.exists()
+
+
+def test_a_dossier_off_the_agenda_is_not_found(client: Any, cast: Any, sitting: Any) -> None:
+    session, _ = sitting
+    other = workflow.open_dossier(cast, candidate=cast.other_candidate)
+    client.force_login(cast.staff_a)
+
+    assert client.get(decision_url(session, other)).status_code == 404
+
+
+def test_the_decision_page_shows_results_per_sheet_and_the_proposal(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employer)
+
+    response = client.get(decision_url(session, dossier))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Capacité 1.1" in content and "Acquis" in content
+    assert content.count('type="checkbox"') == 4
+    assert content.count(" checked>") == 4  # all four proposed from the evaluation
+
+
+def test_a_present_member_records_an_award_that_issues_a_certificate(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employee)
+
+    response = client.post(
+        decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD)
+    )
+
+    assert response.status_code == 302
+    decision = Decision.objects.get(dossier=dossier)
+    assert decision.outcome == Outcome.AWARD
+    assert decision.recorded_by == cast.jury_employee
+    assert Certificate.objects.filter(dossier=dossier).count() == 1
+
+
+def test_a_refused_decision_shows_the_reason_and_keeps_the_input(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    first = Capacity.objects.filter(bloc__version=dossier.version).first()
+    data = all_validated(dossier, outcome=Outcome.PARTIAL, reasons="")
+    del data[f"c{first.pk}_validated"]
+    data[f"c{first.pk}_reason"] = "Geste non maîtrisé à l'entretien"
+    client.force_login(cast.staff_a)
+
+    response = client.post(decision_url(session, dossier), data)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Motivez la décision du jury" in content
+    assert "Geste non maîtrisé à l&#x27;entretien" in content
+    assert f'value="{Outcome.PARTIAL}" required id="id_outcome_1" checked' in content
+    assert not Decision.objects.exists()
+
+
+# --- The whole path, through the pages ----------------------------------------------
+
+
+def test_the_whole_path_through_the_pages_ends_with_a_certificate(client: Any, cast: Any) -> None:
+    staff, evaluator, jury = client, type(client)(), type(client)()
+    staff.force_login(cast.staff_a)
+    evaluator.force_login(cast.evaluator)
+    jury.force_login(cast.jury_employer)
+
+    staff.post(
+        reverse("candidates:dossier_open"),
+        {
+            "branch": cast.branch_a.pk,
+            "last_name": "Marchand",
+            "first_name": "Inès",
+            "birth_date": "1995-02-03",
+            "birth_place": "Rouen",
+            "version": cast.version.pk,
+            "company": cast.company_a.pk,
+            "access_route": "continuing",
+        },
+    )
+    dossier = Dossier.objects.get(candidate__last_name="Marchand")
+    staff.post(reverse("candidates:dossier_start_positioning", args=[dossier.pk]))
+    staff.post(reverse("candidates:dossier_start_evaluation", args=[dossier.pk]))
+    staff.post(
+        reverse("evaluations:evaluation_assign", args=[dossier.pk]),
+        {"kind": "final", "external_evaluator": cast.evaluator.pk},
+    )
+
+    sheet = EvaluationSheet.objects.get(evaluation__dossier=dossier)
+    sheet_url = reverse("evaluations:sheet", args=[sheet.pk])
+    assert evaluator.get(sheet_url).status_code == 200
+    evaluator.post(sheet_url, sheet_data(sheet))
+    sheet.refresh_from_db()
+    evaluator.post(sheet_url, sheet_data(sheet, action="submit", confirm="on"))
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.READY_FOR_JURY
+
+    staff.post(
+        reverse("evaluations:session_create"),
+        {"branch": cast.branch_a.pk, "held_on": "2031-06-10T14:00", "place": "Paris"},
+    )
+    session = JurySession.objects.get()
+    for person, role in ((cast.jury_employer, "chair"), (cast.jury_employee, "vice_chair")):
+        staff.post(
+            reverse("evaluations:session_convoke", args=[session.pk]),
+            {"membership": membership(person).pk, "role": role},
+        )
+    staff.post(
+        reverse("evaluations:session_add_dossier", args=[session.pk]), {"dossier": dossier.pk}
+    )
+    staff.post(reverse("evaluations:session_open", args=[session.pk]))
+    session.refresh_from_db()
+    assert session.status == SessionStatus.OPEN
+
+    jury.post(decision_url(session, dossier), all_validated(dossier, outcome="award"))
+    staff.post(reverse("evaluations:session_close", args=[session.pk]))
+
+    session.refresh_from_db()
+    dossier.refresh_from_db()
+    assert session.status == SessionStatus.CLOSED
+    assert dossier.status == DossierStatus.AWARDED
+    certificate = Certificate.objects.get(dossier=dossier)
+    assert certificate.holder_name == "Inès Marchand"
