@@ -34,6 +34,12 @@ class PortalForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
+    def limit_choices(self, name: str, queryset: QuerySet[Any]) -> None:
+        """Offer (and accept) only the rows of `queryset`: the user's scoped choices."""
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -73,7 +79,7 @@ class DossierFilterForm(PortalForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cqpi"].queryset = adopted_referentiels(user)
+        self.limit_choices("cqpi", adopted_referentiels(user))
 
 
 class DossierOpenForm(PortalForm):
@@ -114,29 +120,31 @@ class DossierOpenForm(PortalForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         branches = staff_branches(user)
-        self.fields["branch"].queryset = branches
+        self.limit_choices("branch", branches)
         if len(branches) == 1:
             self.fields["branch"].initial = branches[0].pk
             self.fields["branch"].widget = forms.HiddenInput()
-        self.fields["existing_candidate"].queryset = Candidate.objects.visible_to(user).filter(
-            branch__in=branches
+        self.limit_choices(
+            "existing_candidate", Candidate.objects.visible_to(user).filter(branch__in=branches)
         )
-        self.fields["company"].queryset = Company.objects.visible_to(user).filter(
-            branch__in=branches
-        )
-        self.fields["version"].queryset = (
-            ReferentielVersion.objects.in_force()
-            .filter(
-                referentiel__status=ReferentielStatus.VALIDATED,
-                referentiel__adoptions__branch__in=branches,
-            )
-            .select_related("referentiel")
-            .distinct()
-            .order_by("referentiel__title")
+        self.limit_choices("company", Company.objects.visible_to(user).filter(branch__in=branches))
+        self.limit_choices(
+            "version",
+            (
+                ReferentielVersion.objects.in_force()
+                .filter(
+                    referentiel__status=ReferentielStatus.VALIDATED,
+                    referentiel__adoptions__branch__in=branches,
+                )
+                .select_related("referentiel")
+                .distinct()
+                .order_by("referentiel__title")
+            ),
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         branch = data.get("branch")
         candidate = data.get("existing_candidate")
         if candidate is None:

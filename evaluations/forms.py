@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Membership
+from branches.models import Branch, Membership
 from candidates.forms import DateInput, PortalForm, staff_branches
 from candidates.models import Dossier, DossierStatus
 from certifications.models import Capacity
@@ -51,8 +51,8 @@ class EvaluationAssignForm(PortalForm):
 
     def __init__(self, *args: Any, dossier: Dossier, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["external_evaluator"].queryset = selectors.eligible_evaluators(dossier=dossier)
-        self.fields["referent"].queryset = selectors.eligible_referents(dossier=dossier)
+        self.limit_choices("external_evaluator", selectors.eligible_evaluators(dossier=dossier))
+        self.limit_choices("referent", selectors.eligible_referents(dossier=dossier))
         if dossier.status == DossierStatus.POSITIONING:
             self.fields["kind"].initial = EvaluationKind.POSITIONING
         else:
@@ -144,14 +144,14 @@ class SheetForm(PortalForm):
 
 
 class SessionCreateForm(PortalForm):
-    branch = forms.ModelChoiceField(label=_("Branche"), queryset=None)
+    branch = forms.ModelChoiceField(label=_("Branche"), queryset=Branch.objects.none())
     held_on = forms.DateTimeField(label=_("Date et heure"), widget=DateTimeInput())
     place = forms.CharField(label=_("Lieu"), max_length=200)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         branches = staff_branches(user)
-        self.fields["branch"].queryset = branches
+        self.limit_choices("branch", branches)
         if len(branches) == 1:
             self.fields["branch"].initial = branches[0].pk
             self.fields["branch"].widget = forms.HiddenInput()
@@ -173,10 +173,13 @@ class ConvokeForm(PortalForm):
 
     def __init__(self, *args: Any, session: JurySession, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = (
-            selectors.jury_candidates(branch_id=session.branch_id)
-            .exclude(user__jury_seats__session=session)
-            .order_by("college", "user__last_name", "user__first_name")
+        self.limit_choices(
+            "membership",
+            (
+                selectors.jury_candidates(branch_id=session.branch_id)
+                .exclude(user__jury_seats__session=session)
+                .order_by("college", "user__last_name", "user__first_name")
+            ),
         )
 
 
@@ -192,11 +195,14 @@ class AgendaForm(PortalForm):
 
     def __init__(self, *args: Any, session: JurySession, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dossier"].queryset = (
-            Dossier.objects.managed_by(user)
-            .filter(branch_id=session.branch_id, status=DossierStatus.READY_FOR_JURY)
-            .with_list_relations()
-            .order_by("reference")
+        self.limit_choices(
+            "dossier",
+            (
+                Dossier.objects.managed_by(user)
+                .filter(branch_id=session.branch_id, status=DossierStatus.READY_FOR_JURY)
+                .with_list_relations()
+                .order_by("reference")
+            ),
         )
 
 

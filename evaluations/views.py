@@ -189,7 +189,7 @@ def _may_record_decision(user: Any, session: JurySession) -> bool:
     roles = roles_of(user)
     if roles.is_staff_of(session.branch_id):
         return True
-    return session.members.filter(user_id=roles.user_id, present=True).exists()
+    return session.members.filter(user_id=user.pk, present=True).exists()
 
 
 @login_required

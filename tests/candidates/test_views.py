@@ -24,16 +24,20 @@ def assert_redirects_to_login(response: Any) -> None:
     assert response["Location"].startswith(LOGIN)
 
 
-def make_dossiers(cast: Any, n: int, **fields: Any) -> list[Dossier]:
-    return [
-        DossierFactory(
+def make_dossiers(cast: Any, n: int) -> list[Dossier]:
+    dossiers: list[Dossier] = []
+    for _ in range(n):
+        dossier: Dossier = DossierFactory.create(
             candidate=CandidateFactory(branch=cast.branch_a),
             version=cast.version,
             company=cast.company_a,
-            **fields,
         )
-        for _ in range(n)
-    ]
+        dossiers.append(dossier)
+    return dossiers
+
+
+def last_comment(dossier: Dossier) -> str:
+    return list(dossier.history.values_list("comment", flat=True))[-1]
 
 
 # --- The list -------------------------------------------------------------------
@@ -365,7 +369,7 @@ def test_staff_start_the_positioning(client: Any, cast: Any) -> None:
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.POSITIONING
-    assert dossier.history.last().comment == "Rendez-vous pris"
+    assert last_comment(dossier) == "Rendez-vous pris"
 
 
 def test_staff_start_the_evaluation(client: Any, cast: Any) -> None:
@@ -440,7 +444,7 @@ def test_staff_withdraw_a_dossier_with_a_reason(client: Any, cast: Any) -> None:
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.WITHDRAWN
-    assert dossier.history.last().comment == "Départ de l'entreprise"
+    assert last_comment(dossier) == "Départ de l'entreprise"
 
 
 def test_withdrawing_without_a_reason_is_a_form_error(client: Any, cast: Any) -> None:

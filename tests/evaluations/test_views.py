@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from branches.models import College, Membership, Role
 from candidates import services as dossier_services
 from candidates.models import Dossier, DossierStatus
@@ -68,6 +69,7 @@ def sheet_data(
     outcome: str = CapacityOutcome.ACQUIRED,
     version: int | None = None,
     comment: str = "Observé au poste",
+    overrides: dict[str, Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"version": sheet.version if version is None else version}
@@ -77,8 +79,15 @@ def sheet_data(
         data[f"c{capacity.pk}_comment"] = comment
         for indicator in capacity.indicators.all():
             data[f"i{indicator.pk}"] = 4
+    data.update(overrides or {})
     data.update(extra)
     return data
+
+
+def first_capacity(dossier: Dossier) -> Capacity:
+    return Capacity.objects.filter(bloc__version_id=dossier.version_id).order_by(
+        "bloc__order", "order"
+    )[0]
 
 
 # --- Assigning an evaluation ----------------------------------------------------------
@@ -201,7 +210,7 @@ def test_my_sheets_list_the_evaluator_sheets_only(client: Any, cast: Any) -> Non
 
 def make_sheets(cast: Any, n: int) -> None:
     for _ in range(n):
-        dossier = DossierFactory(
+        dossier: Dossier = DossierFactory.create(
             candidate=CandidateFactory(branch=cast.branch_a),
             version=cast.version,
             status=DossierStatus.EVALUATION,
@@ -311,12 +320,12 @@ def test_a_mark_above_the_scale_is_a_form_error_that_keeps_the_input(
     client: Any, cast: Any
 ) -> None:
     sheet = assigned(cast).sheets.get()
-    indicator = Capacity.objects.filter(bloc__version=cast.version).first().indicators.first()
+    indicator = first_capacity(sheet.evaluation.dossier).indicators.all()[0]
     client.force_login(cast.evaluator)
 
     response = client.post(
         reverse("evaluations:sheet", args=[sheet.pk]),
-        sheet_data(sheet, comment="Ma saisie", **{f"i{indicator.pk}": 9}),
+        sheet_data(sheet, comment="Ma saisie", overrides={f"i{indicator.pk}": 9}),
     )
 
     content = response.content.decode()
@@ -386,7 +395,7 @@ def test_divergences_of_a_binome_are_shown_once_both_halves_submitted(
         reverse("evaluations:sheet", args=[external.pk]),
         sheet_data(external, action="submit", confirm="on"),
     )
-    first = Capacity.objects.filter(bloc__version=cast.version).first()
+    first = first_capacity(evaluation.dossier)
     client.force_login(cast.referent_a)
     client.post(
         reverse("evaluations:sheet", args=[referent.pk]),
@@ -394,7 +403,7 @@ def test_divergences_of_a_binome_are_shown_once_both_halves_submitted(
             referent,
             action="submit",
             confirm="on",
-            **{f"c{first.pk}_outcome": CapacityOutcome.NOT_ACQUIRED},
+            overrides={f"c{first.pk}_outcome": CapacityOutcome.NOT_ACQUIRED},
         ),
     )
 
@@ -607,7 +616,7 @@ def test_staff_convoke_a_jury_member_with_a_role(client: Any, cast: Any) -> None
 
 def test_a_jury_member_of_another_branch_is_a_form_error(client: Any, cast: Any) -> None:
     session = planned_session(cast)
-    foreign = UserFactory()
+    foreign: User = UserFactory.create()
     other = Membership.objects.create(
         user=foreign, branch=cast.branch_b, role=Role.JURY, college=College.EMPLOYERS
     )
@@ -832,7 +841,7 @@ def test_a_refused_decision_shows_the_reason_and_keeps_the_input(
     client: Any, cast: Any, sitting: Any
 ) -> None:
     session, dossier = sitting
-    first = Capacity.objects.filter(bloc__version=dossier.version).first()
+    first = first_capacity(dossier)
     data = all_validated(dossier, outcome=Outcome.PARTIAL, reasons="")
     del data[f"c{first.pk}_validated"]
     data[f"c{first.pk}_reason"] = "Geste non maîtrisé à l'entretien"
