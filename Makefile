@@ -69,9 +69,10 @@ test: venv test-deps messages
 	echo "==> make test: checks $$checks, tests $$tests"; \
 	[ "$$checks" = passed ] && [ "$$tests" = passed ]
 
-# PostgreSQL and Redis: DATABASE_URL/REDIS_URL, else the local servers, else throwaway ones.
+# PostgreSQL and Redis: DATABASE_URL/REDIS_URL, else the local servers, else throwaway ones
+# (always throwaway ones with SERVICES=--throwaway).
 pytest: venv
-	$(PY) scripts/with_services.py -- .venv/bin/pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest $(PYTEST_ARGS)
 
 format: venv
 	.venv/bin/ruff format .
