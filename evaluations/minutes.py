@@ -40,7 +40,7 @@ def _person(user: Any) -> str:
 
 def minutes_context(session: JurySession) -> dict[str, Any]:
     """Everything the procès-verbal states, read once the session is closed (it no longer changes)."""
-    colleges = {value: _College(label=label) for value, label in College.choices}
+    colleges = {value: _College(label=str(label)) for value, label in College.choices}
     chair = vice_chair = None
     members = session.members.select_related("user").order_by(
         "college", "user__last_name", "user__first_name", "pk"

@@ -57,7 +57,7 @@ def sequence_numbers(numbers: list[str]) -> list[int]:
 
 def test_decisions_recorded_at_once_get_distinct_consecutive_numbers(cast, monkeypatch):
     monkeypatch.setattr(tasks, "render_certificate", SimpleNamespace(delay=lambda pk: None))
-    candidates = [CandidateFactory(branch=cast.branch_a) for _ in range(THREADS)]
+    candidates = [CandidateFactory.create(branch=cast.branch_a) for _ in range(THREADS)]
     dossiers = [ready_for_jury(cast, candidate=candidate) for candidate in candidates]
     session = open_session(cast, dossiers)
 

@@ -38,7 +38,7 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
 
 
 def issue_and_render(cast: Any, **candidate: Any) -> tuple[Certificate, str]:
-    person = CandidateFactory(branch=cast.branch_a, **candidate) if candidate else None
+    person = CandidateFactory.create(branch=cast.branch_a, **candidate) if candidate else None
     decision = award(cast, candidate=person)
     certificate = certificate_store_pdf(certificate_id=decision.certificates.get().pk)
     return certificate, pdf_text(stored_pdf(certificate))

@@ -66,7 +66,7 @@ def test_the_pdf_is_stored_under_the_certificate_number(cast):
 
 def test_the_task_renders_and_stores_the_pdf(cast):
     certificate = pending_certificate(cast)
-    result = tasks.render_certificate.apply(args=[certificate.pk])
+    result = tasks.render_certificate.apply(args=(certificate.pk,))
     assert result.successful()
     certificate.refresh_from_db()
     assert certificate.render_status == RenderStatus.READY and certificate.pdf
@@ -80,7 +80,7 @@ def test_a_render_that_raises_marks_the_certificate_failed_after_its_retries(
 
     monkeypatch.setattr(rendering, "render_certificate_pdf", broken)
     certificate = pending_certificate(cast)
-    result = tasks.render_certificate.apply(args=[certificate.pk])
+    result = tasks.render_certificate.apply(args=(certificate.pk,))
     assert result.failed()
     certificate.refresh_from_db()
     assert certificate.render_status == RenderStatus.FAILED
@@ -119,7 +119,7 @@ def test_a_ready_certificate_is_never_marked_failed(cast):
 
 
 def test_the_task_ignores_a_certificate_that_does_not_exist(db):
-    assert tasks.render_certificate.apply(args=[987654]).successful()
+    assert tasks.render_certificate.apply(args=(987654,)).successful()
 
 
 # --- Enqueued on commit only ---------------------------------------------------------------

@@ -33,7 +33,7 @@ def sent(monkeypatch: Any) -> list[int]:
 
 def decided_session(cast: Any) -> JurySession:
     """A session that awarded one dossier, partially validated one and refused one."""
-    refused = CandidateFactory(branch=cast.branch_a, first_name="Noé", last_name="Refus")
+    refused = CandidateFactory.create(branch=cast.branch_a, first_name="Noé", last_name="Refus")
     dossiers = [
         ready_for_jury(cast),
         ready_for_jury(cast, candidate=cast.other_candidate),
@@ -137,7 +137,7 @@ def test_an_open_session_gets_no_minutes(cast, media_root):
 
 def test_the_task_stores_the_minutes(cast):
     session = closed_session(cast)
-    assert tasks.render_minutes.apply(args=[session.pk]).successful()
+    assert tasks.render_minutes.apply(args=(session.pk,)).successful()
     session.refresh_from_db()
     assert session.minutes.name.endswith(".pdf")
 
