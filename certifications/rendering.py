@@ -101,8 +101,10 @@ class ProjectStaticFetcher(URLFetcher):
             or ".." in parts
         ):
             raise URLFetchingError(f"refused static path: {relative[:80]!r}")
+        # Cached in production; read afresh in development, where the stylesheet is being edited.
+        read = _read_static.__wrapped__ if settings.DEBUG else _read_static
         try:
-            body, mime = _read_static(relative, _static_roots())
+            body, mime = read(relative, _static_roots())
         except _NotFound:
             raise _FatalMissingAsset(f"no such static file: {relative[:80]!r}") from None
         return URLFetcherResponse(
