@@ -42,11 +42,12 @@ from .models import (
 @login_required
 def sheet_list(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
-    if not (roles.is_evaluator or roles.is_referent):
-        raise PermissionDenied
     sheets = selectors.sheets_of(user=request.user).order_by(
         "status", "evaluation__due_date", "-evaluation__created_at"
     )
+    # Someone whose habilitation or référent role ended still reads the grids they scored.
+    if not (roles.is_evaluator or roles.is_referent or sheets.exists()):
+        raise PermissionDenied
     return render(request, "evaluations/sheet_list.html", {"section": "sheets", "sheets": sheets})
 
 

@@ -197,6 +197,17 @@ def test_my_sheets_are_refused_to_people_who_do_not_evaluate(
     assert client.get(reverse("evaluations:sheet_list")).status_code == 403
 
 
+def test_my_sheets_stay_readable_after_the_referent_role_ends(client: Any, cast: Any) -> None:
+    assigned(cast, binome=True)
+    Membership.objects.filter(user=cast.referent_a).update(is_active=False)
+    client.force_login(cast.referent_a)
+
+    response = client.get(reverse("evaluations:sheet_list"))
+
+    assert response.status_code == 200
+    assert [s.evaluator_id for s in response.context["sheets"]] == [cast.referent_a.pk]
+
+
 def test_my_sheets_list_the_evaluator_sheets_only(client: Any, cast: Any) -> None:
     evaluation = assigned(cast, binome=True)
     client.force_login(cast.referent_a)
