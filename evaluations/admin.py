@@ -1,0 +1,144 @@
+"""Admin of evaluations and juries, for the national administrator: shown, not edited.
+
+Scores, convocations and decisions carry object grants, optimistic versions and the dossier's
+state: they are written through the services only. Decisions are never deleted.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from branches.admin import ReadOnlyAdmin, ReadOnlyInline
+
+from .models import (
+    AgendaItem,
+    CapacityResult,
+    Decision,
+    DecisionCapacity,
+    Evaluation,
+    EvaluationSheet,
+    IndicatorMark,
+    JuryMember,
+    JurySession,
+)
+
+
+class SheetInline(ReadOnlyInline):
+    model = EvaluationSheet
+    fields = ("evaluator", "role", "status", "submitted_at")
+    readonly_fields = fields
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnlyAdmin):
+    list_display = ("dossier", "kind", "status", "due_date", "created_at", "submitted_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("dossier",)
+    search_fields = ("dossier__reference", "dossier__candidate__last_name")
+    date_hierarchy = "created_at"
+    inlines = [SheetInline]
+
+
+class ResultInline(ReadOnlyInline):
+    model = CapacityResult
+    fields = ("capacity", "outcome", "comment", "updated_at")
+    readonly_fields = fields
+
+
+@admin.register(EvaluationSheet)
+class EvaluationSheetAdmin(ReadOnlyAdmin):
+    list_display = ("evaluation", "evaluator", "role", "status", "submitted_at")
+    list_filter = ("role", "status")
+    list_select_related = ("evaluation__dossier", "evaluator")
+    search_fields = ("evaluation__dossier__reference", "evaluator__email", "evaluator__last_name")
+    inlines = [ResultInline]
+
+
+class MarkInline(ReadOnlyInline):
+    model = IndicatorMark
+    fields = ("indicator", "mark")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(CapacityResult)
+class CapacityResultAdmin(ReadOnlyAdmin):
+    list_display = ("sheet", "capacity", "outcome", "updated_at")
+    list_filter = ("outcome",)
+    list_select_related = ("sheet__evaluation__dossier", "capacity")
+    search_fields = ("sheet__evaluation__dossier__reference", "capacity__code")
+    inlines = [MarkInline]
+
+
+@admin.register(IndicatorMark)
+class IndicatorMarkAdmin(ReadOnlyAdmin):
+    list_display = ("result", "indicator", "mark")
+    list_select_related = ("result__capacity", "indicator")
+    search_fields = ("result__sheet__evaluation__dossier__reference", "indicator__label")
+
+
+class MemberInline(ReadOnlyInline):
+    model = JuryMember
+    fields = ("user", "college", "role", "present")
+    readonly_fields = fields
+    show_change_link = False
+
+
+class AgendaInline(ReadOnlyInline):
+    model = AgendaItem
+    fields = ("position", "dossier")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(JurySession)
+class JurySessionAdmin(ReadOnlyAdmin):
+    list_display = ("branch", "held_on", "place", "status", "opened_at", "closed_at")
+    list_filter = ("status", "branch")
+    list_select_related = ("branch",)
+    search_fields = ("place", "branch__name")
+    date_hierarchy = "held_on"
+    exclude = ("minutes",)  # served by the permission-checked session view
+    inlines = [MemberInline, AgendaInline]
+
+
+@admin.register(JuryMember)
+class JuryMemberAdmin(ReadOnlyAdmin):
+    list_display = ("user", "session", "college", "role", "present")
+    list_filter = ("college", "role", "present")
+    list_select_related = ("user", "session__branch")
+    search_fields = ("user__email", "user__last_name")
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(ReadOnlyAdmin):
+    list_display = ("session", "position", "dossier")
+    list_select_related = ("session__branch", "dossier")
+    search_fields = ("dossier__reference",)
+
+
+class DecisionCapacityInline(ReadOnlyInline):
+    model = DecisionCapacity
+    fields = ("capacity", "validated", "overridden", "reason")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    """Never deleted: a decision is superseded, and its certificate revoked, with a reason."""
+
+    list_display = ("dossier", "outcome", "status", "session", "decided_at", "recorded_by")
+    list_filter = ("outcome", "status")
+    list_select_related = ("dossier", "session__branch", "recorded_by")
+    search_fields = ("dossier__reference", "dossier__candidate__last_name", "reasons")
+    date_hierarchy = "decided_at"
+    inlines = [DecisionCapacityInline]
+
+
+@admin.register(DecisionCapacity)
+class DecisionCapacityAdmin(ReadOnlyAdmin):
+    list_display = ("decision", "capacity", "validated", "overridden")
+    list_filter = ("validated", "overridden")
+    list_select_related = ("decision__dossier", "capacity")
+    search_fields = ("decision__dossier__reference", "capacity__code")
