@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from branches.errors import DomainError
 from candidates.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, refusal_reason
 from candidates.models import Dossier, DossierStatus
 
@@ -29,7 +30,13 @@ class Command(BaseCommand):
                     "ont un mot de passe public."
                 )
             )
-        summary = build_demo()
+        try:
+            summary = build_demo()
+        except DomainError as exc:
+            raise CommandError(
+                _("Données de démonstration non chargées (rien n'a été enregistré) : %(message)s")
+                % {"message": exc.message}
+            ) from exc
         if not summary.created:
             self.stdout.write(_("Les données de démonstration sont déjà chargées : rien à faire."))
         else:
