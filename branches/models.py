@@ -277,6 +277,8 @@ class Counter(models.Model):
     last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("compteur de numérotation")
+        verbose_name_plural = _("compteurs de numérotation")
         constraints = [
             models.UniqueConstraint(fields=["branch", "kind", "year"], name="one_counter")
         ]

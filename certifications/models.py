@@ -348,6 +348,8 @@ class CertificateEvent(UndeletableModel):
     objects = UndeletableQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("événement du certificat")
+        verbose_name_plural = _("événements des certificats")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -133,6 +133,8 @@ class CapacityResult(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("résultat par capacité")
+        verbose_name_plural = _("résultats par capacité")
         constraints = [
             models.UniqueConstraint(fields=["sheet", "capacity"], name="one_result_per_capacity")
         ]
@@ -147,6 +149,8 @@ class IndicatorMark(models.Model):
     mark = models.PositiveSmallIntegerField(_("note"))
 
     class Meta:
+        verbose_name = _("note d'indicateur")
+        verbose_name_plural = _("notes d'indicateurs")
         constraints = [
             models.UniqueConstraint(fields=["result", "indicator"], name="one_mark_per_indicator")
         ]
@@ -246,6 +250,8 @@ class AgendaItem(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("point de l'ordre du jour")
+        verbose_name_plural = _("ordre du jour")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["session", "dossier"], name="dossier_once_per_session")
@@ -311,6 +317,8 @@ class DecisionCapacity(UndeletableModel):
     objects = UndeletableQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("décision par capacité")
+        verbose_name_plural = _("décisions par capacité")
         constraints = [
             models.UniqueConstraint(fields=["decision", "capacity"], name="one_word_per_capacity")
         ]

@@ -163,12 +163,14 @@ CELERY_BROKER_URL = (
 )
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # kombu writes its broadcast (pidbox) exchanges here; the default is ./control
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # The transport polls the folder; the default second makes a queue of renders crawl.
         "polling_interval": 0.2,

@@ -24,7 +24,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The data and its loader live with the référentiels they mostly describe.
         from certifications.data.loader import load_reference_data
         from certifications.referentiel_import import ReferentielImportError
 
