@@ -162,7 +162,7 @@ class IndicatorMark(models.Model):
 class SessionStatus(models.TextChoices):
     PLANNED = "planned", _("Planifiée")
     OPEN = "open", _("Ouverte")
-    CLOSED = "closed", _("Close")
+    CLOSED = "closed", _("Clôturée")
 
 
 class JurySessionQuerySet(models.QuerySet["JurySession"]):

@@ -269,6 +269,18 @@ def jury_member_convoke(
 
 
 @transaction.atomic
+def jury_member_set_presence(*, member: JuryMember, present: bool, by: Any) -> JuryMember:
+    """Roll call before the session opens: who of those convoked is actually there."""
+    require_branch_staff(by, member.session.branch_id)
+    _lock_session(member.session, allowed=(SessionStatus.PLANNED,))
+    locked = JuryMember.objects.select_for_update().get(pk=member.pk)
+    locked.present = present
+    locked.save(update_fields=["present"])
+    member.present = present
+    return locked
+
+
+@transaction.atomic
 def jury_session_add_dossier(*, session: JurySession, dossier: Dossier, by: Any) -> AgendaItem:
     require_branch_staff(by, session.branch_id)
     locked = _lock_session(session, allowed=(SessionStatus.PLANNED, SessionStatus.OPEN))
@@ -333,7 +345,8 @@ def jury_session_open(*, session: JurySession, by: Any) -> JurySession:
     return locked
 
 
-def _may_record_decision(user: Any, session: JurySession) -> bool:
+def may_record_decision(user: Any, session: JurySession) -> bool:
+    """Branch staff, or a member present in the session."""
     roles = roles_of(user)
     if roles.is_staff_of(session.branch_id):
         return True
@@ -365,7 +378,7 @@ def decision_record(
     Capacities default to the final evaluation's proposal; departing from it is an
     override that needs a reason. An award or partial validation issues the certificate.
     """
-    if not _may_record_decision(by, session):
+    if not may_record_decision(by, session):
         raise PermissionDenied
     locked_session = _lock_session(session, allowed=(SessionStatus.OPEN,))
     if not locked_session.agenda.filter(dossier_id=dossier.pk).exists():

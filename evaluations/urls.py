@@ -19,6 +19,11 @@ urlpatterns = [
     path("jurys/<int:pk>/", views.session_detail, name="session_detail"),
     path("jurys/<int:pk>/convoquer/", views.session_convoke, name="session_convoke"),
     path("jurys/<int:pk>/ordre-du-jour/", views.session_add_dossier, name="session_add_dossier"),
+    path(
+        "jurys/<int:pk>/membres/<int:member_pk>/presence/",
+        views.session_member_presence,
+        name="session_member_presence",
+    ),
     path("jurys/<int:pk>/ouvrir/", views.session_open, name="session_open"),
     path("jurys/<int:pk>/clore/", views.session_close, name="session_close"),
     path("jurys/<int:pk>/proces-verbal/", views.session_minutes, name="session_minutes"),

@@ -185,14 +185,6 @@ def _managed_session(request: HttpRequest, pk: int) -> JurySession:
     return session
 
 
-def _may_record_decision(user: Any, session: JurySession) -> bool:
-    """Branch staff, or a member present in the session; the decision service checks it again."""
-    roles = roles_of(user)
-    if roles.is_staff_of(session.branch_id):
-        return True
-    return session.members.filter(user_id=user.pk, present=True).exists()
-
-
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
@@ -337,6 +329,27 @@ def session_add_dossier(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def session_member_presence(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    member = get_object_or_404(session.members.select_related("user"), pk=member_pk)
+    present = request.POST.get("present") == "1"
+    try:
+        services.jury_member_set_presence(member=member, present=present, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        name = member.user.get_full_name() or member.user.email
+        message = (
+            _("%(name)s est noté(e) présent(e).")
+            if present
+            else _("%(name)s est noté(e) absent(e).")
+        )
+        messages.success(request, message % {"name": name})
+    return redirect(session)
+
+
+@login_required
+@require_POST
 def session_open(request: HttpRequest, pk: int) -> HttpResponse:
     session = _managed_session(request, pk)
     try:
@@ -392,7 +405,7 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
         dossier_id=dossier_pk,
     )
     dossier = item.dossier
-    if not _may_record_decision(request.user, session):
+    if not services.may_record_decision(request.user, session):
         raise PermissionDenied
     capacities = list(
         selectors.version_capacities(dossier=dossier).order_by(

@@ -476,3 +476,38 @@ class TestDecision:
         numbers = set(Certificate.objects.values_list("number", flat=True))
         year = timezone.localdate().year
         assert numbers == {f"CQPI-ALPHA-{year}-000001", f"CQPI-ALPHA-{year}-000002"}
+
+
+class TestRollCall:
+    def test_an_absent_member_does_not_count_towards_the_quorum(self, cast):
+        session = services.jury_session_create(
+            branch=cast.branch_a, held_on=timezone.now(), place="Lyon", by=cast.staff_a
+        )
+        services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+        employee = services.jury_member_convoke(
+            session=session, user=cast.jury_employee, by=cast.staff_a
+        )
+        services.jury_member_set_presence(member=employee, present=False, by=cast.staff_a)
+        with pytest.raises(DomainError) as info:
+            services.jury_session_open(session=session, by=cast.staff_a)
+        assert "salariés : 0 membre(s) présent(s)" in info.value.message
+        services.jury_member_set_presence(member=employee, present=True, by=cast.staff_a)
+        services.jury_session_open(session=session, by=cast.staff_a)
+        assert session.status == SessionStatus.OPEN
+
+    def test_presence_is_frozen_once_the_session_is_open(self, cast):
+        dossier = ready_for_jury(cast)
+        session = open_session(cast, [dossier])
+        member = session.members.first()
+        with pytest.raises(InvalidTransition):
+            services.jury_member_set_presence(member=member, present=False, by=cast.staff_a)
+
+    def test_staff_of_another_branch_cannot_take_the_roll(self, cast):
+        session = services.jury_session_create(
+            branch=cast.branch_a, held_on=timezone.now(), place="Lyon", by=cast.staff_a
+        )
+        member = services.jury_member_convoke(
+            session=session, user=cast.jury_employer, by=cast.staff_a
+        )
+        with pytest.raises(PermissionDenied):
+            services.jury_member_set_presence(member=member, present=False, by=cast.staff_b)

@@ -933,3 +933,71 @@ def test_the_whole_path_through_the_pages_ends_with_a_certificate(client: Any, c
     assert dossier.status == DossierStatus.AWARDED
     certificate = Certificate.objects.get(dossier=dossier)
     assert certificate.holder_name == "Inès Marchand"
+
+
+# --- Roll call -----------------------------------------------------------------
+
+
+def presence_url(session: JurySession, member: Any) -> str:
+    return reverse("evaluations:session_member_presence", args=[session.pk, member.pk])
+
+
+def convoked(cast: Any) -> tuple[JurySession, Any]:
+    session = planned_session(cast)
+    member = services.jury_member_convoke(session=session, user=cast.jury_employee, by=cast.staff_a)
+    return session, member
+
+
+def test_the_roll_call_sends_anonymous_visitors_to_login(client: Any, cast: Any) -> None:
+    session, member = convoked(cast)
+
+    assert_redirects_to_login(client.post(presence_url(session, member), {"present": "0"}))
+
+
+@pytest.mark.parametrize("person", ["staff_b", "candidate_user", "jury_employer"])
+def test_the_roll_call_is_not_found_for_people_who_do_not_see_the_session(
+    client: Any, cast: Any, person: str
+) -> None:
+    session, member = convoked(cast)
+    client.force_login(getattr(cast, person))
+
+    response = client.post(presence_url(session, member), {"present": "0"})
+
+    assert response.status_code == 404
+    member.refresh_from_db()
+    assert member.present
+
+
+def test_the_roll_call_is_forbidden_to_a_convoked_member(client: Any, cast: Any) -> None:
+    session, member = convoked(cast)
+    client.force_login(cast.jury_employee)
+
+    response = client.post(presence_url(session, member), {"present": "0"})
+
+    assert response.status_code == 403
+    member.refresh_from_db()
+    assert member.present
+
+
+def test_staff_mark_a_member_absent_then_present(client: Any, cast: Any) -> None:
+    session, member = convoked(cast)
+    client.force_login(cast.staff_a)
+
+    response = client.post(presence_url(session, member), {"present": "0"}, follow=True)
+
+    member.refresh_from_db()
+    assert not member.present
+    assert "absent(e)" in response.content.decode()
+    client.post(presence_url(session, member), {"present": "1"})
+    member.refresh_from_db()
+    assert member.present
+
+
+def test_a_member_of_another_session_is_not_found(client: Any, cast: Any) -> None:
+    session, _member = convoked(cast)
+    _other_session, other_member = convoked(cast)
+    client.force_login(cast.staff_a)
+
+    response = client.post(presence_url(session, other_member), {"present": "0"})
+
+    assert response.status_code == 404
