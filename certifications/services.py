@@ -6,6 +6,7 @@ decision; its PDF is rendered afterwards by a Celery task enqueued on commit.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 from typing import Any
@@ -116,6 +117,28 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     raise ValueError(day)  # pragma: no cover - 28 always exists
 
 
+SIGNATURE_MAX_BYTES = 300_000
+_IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def signature_data_uri(branch: Branch) -> str | None:
+    """The branch's signature image, copied into the snapshot so that a later change of
+    signatory never alters a certificate already issued. PNG or JPEG only, size-capped."""
+    if not branch.signatory_image:
+        return None
+    try:
+        with branch.signatory_image.open("rb") as handle:
+            data = handle.read(SIGNATURE_MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > SIGNATURE_MAX_BYTES:
+        return None
+    mime = next((m for magic, m in _IMAGE_MAGIC.items() if data.startswith(magic)), None)
+    if mime is None:
+        return None
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def build_snapshot(
     *, dossier: Any, validated_capacity_ids: set[int], issued_on: datetime.date
 ) -> dict[str, Any]:
@@ -171,7 +194,11 @@ def build_snapshot(
             else None
         ),
         "branch": {"code": branch.code, "name": branch.name},
-        "signatory": {"name": branch.signatory_name, "title": branch.signatory_title},
+        "signatory": {
+            "name": branch.signatory_name,
+            "title": branch.signatory_title,
+            "image": signature_data_uri(branch),
+        },
         "place_of_issue": branch.place_of_issue,
         "issued_on": issued_on.isoformat(),
         "dossier_reference": dossier.reference,

@@ -318,3 +318,39 @@ def test_french_dates_use_the_ordinal_for_the_first_of_the_month():
 
 def test_the_qr_code_is_an_inline_png():
     assert rendering.qr_data_uri("https://cqpi.example/v/abc").startswith("data:image/png;base64,")
+
+
+def png_bytes(color: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_signature_image_is_copied_at_issue_and_printed(cast):
+    from django.core.files.base import ContentFile
+
+    cast.branch_a.signatory_image.save("signature.png", ContentFile(png_bytes("navy")))
+    signed, _ = issue_and_render(cast, last_name="Avec", first_name="Signature")
+    cast.branch_a.signatory_image = ""
+    cast.branch_a.save()
+    # The first certificate was issued with the image; the branch has none any more.
+    assert signed.snapshot["signatory"]["image"].startswith("data:image/png;base64,")
+    unsigned, _ = issue_and_render(cast, last_name="Après", first_name="Changement")
+    assert unsigned.snapshot["signatory"]["image"] is None
+
+    def images(certificate: Certificate) -> int:
+        return len(pdf_reader(stored_pdf(certificate)).pages[0].images)
+
+    assert images(signed) == images(unsigned) + 1
+
+
+def test_a_signature_that_is_not_an_image_is_left_out(cast):
+    from django.core.files.base import ContentFile
+
+    cast.branch_a.signatory_image.save("signature.png", ContentFile(b"<svg onload=alert(1)>"))
+    certificate, _ = issue_and_render(cast)
+    assert certificate.snapshot["signatory"]["image"] is None
