@@ -244,6 +244,15 @@ class EvidenceFile(models.Model):
     """A document of the dossier (VAE evidence, livret): served only through a checked view."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="evidence")
+    capacity = models.ForeignKey(
+        "certifications.Capacity",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("capacité"),
+        help_text=_("La capacité que la pièce illustre, si elle est jointe à une grille."),
+    )
     file = models.FileField(upload_to=_evidence_path)
     original_name = models.CharField(_("nom du fichier"), max_length=255)
     content_type = models.CharField(max_length=100)
