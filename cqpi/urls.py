@@ -13,6 +13,9 @@ urlpatterns = [
     path("espace/", include("candidates.space_urls")),
     path("evaluations/", include("evaluations.urls")),
     path("", include("certifications.urls")),
+    path("chiffres/", include("figures.urls")),
+    path("audit/", include("audit.urls")),
+    path("api/v1/", include("cqpi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,7 @@
+"""URLs of the audit room."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "audit"
+
+urlpatterns: list = []

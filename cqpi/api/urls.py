@@ -1,0 +1,7 @@
+"""URLs of the REST API (/api/v1/)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "api"
+
+urlpatterns: list = []
