@@ -42,6 +42,14 @@ class Branch(models.Model):
     """A professional branch that signed the national CQPI charter: the tenant."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
+    prefix = models.CharField(
+        _("préfixe de numérotation"),
+        max_length=8,
+        unique=True,
+        help_text=_(
+            "Court et en majuscules : il commence les numéros de dossier et de certificat."
+        ),
+    )
     name = models.CharField(_("nom"), max_length=200, unique=True)
     place_of_issue = models.CharField(_("lieu de délivrance"), max_length=120, default="Paris")
     signatory_name = models.CharField(_("signataire des certificats"), max_length=120, blank=True)

@@ -144,7 +144,7 @@ def dossier_open(
     opened_on = opened_on or timezone.localdate()
     number = counter_next(branch=branch, kind="dossier", year=opened_on.year)
     dossier = Dossier.objects.create(
-        reference=f"{branch.code.upper()}-{opened_on.year}-{number:06d}",
+        reference=f"{branch.prefix}-{opened_on.year}-{number:06d}",
         candidate=candidate,
         branch=branch,
         company=company,

@@ -239,7 +239,7 @@ def certificate_issue(
     snapshot["kind"] = kind
     snapshot["valid_until"] = valid_until.isoformat() if valid_until else None
     certificate = Certificate.objects.create(
-        number=f"{prefix}-{branch.code.upper()}-{issued_on.year}-{number:06d}",
+        number=f"{prefix}-{branch.prefix}-{issued_on.year}-{number:06d}",
         kind=kind,
         dossier=dossier,
         decision=decision,

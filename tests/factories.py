@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import factory
@@ -61,6 +62,7 @@ class BranchFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"branche{n}")
+    prefix = factory.LazyAttribute(lambda o: re.sub("[^A-Z0-9]", "", o.code.upper())[-8:])
     name = factory.Sequence(lambda n: f"Branche {n}")
     place_of_issue = "Paris"
     signatory_name = "Claire Martin"

@@ -11,6 +11,33 @@ SIGNATORY_PLACEHOLDER = "Signataire à désigner"
 PLACE_OF_ISSUE = "Paris"
 
 
+# Short prefixes of dossier and certificate numbers (Branch.prefix).
+PREFIXES: dict[str, str] = {
+    "agroalimentaire": "AGRO",
+    "ameublement": "AMEUB",
+    "caoutchouc": "CAOUT",
+    "chaussure": "CHAUS",
+    "chimie": "CHIM",
+    "commerce-distribution": "CDPA",
+    "eaux-boissons-biere": "EBB",
+    "entretien-textiles": "ENTEX",
+    "travail-temporaire": "ETT",
+    "grands-magasins": "GMMP",
+    "habillement": "HABIL",
+    "recuperation": "RECUP",
+    "ingenierie-informatique-conseil": "SYNTEC",
+    "maroquinerie": "MAROQ",
+    "medicament": "MEDIC",
+    "metallurgie": "METAL",
+    "miroiterie": "MIROI",
+    "papiers-cartons": "PAPCA",
+    "restauration-collective": "RESCO",
+    "tannerie-megisserie": "TANME",
+    "textile": "TEXT",
+    "vente-a-distance": "VAD",
+}
+
+
 @dataclass(frozen=True)
 class BranchData:
     code: str
@@ -19,6 +46,10 @@ class BranchData:
     signed_on: datetime.date
     # Months a partial validation stays valid; None: for life.
     partial_validity_months: int | None = 60
+
+    @property
+    def prefix(self) -> str:
+        return PREFIXES[self.code]
 
     @property
     def approving_body(self) -> str:

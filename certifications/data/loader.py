@@ -37,6 +37,7 @@ def _load_branches() -> list[str]:
         if branch is None:
             branch = Branch.objects.create(
                 code=data.code,
+                prefix=data.prefix,
                 name=data.name,
                 place_of_issue=PLACE_OF_ISSUE,
                 signatory_name=SIGNATORY_PLACEHOLDER,
