@@ -1,0 +1,85 @@
+"""The benchmark data set: shaped like the national scheme, consistent, reproducible by seed."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count
+
+from candidates.models import Dossier, DossierStatus
+from certifications.models import Certificate
+from cqpi.loaddata import generate
+from evaluations.models import Decision
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reference_data() -> None:
+    call_command("load_reference_data", verbosity=0, stdout=None)
+
+
+def digest() -> str:
+    rows = Dossier.objects.order_by("reference").values_list(
+        "reference", "status", "access_route", "branch__code", "candidate__last_name"
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+class Rollback(Exception):
+    pass
+
+
+def generate_and_digest(seed: int) -> str:
+    try:
+        with transaction.atomic():
+            generate(dossiers=400, seed=seed)
+            value = digest()
+            raise Rollback
+    except Rollback:
+        return value
+
+
+def test_the_same_seed_gives_the_same_data_set(reference_data):
+    first, again, other = generate_and_digest(7), generate_and_digest(7), generate_and_digest(8)
+    assert first == again
+    assert first != other
+
+
+def test_the_data_set_has_the_national_shape(reference_data):
+    generate(dossiers=1000, seed=3)
+    assert Dossier.objects.count() == 1000
+    sizes = sorted(
+        Dossier.objects.values("branch").annotate(n=Count("pk")).values_list("n", flat=True)
+    )
+    assert len(sizes) == 22
+    assert 0.2 <= sizes[-1] / 1000 <= 0.32  # the largest branch: about a quarter
+    certified = Certificate.objects.count()
+    assert 0.4 <= certified / 1000 <= 0.6  # certificates for about half the dossiers
+    decided = Dossier.objects.filter(
+        status__in=[DossierStatus.AWARDED, DossierStatus.PARTIALLY_AWARDED, DossierStatus.REFUSED]
+    )
+    assert Decision.objects.count() == decided.count()
+    # Every dossier's history ends where the dossier stands.
+    mismatched = [
+        d.pk
+        for d in Dossier.objects.prefetch_related("history")
+        if d.history.all().reverse()[0].to_status != d.status
+    ]
+    assert mismatched == []
+
+
+def test_numbers_continue_after_the_generated_ones(reference_data, django_user_model):
+    from branches.models import Counter
+
+    generate(dossiers=200, seed=5)
+    dossier = Dossier.objects.order_by("-pk").first()
+    number = int(dossier.reference.rsplit("-", 1)[1])
+    counter = Counter.objects.get(
+        branch=dossier.branch, kind="dossier", year=dossier.opened_on.year
+    )
+    assert counter.last_value >= number
+    assert Certificate.objects.values("number").distinct().count() == Certificate.objects.count()
