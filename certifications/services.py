@@ -270,6 +270,7 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
     render side by side; a corrupt or empty result is never stored.
     """
     from .rendering import render_certificate_pdf
+    from .tasks import enqueue_certificate_ready_email
 
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
@@ -298,6 +299,7 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
             ]
         )
         CertificateEvent.objects.create(certificate=certificate, action="rendered")
+        enqueue_certificate_ready_email(certificate.pk)
     return certificate
 
 

@@ -72,3 +72,29 @@ def sweep_pending_certificates() -> int:
     for certificate_id in ids:
         render_certificate.delay(certificate_id)
     return len(ids)
+
+
+def enqueue_certificate_ready_email(certificate_id: int) -> None:
+    """Send the 'your document is ready' email once the render's transaction commits."""
+
+    def send() -> None:
+        try:
+            email_certificate_ready.delay(certificate_id)
+        except Exception:
+            logger.exception("certificate %s: broker unreachable, email not sent", certificate_id)
+
+    transaction.on_commit(send)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def email_certificate_ready(self, certificate_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Tell the holder their certificate can be downloaded; retried only on mail-server errors."""
+    import smtplib
+
+    from .notifications import certificate_ready
+
+    try:
+        certificate_ready(certificate_id=certificate_id)
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("certificate %s: mail server refused, retrying", certificate_id)
+        raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc

@@ -44,6 +44,12 @@ from .models import (
     SheetRole,
     SheetStatus,
 )
+from .tasks import (
+    email_decision_recorded,
+    email_evaluator_assigned,
+    email_sheet_submitted,
+    enqueue_email,
+)
 
 
 class StaleSheet(DomainError):
@@ -107,8 +113,11 @@ def evaluation_create(
     if referent is not None:
         halves.append((referent, SheetRole.REFERENT))
     for person, role in halves:
-        EvaluationSheet.objects.create(evaluation=evaluation, evaluator=person, role=role)
+        new_sheet = EvaluationSheet.objects.create(
+            evaluation=evaluation, evaluator=person, role=role
+        )
         assign_perm("evaluations.score_evaluation", person, evaluation)
+        enqueue_email(email_evaluator_assigned, new_sheet.pk)
     return evaluation
 
 
@@ -215,6 +224,7 @@ def sheet_submit(*, sheet: EvaluationSheet, by: Any) -> EvaluationSheet:
             dossier_services.dossier_mark_ready_for_jury(
                 dossier=dossier, by=by, comment=_("Évaluation finale transmise.")
             )
+    enqueue_email(email_sheet_submitted, locked.pk)
     return locked
 
 
@@ -448,6 +458,7 @@ def decision_record(
             partial=outcome == Outcome.PARTIAL,
             by=by,
         )
+    enqueue_email(email_decision_recorded, decision.pk)
     return decision
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import smtplib
+from typing import Any
 
 from celery import shared_task
 from django.db import transaction
@@ -30,3 +32,53 @@ def render_minutes(self, session_id: int) -> None:  # type: ignore[no-untyped-de
     except Exception as exc:
         logger.exception("jury session %s: minutes render failed", session_id)
         raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
+
+
+# --- Emails ----------------------------------------------------------------------
+
+EMAIL_RETRIES = 5
+
+
+def enqueue_email(task: Any, object_id: int) -> None:
+    """Send an email task once the current transaction commits: a rolled-back write tells no one."""
+
+    def send() -> None:
+        try:
+            task.delay(object_id)
+        except Exception:
+            logger.exception("%s(%s): broker unreachable, email not sent", task.name, object_id)
+
+    transaction.on_commit(send)
+
+
+def _deliver(task: Any, send: Any, **ids: int) -> None:
+    # Only a mail server's refusal or absence is worth retrying; a missing row is not.
+    try:
+        send(**ids)
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("%s%s: mail server refused, retrying", task.name, ids)
+        raise task.retry(exc=exc, countdown=min(600, 30 * 2**task.request.retries)) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_evaluator_assigned(self, sheet_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Tell an evaluator (or the référent of a binôme) a grid awaits them."""
+    from .notifications import evaluator_assigned
+
+    _deliver(self, evaluator_assigned, sheet_id=sheet_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_sheet_submitted(self, sheet_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Tell the branch's staff a grid was submitted."""
+    from .notifications import sheet_submitted
+
+    _deliver(self, sheet_submitted, sheet_id=sheet_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_decision_recorded(self, decision_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Tell the candidate the jury has decided (the details are in their space)."""
+    from .notifications import decision_recorded
+
+    _deliver(self, decision_recorded, decision_id=decision_id)

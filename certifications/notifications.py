@@ -1,0 +1,44 @@
+"""Emails of the certifications room: the candidate's certificate is ready to download."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import Certificate
+
+
+def certificate_ready(*, certificate_id: int) -> int:
+    """Tell the holder their document can be downloaded from their space; nothing without an address."""
+    certificate = Certificate.objects.select_related(
+        "dossier__candidate__user", "version__referentiel"
+    ).get(pk=certificate_id)
+    dossier = certificate.dossier
+    candidate = dossier.candidate
+    address = (candidate.user.email if candidate.user_id else "") or candidate.email
+    if not address:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "certificate": certificate,
+            "dossier": dossier,
+            "candidate": candidate,
+            "site_url": settings.SITE_URL,
+            "link": settings.SITE_URL.rstrip("/")
+            + reverse("space:dossier_detail", args=[dossier.pk]),
+            "verification_url": certificate.verification_url,
+        }
+        message = EmailMultiAlternatives(
+            subject=_("Votre document CQPI est disponible — %(number)s")
+            % {"number": certificate.number},
+            body=render_to_string("emails/certificate_ready.txt", context),
+            to=[address],
+        )
+        message.attach_alternative(
+            render_to_string("emails/certificate_ready.html", context), "text/html"
+        )
+        return message.send()
