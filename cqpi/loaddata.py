@@ -273,6 +273,43 @@ class Copier:
                 )
 
 
+class _UpcomingSessions:
+    """Planned sessions of one branch taking its scheduled dossiers, at most 50 to an agenda."""
+
+    def __init__(
+        self, out: Copier, ids: _Ids, branch_id: int, created_by: int, now: datetime.datetime
+    ) -> None:
+        self.out, self.ids, self.branch_id, self.created_by, self.now = (
+            out,
+            ids,
+            branch_id,
+            created_by,
+            now,
+        )
+        self.sessions: list[int] = []
+        self.seats = 0
+
+    def seat(self) -> int:
+        if not self.sessions or self.seats >= 50:
+            pk = self.ids.take(JurySession)
+            self.sessions.append(pk)
+            self.seats = 0
+            self.out.add(
+                JurySession,
+                {
+                    "id": pk,
+                    "branch_id": self.branch_id,
+                    "held_on": self.now + datetime.timedelta(days=7 + 7 * len(self.sessions)),
+                    "place": "Paris, siège de la CPNE",
+                    "status": SessionStatus.PLANNED,
+                    "minutes": "",
+                    "created_by_id": self.created_by,
+                },
+            )
+        self.seats += 1
+        return self.sessions[-1]
+
+
 def _branch_weights(count: int) -> list[float]:
     # Harmonic weights: with 22 branches the largest holds about 27 % of the dossiers.
     raw = [1 / (rank + 1) for rank in range(count)]
@@ -477,19 +514,7 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
                             "present": True,
                         },
                     )
-            upcoming = ids.take(JurySession)
-            out.add(
-                JurySession,
-                {
-                    "id": upcoming,
-                    "branch_id": branch.pk,
-                    "held_on": now + datetime.timedelta(days=14),
-                    "place": "Paris, siège de la CPNE",
-                    "status": SessionStatus.PLANNED,
-                    "minutes": "",
-                    "created_by_id": staff_ids[0],
-                },
-            )
+            upcoming = _UpcomingSessions(out, ids, branch.pk, staff_ids[0], now)
             sessions.sort(key=lambda item: item[1])
 
             counters: dict[tuple[str, int], int] = {}
@@ -653,7 +678,7 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
                         AgendaItem,
                         {
                             "id": ids.take(AgendaItem),
-                            "session_id": upcoming,
+                            "session_id": upcoming.seat(),
                             "dossier_id": dossier_id,
                             "position": index,
                         },

@@ -1,5 +1,6 @@
 """Top-level URLs: each room mounts its own; health, language switch and admin here."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,3 +20,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_VIEWS:
+    urlpatterns.append(path("bench/baseline", views.bench_baseline, name="bench_baseline"))

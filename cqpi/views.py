@@ -1,6 +1,7 @@
 """Cross-cutting views: the home page that sends each role to its space, and the health check."""
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -36,3 +37,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database and the broker answer, 503 naming the failing one otherwise."""
     report = health.check_all()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+@require_safe
+def bench_baseline(request: HttpRequest) -> JsonResponse:
+    """The benchmarks' yardstick: one trivial query and fixed JSON.
+
+    Mounted only when BENCHMARK_VIEWS is on (`make bench`), never in normal use.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return JsonResponse({"status": "ok"})

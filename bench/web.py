@@ -1,0 +1,307 @@
+"""Web benchmark: gunicorn with production settings on the load data, wrk at 20 connections.
+
+Every page is measured against a baseline view (fixed JSON after one trivial query)
+measured in the same run, and reported as a ratio of its throughput. Run by `make bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+LUA = str(Path(__file__).with_name("wrk_report.lua"))
+
+
+@dataclass
+class Result:
+    page: str
+    path: str
+    requests_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    ratio: float = 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "cqpi.settings.production",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "SECRET_KEY": env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "BENCHMARK_VIEWS": "1",
+            "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def shell(env: dict[str, str], code: str) -> Any:
+    """Run Django code in the bench settings and return what it prints as JSON."""
+    return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def login(base: str, email: str, password: str) -> str:
+    """Log in through the real form; return the session cookie value."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    page = opener.open(f"{base}/comptes/connexion/")
+    cookies = {
+        m.group(1): m.group(2)
+        for header in page.headers.get_all("Set-Cookie") or []
+        if (m := re.match(r"([^=]+)=([^;]*)", header))
+    }
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.read())
+    assert token, "no CSRF token on the login page"
+    body = urllib.parse.urlencode(
+        {"username": email, "password": password, "csrfmiddlewaretoken": token.group(1).decode()}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/comptes/connexion/",
+        data=body,
+        headers={
+            "Cookie": f"csrftoken={cookies['csrftoken']}",
+            "Referer": f"{base}/comptes/connexion/",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    try:
+        response = opener.open(request)
+        headers = response.headers
+    except urllib.error.HTTPError as exc:  # the 302 after a successful login
+        headers = exc.headers
+    for header in headers.get_all("Set-Cookie") or []:
+        match = re.match(r"sessionid=([^;]+)", header)
+        if match:
+            return match.group(1)
+    raise RuntimeError(f"login failed for {email}")
+
+
+def wrk(base: str, page: str, path: str, cookie: str | None, seconds: int) -> Result:
+    headers = ["-H", f"Cookie: sessionid={cookie}"] if cookie else []
+    url = f"{base}{path}"
+    # Warm-up, not measured.
+    subprocess.run(
+        ["wrk", "-t2", "-c20", "-d3s", *headers, url],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        ["wrk", "-t2", "-c20", f"-d{seconds}s", "--latency", "-s", LUA, *headers, url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = dict(re.findall(r"^CQPI (\w+) ([\d.]+)$", done.stdout, re.MULTILINE))
+    return Result(
+        page=page,
+        path=path,
+        requests_per_s=float(figures["rps"]),
+        p50_ms=float(figures["p50"]) / 1000,
+        p95_ms=float(figures["p95"]) / 1000,
+        p99_ms=float(figures["p99"]) / 1000,
+        errors=int(float(figures["errors"])),
+    )
+
+
+TARGETS_CODE = r"""
+import json
+from django.db.models import Count
+from branches.models import Branch, Membership
+from candidates.models import Dossier
+from certifications.models import Certificate
+from evaluations.models import EvaluationSheet, JurySession
+from cqpi.loaddata import LOAD_EMAIL_DOMAIN, LOAD_PASSWORD
+branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n").first()
+staff = Membership.objects.filter(branch=branch, role="staff", user__email__endswith=LOAD_EMAIL_DOMAIN).select_related("user").first().user
+dossier = Dossier.objects.filter(branch=branch, status="awarded").order_by("-pk").first()
+sheet = EvaluationSheet.objects.filter(evaluation__dossier__branch=branch, status="draft").select_related("evaluator").first()
+from django.db.models import F, Func
+session = JurySession.objects.filter(branch=branch).annotate(n=Count("agenda")).annotate(gap=Func(F("n") - 50, function="ABS")).order_by("gap").first()
+certificate = Certificate.objects.filter(branch=branch, status="valid").first()
+name = dossier.candidate.last_name
+print(json.dumps({
+    "branch": branch.code, "dossiers": branch.n, "staff": staff.email,
+    "dossier": dossier.pk, "sheet": sheet.pk, "evaluator": sheet.evaluator.email,
+    "session": session.pk, "session_agenda": session.n, "code": certificate.verification_code,
+    "name": name, "cqpi": dossier.version.referentiel_id, "pages": (branch.n + 49) // 50,
+    "password": LOAD_PASSWORD,
+}))
+"""
+
+
+def main() -> int:
+    database_url = os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cqpi_bench"
+    )
+    dossiers = int(os.environ.get("BENCH_DOSSIERS", "100000"))
+    seconds = int(os.environ.get("BENCH_SECONDS", "20"))
+    env = bench_env(database_url)
+    ensure_database(database_url)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    count = shell(env, "from candidates.models import Dossier; print(Dossier.objects.count())")
+    if count < dossiers:
+        print(f"generating the load data ({dossiers} dossiers)…", flush=True)
+        manage(env, "generate_load_data", "--dossiers", str(dossiers - count), "--seed", "1")
+    manage(env, "collectstatic", "--no-input", "-v", "0")
+    manage(env, "compilemessages", "--ignore", ".venv", "--ignore", "var", "-v", "0")
+    targets = shell(env, TARGETS_CODE)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "cqpi.wsgi",
+            "--workers",
+            os.environ.get("BENCH_WORKERS", "2"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(f"{base}/healthz")
+        staff = login(base, targets["staff"], targets["password"])
+        evaluator = login(base, targets["evaluator"], targets["password"])
+        pages: list[tuple[str, str, str | None]] = [
+            ("baseline (fixed JSON, one query)", "/bench/baseline", None),
+            ("dossier list, first page", "/dossiers/", staff),
+            ("dossier list, deep page", f"/dossiers/?page={max(1, targets['pages'] - 5)}", staff),
+            ("dossier list, search", f"/dossiers/?q={urllib.parse.quote(targets['name'])}", staff),
+            ("dossier list, filter", f"/dossiers/?status=awarded&cqpi={targets['cqpi']}", staff),
+            ("dossier detail", f"/dossiers/{targets['dossier']}/", staff),
+            ("evaluator grid", f"/evaluations/grilles/{targets['sheet']}/", evaluator),
+            (
+                f"jury session ({targets['session_agenda']} dossiers)",
+                f"/evaluations/jurys/{targets['session']}/",
+                staff,
+            ),
+            ("API dossier list", "/api/v1/dossiers/", staff),
+            ("public verification", f"/verify/{targets['code']}/", None),
+        ]
+        results = []
+        for page, path, cookie in pages:
+            status = probe(f"{base}{path}", cookie)
+            if status != 200:
+                print(f"skipped {page}: {path} answers {status}", flush=True)
+                continue
+            result = wrk(base, page, path, cookie, seconds)
+            results.append(result)
+            print(
+                f"{page:45} {result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:6.1f}  "
+                f"p95 {result.p95_ms:6.1f}  p99 {result.p99_ms:6.1f} ms  errors {result.errors}",
+                flush=True,
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    baseline = results[0].requests_per_s
+    for result in results:
+        result.ratio = result.requests_per_s / baseline if baseline else 0.0
+    report(targets, results)
+    return 0
+
+
+def probe(url: str, cookie: str | None) -> int:
+    request = urllib.request.Request(
+        url, headers={"Cookie": f"sessionid={cookie}"} if cookie else {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urllib.parse.urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def report(targets: dict[str, Any], results: list[Result]) -> None:
+    print()
+    print(
+        f"Largest branch: {targets['branch']} ({targets['dossiers']} dossiers); "
+        f"figures at 20 connections, ratio = page req/s ÷ baseline req/s"
+    )
+    print(f"{'page':45} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} {'ratio':>6}")
+    for r in results:
+        print(
+            f"{r.page:45} {r.requests_per_s:8.1f} {r.p50_ms:7.1f} {r.p95_ms:7.1f} "
+            f"{r.p99_ms:7.1f} {r.errors:4d} {r.ratio:6.2f}"
+        )
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "web.json").write_text(
+        json.dumps(
+            {"targets": targets, "results": [asdict(r) for r in results]},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+    print(f"\nwritten to {out / 'web.json'}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
