@@ -1,3 +1,5 @@
+"""National figures for the COC: awards, access routes, rates and delays, computed in the database."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,12 @@ from django.utils.translation import gettext_lazy as _
 class FiguresConfig(AppConfig):
     name = "figures"
     verbose_name = _("Chiffres nationaux")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from evaluations.models import Decision
+
+        from .signals import decision_saved
+
+        post_save.connect(decision_saved, sender=Decision, dispatch_uid="figures.decision_saved")

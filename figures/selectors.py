@@ -1,0 +1,281 @@
+"""The national figures, computed by database aggregations and cached until the next decision."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import statistics
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate, TruncYear
+from django.utils import timezone, translation
+
+from branches.access import roles_of
+from branches.models import Branch, EvaluatorHabilitation
+from candidates.models import AccessRoute
+from evaluations.models import Decision, DecisionStatus, JurySession, Outcome, SessionStatus
+
+VERSION_KEY = "figures:version"
+CACHE_SECONDS = 24 * 3600
+
+
+class Median(Aggregate):
+    """PostgreSQL's `percentile_cont(0.5) WITHIN GROUP (ORDER BY …)`: the exact median."""
+
+    function = "percentile_cont"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+    allow_distinct = False
+
+
+class DaysBetween(Func):
+    """`later - earlier` of two dates, in whole days (PostgreSQL's date subtraction)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class FigureFilters:
+    """What the figures are computed over; `branch_ids` None means every branch."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    branch_ids: tuple[int, ...] | None = None
+    referentiel_id: int | None = None
+
+    def cache_key(self, version: int) -> str:
+        payload = json.dumps(asdict(self), sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()[:32]
+        return f"figures:v{version}:{translation.get_language() or 'fr'}:{digest}"
+
+
+def figures_scope(user: Any) -> tuple[int, ...] | None:
+    """The branches whose figures the user may read: None for all; PermissionDenied for none.
+
+    COC observers and national administrators read every branch; CPNE staff only theirs.
+    """
+    roles = roles_of(user)
+    if roles.sees_all_branches:
+        return None
+    if roles.is_staff_member:
+        return tuple(sorted(roles.staff_branch_ids))
+    raise PermissionDenied
+
+
+def figures_branches(user: Any) -> QuerySet[Branch]:
+    """The branches offered in the branch filter: visible to the user and within their scope."""
+    scope = figures_scope(user)
+    branches = Branch.objects.visible_to(user)
+    if scope is not None:
+        branches = branches.filter(pk__in=scope)
+    return branches.order_by("name")
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _decisions(filters: FigureFilters) -> QuerySet[Decision]:
+    qs = Decision.objects.filter(status=DecisionStatus.ACTIVE)
+    if filters.year_from is not None:
+        qs = qs.filter(decided_at__year__gte=filters.year_from)
+    if filters.year_to is not None:
+        qs = qs.filter(decided_at__year__lte=filters.year_to)
+    if filters.branch_ids is not None:
+        qs = qs.filter(dossier__branch_id__in=filters.branch_ids)
+    if filters.referentiel_id is not None:
+        qs = qs.filter(dossier__version__referentiel_id=filters.referentiel_id)
+    return qs
+
+
+AWARD = Q(outcome=Outcome.AWARD)
+OUTCOME_COUNTS = {
+    "decisions": Count("pk"),
+    "awards": Count("pk", filter=AWARD),
+    "partials": Count("pk", filter=Q(outcome=Outcome.PARTIAL)),
+    "refusals": Count("pk", filter=Q(outcome=Outcome.REFUSAL)),
+}
+
+
+def _days_to_award() -> DaysBetween:
+    return DaysBetween(TruncDate("decided_at"), F("dossier__opened_on"))
+
+
+def _median_days_sqlite(decisions: QuerySet[Decision]) -> float | None:
+    # SQLite (the embedded default) has no percentile_cont: sort the durations here instead.
+    rows = decisions.filter(AWARD).values_list("decided_at", "dossier__opened_on")
+    days = sorted((timezone.localdate(at) - opened).days for at, opened in rows)
+    return float(statistics.median(days)) if days else None
+
+
+def _totals(decisions: QuerySet[Decision]) -> dict[str, Any]:
+    aggregates: dict[str, Any] = {
+        **OUTCOME_COUNTS,
+        "vae_awards": Count("pk", filter=AWARD & Q(dossier__access_route=AccessRoute.VAE)),
+        "professionalisation_awards": Count(
+            "pk", filter=AWARD & Q(dossier__access_route=AccessRoute.PROFESSIONALISATION)
+        ),
+        "first_certification_awards": Count(
+            "pk", filter=AWARD & Q(dossier__first_certification=True)
+        ),
+    }
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        aggregates["median_days_to_award"] = Median(_days_to_award(), filter=AWARD)
+    totals = decisions.aggregate(**aggregates)
+    if not postgres:
+        totals["median_days_to_award"] = _median_days_sqlite(decisions)
+    awards, all_decisions = totals["awards"], totals["decisions"]
+    totals.update(
+        vae_share=_percent(totals["vae_awards"], awards),
+        professionalisation_share=_percent(totals["professionalisation_awards"], awards),
+        first_certification_share=_percent(totals["first_certification_awards"], awards),
+        award_rate=_percent(awards, all_decisions),
+        partial_rate=_percent(totals["partials"], all_decisions),
+        refusal_rate=_percent(totals["refusals"], all_decisions),
+    )
+    return totals
+
+
+def _by_year(decisions: QuerySet[Decision]) -> list[dict[str, Any]]:
+    rows = (
+        decisions.annotate(year=TruncYear("decided_at"))
+        .values("year")
+        .annotate(**OUTCOME_COUNTS)
+        .order_by("year")
+    )
+    return [{**row, "year": row["year"].year} for row in rows]
+
+
+def _by_cqpi(decisions: QuerySet[Decision]) -> list[dict[str, Any]]:
+    rows = (
+        decisions.values(
+            cqpi_id=F("dossier__version__referentiel_id"),
+            cqpi=F("dossier__version__referentiel__title"),
+        )
+        .annotate(**OUTCOME_COUNTS)
+        .order_by("-awards", "cqpi")
+    )
+    return list(rows)
+
+
+def _by_route(decisions: QuerySet[Decision]) -> list[dict[str, Any]]:
+    counts = {
+        row["route"]: row
+        for row in decisions.values(route=F("dossier__access_route")).annotate(**OUTCOME_COUNTS)
+    }
+    empty = dict.fromkeys(OUTCOME_COUNTS, 0)
+    # Every route is listed, in the choices' order, so a chart's axis does not shift with filters.
+    return [
+        {"route": code, "label": str(label), **{**empty, **counts.get(code, {}), "route": code}}
+        for code, label in AccessRoute.choices
+    ]
+
+
+def _period_bounds(filters: FigureFilters) -> tuple[datetime.date | None, datetime.date | None]:
+    start = datetime.date(filters.year_from, 1, 1) if filters.year_from else None
+    end = datetime.date(filters.year_to, 12, 31) if filters.year_to else None
+    return start, end
+
+
+def _by_branch(decisions: QuerySet[Decision], filters: FigureFilters) -> list[dict[str, Any]]:
+    start, end = _period_bounds(filters)
+    habilitations = EvaluatorHabilitation.objects.all()
+    sessions = JurySession.objects.exclude(status=SessionStatus.PLANNED)
+    if start:
+        habilitations = habilitations.filter(valid_until__gte=start)
+        sessions = sessions.filter(held_on__year__gte=filters.year_from)
+    if end:
+        habilitations = habilitations.filter(valid_from__lte=end)
+        sessions = sessions.filter(held_on__year__lte=filters.year_to)
+    if filters.branch_ids is not None:
+        habilitations = habilitations.filter(branch_id__in=filters.branch_ids)
+        sessions = sessions.filter(branch_id__in=filters.branch_ids)
+    if filters.referentiel_id is not None:
+        habilitations = habilitations.filter(referentiel_id=filters.referentiel_id)
+        sessions = sessions.filter(agenda__dossier__version__referentiel_id=filters.referentiel_id)
+
+    empty = {**dict.fromkeys(OUTCOME_COUNTS, 0), "evaluators": 0, "jury_sessions": 0}
+    table: dict[int, dict[str, Any]] = {}
+
+    def merge(rows: Any) -> None:
+        for row in rows:
+            entry = table.setdefault(row["branch_id"], {**empty, "branch": row["branch_name"]})
+            entry.update({k: v for k, v in row.items() if k not in ("branch_id", "branch_name")})
+
+    merge(
+        decisions.values(branch_id=F("dossier__branch_id"), branch_name=F("dossier__branch__name"))
+        .annotate(**OUTCOME_COUNTS)
+        .order_by()
+    )
+    merge(
+        habilitations.values("branch_id", branch_name=F("branch__name"))
+        .annotate(evaluators=Count("evaluator_id", distinct=True))
+        .order_by()
+    )
+    merge(
+        sessions.values("branch_id", branch_name=F("branch__name"))
+        .annotate(jury_sessions=Count("pk", distinct=True))
+        .order_by()
+    )
+    return sorted(
+        ({"branch_id": pk, **entry} for pk, entry in table.items()), key=lambda e: e["branch"]
+    )
+
+
+def compute_figures(filters: FigureFilters) -> dict[str, Any]:
+    """Every figure of the page, straight from the database (a fixed number of queries)."""
+    decisions = _decisions(filters)
+    return {
+        "totals": _totals(decisions),
+        "by_year": _by_year(decisions),
+        "by_cqpi": _by_cqpi(decisions),
+        "by_route": _by_route(decisions),
+        "by_branch": _by_branch(decisions, filters),
+    }
+
+
+def figures_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A fresh start (or an evicted key): any cached figures are unreachable from here on.
+        version = int(timezone.now().timestamp() * 1000)
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    return int(version)
+
+
+def figures_invalidate() -> None:
+    """Make every cached figure stale: called whenever a jury decision is saved."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+
+
+def figures_for(filters: FigureFilters) -> dict[str, Any]:
+    """The figures for these filters, from the cache when no decision was recorded since."""
+    key = filters.cache_key(figures_version())
+    figures = cache.get(key)
+    if figures is None:
+        figures = compute_figures(filters)
+        cache.set(key, figures, timeout=CACHE_SECONDS)
+    return figures
