@@ -7,6 +7,7 @@ decision; its PDF is rendered afterwards by a Celery task enqueued on commit.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime
 import hashlib
 from typing import Any
@@ -354,3 +355,96 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by: Any) -> Cer
     certificate.status, certificate.revoked_at = locked.status, locked.revoked_at
     certificate.revocation_reason = locked.revocation_reason
     return locked
+
+
+@transaction.atomic
+def certificate_reissue(
+    *,
+    certificate: Certificate,
+    by: Any,
+    reason: str,
+    holder_first_name: str | None = None,
+    holder_last_name: str | None = None,
+) -> Certificate:
+    """Issue a corrected copy of a valid certificate (e.g. a misspelt name) that supersedes it.
+
+    Both rows are kept: the old one says "superseded" on the verification page and points
+    at its replacement through `reissue_of`. The new document has its own number, today's
+    date of issue, and the same validity as the one it replaces.
+    """
+    from .tasks import enqueue_render
+
+    require_branch_staff(by, certificate.branch_id)
+    if not reason.strip():
+        raise DomainError(_("Indiquez le motif de la réédition."), code="reason_required")
+    locked = Certificate.objects.select_for_update().select_related("branch").get(pk=certificate.pk)
+    if locked.status != CertificateStatus.VALID:
+        raise InvalidTransition(
+            _("Ce certificat est « %(status)s » : il ne peut être réédité.")
+            % {"status": locked.get_status_display()}
+        )
+    today = timezone.localdate()
+    snapshot = copy.deepcopy(locked.snapshot)
+    holder = snapshot.setdefault("holder", {})
+    for key, value in (("first_name", holder_first_name), ("last_name", holder_last_name)):
+        if value is not None and value.strip():
+            holder[key] = value.strip()
+    # The same series as the original (kind and branch prefix), numbered in today's year.
+    series = locked.number.rsplit("-", 2)[0]
+    sequence = counter_next(branch=locked.branch, kind="certificate", year=today.year)
+    number = f"{series}-{today.year}-{sequence:06d}"
+    snapshot.update(
+        {
+            "number": number,
+            "issued_on": today.isoformat(),
+            "reissue_of": locked.number,
+            "original_issued_on": locked.issued_on.isoformat(),
+        }
+    )
+    replacement = Certificate.objects.create(
+        number=number,
+        kind=locked.kind,
+        dossier_id=locked.dossier_id,
+        decision_id=locked.decision_id,
+        reissue_of=locked,
+        branch_id=locked.branch_id,
+        version_id=locked.version_id,
+        holder_name=f"{holder.get('first_name', '')} {holder.get('last_name', '')}".strip(),
+        issued_on=today,
+        place_of_issue=locked.place_of_issue,
+        valid_until=locked.valid_until,
+        snapshot=snapshot,
+    )
+    locked.status = CertificateStatus.SUPERSEDED
+    locked.save(update_fields=["status"])
+    CertificateEvent.objects.create(
+        certificate=locked, action="superseded", by=by, comment=reason.strip()
+    )
+    CertificateEvent.objects.create(
+        certificate=replacement, action="reissued", by=by, comment=reason.strip()
+    )
+    enqueue_render(replacement.pk)
+    certificate.status = locked.status
+    return replacement
+
+
+@transaction.atomic
+def certificate_mark_reported(*, certificates: Any, by: Any) -> int:
+    """Record that these certificates were reported to the Passeport de compétences.
+
+    Those already reported keep their first date; returns how many were marked now.
+    """
+    ids = [c.pk for c in certificates]
+    rows = list(
+        Certificate.objects.select_for_update()
+        .filter(pk__in=ids, reported_to_passport_at__isnull=True)
+        .order_by("pk")
+    )
+    for row in rows:
+        require_branch_staff(by, row.branch_id)
+    now = timezone.now()
+    Certificate.objects.filter(pk__in=[r.pk for r in rows]).update(reported_to_passport_at=now)
+    CertificateEvent.objects.bulk_create(
+        [CertificateEvent(certificate=row, action="reported", by=by) for row in rows]
+    )
+    return len(rows)
