@@ -4,6 +4,7 @@
 Production (cqpi.settings.production) requires the secrets and real servers.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -246,12 +247,92 @@ CELERY_BEAT_SCHEDULE = {
 # A certificate still pending after this many seconds is enqueued again by the sweep.
 CERTIFICATE_PENDING_GRACE_SECONDS = env_int("CERTIFICATE_PENDING_GRACE_SECONDS", 300)
 
+# --- Cache ----------------------------------------------------------------
+# API throttling counts requests here: Redis when REDIS_URL names one (shared by the
+# web workers), otherwise each process's memory, which is enough for one process.
+_CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL") or ""
+if _CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated API call is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "cqpi.api.pagination.PagePagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cqpi.api.throttles.UserThrottle",
+        "cqpi.api.throttles.AnonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_USER") or "2000/hour",
+        "anon": env_str("API_THROTTLE_ANON") or "100/hour",
+        "verify": env_str("API_THROTTLE_VERIFY") or "60/minute",
+    },
+    "EXCEPTION_HANDLER": "cqpi.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "cqpi.api.schema.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Machine tokens (django-rest-knox): stored as a hash, shown once, revocable by their owner.
+REST_KNOX = {
+    "TOKEN_TTL": None
+    if env_int("API_TOKEN_TTL_DAYS", 90) == 0
+    else datetime.timedelta(days=env_int("API_TOKEN_TTL_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CQPI API",
+    "DESCRIPTION": (
+        "Certification CQPI : dossiers, évaluations, jurys et certificats. "
+        "Voir docs/api.md pour l'authentification, les erreurs et un parcours complet."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name get stable component names.
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStatusEnum": "candidates.models.DossierStatus",
+        "AccessRouteEnum": "candidates.models.AccessRoute",
+        "ReferentielStatusEnum": "certifications.models.ReferentielStatus",
+        "VersionStatusEnum": "certifications.models.VersionStatus",
+        "CertificateStatusEnum": "certifications.models.CertificateStatus",
+        "CertificateKindEnum": "certifications.models.CertificateKind",
+        "RenderStatusEnum": "certifications.models.RenderStatus",
+        "EvaluationKindEnum": "evaluations.models.EvaluationKind",
+        "EvaluationStatusEnum": "evaluations.models.EvaluationStatus",
+        "SheetStatusEnum": "evaluations.models.SheetStatus",
+        "SheetRoleEnum": "evaluations.models.SheetRole",
+        "SessionStatusEnum": "evaluations.models.SessionStatus",
+        "MemberRoleEnum": "evaluations.models.MemberRole",
+        "CapacityOutcomeEnum": "evaluations.models.CapacityOutcome",
+        "OutcomeEnum": "evaluations.models.Outcome",
+        "DecisionStatusEnum": "evaluations.models.DecisionStatus",
+        "CollegeEnum": "branches.models.College",
+        "QuorumRuleEnum": "branches.models.QuorumRule",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
 LOGGING = {

@@ -1,0 +1,426 @@
+"""API of the evaluations room: evaluations and their grids, jury sessions, decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from branches.models import Branch, Role
+from candidates.models import Dossier
+from cqpi.api.fields import ScopedPrimaryKeyRelatedField
+from cqpi.api.idempotency import idempotent
+
+from . import services
+from .models import (
+    AgendaItem,
+    CapacityOutcome,
+    CapacityResult,
+    Decision,
+    DecisionCapacity,
+    Evaluation,
+    EvaluationKind,
+    EvaluationSheet,
+    IndicatorMark,
+    JuryMember,
+    JurySession,
+    MemberRole,
+    Outcome,
+)
+
+User = get_user_model()
+
+
+def _evaluators(user: Any) -> Any:
+    """People habilitated by a branch the user sees; the service checks eligibility itself."""
+    return User.objects.filter(habilitations__branch__in=Branch.objects.visible_to(user)).distinct()
+
+
+def _referents(user: Any) -> Any:
+    return User.objects.filter(
+        memberships__role=Role.REFERENT, memberships__branch__in=Branch.objects.visible_to(user)
+    ).distinct()
+
+
+def _jury_members(user: Any) -> Any:
+    return User.objects.filter(
+        memberships__role=Role.JURY, memberships__branch__in=Branch.objects.visible_to(user)
+    ).distinct()
+
+
+# --- Evaluations and grids -----------------------------------------------------------
+
+
+class SheetSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EvaluationSheet
+        fields = ["id", "evaluator", "role", "status", "version", "submitted_at"]
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    sheets = SheetSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "dossier",
+            "kind",
+            "status",
+            "due_date",
+            "created_at",
+            "submitted_at",
+            "sheets",
+        ]
+        read_only_fields = fields
+
+
+class EvaluationCreateSerializer(serializers.Serializer):
+    dossier = ScopedPrimaryKeyRelatedField(scope=Dossier.objects.visible_to, model=Dossier)
+    kind = serializers.ChoiceField(choices=EvaluationKind.choices)
+    external_evaluator = ScopedPrimaryKeyRelatedField(scope=_evaluators, model=User)
+    referent = ScopedPrimaryKeyRelatedField(
+        scope=_referents, model=User, required=False, allow_null=True
+    )
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Evaluations of the dossiers the user may see; staff assign them (create)."""
+
+    queryset = Evaluation.objects.none()
+    serializer_class = EvaluationSerializer
+    filterset_fields = ["dossier", "kind", "status"]
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> Any:
+        return Evaluation.objects.visible_to(self.request.user).prefetch_related("sheets")
+
+    @extend_schema(request=EvaluationCreateSerializer, responses={201: EvaluationSerializer})
+    def create(self, request: Request) -> Response:
+        form = EvaluationCreateSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        evaluation = services.evaluation_create(by=request.user, **form.validated_data)
+        fresh = self.get_queryset().get(pk=evaluation.pk)
+        return Response(EvaluationSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class MarkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndicatorMark
+        fields = ["indicator", "mark"]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    marks = MarkSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CapacityResult
+        fields = ["capacity", "outcome", "comment", "marks"]
+
+
+class SheetSerializer(SheetSummarySerializer):
+    evaluation = serializers.PrimaryKeyRelatedField(read_only=True)
+    dossier = serializers.IntegerField(source="evaluation.dossier_id", read_only=True)
+    results = ResultSerializer(many=True, read_only=True)
+
+    class Meta(SheetSummarySerializer.Meta):
+        fields = [*SheetSummarySerializer.Meta.fields, "evaluation", "dossier", "results"]
+
+
+class MarkInputSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    mark = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class ResultInputSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    outcome = serializers.ChoiceField(choices=CapacityOutcome.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    marks = MarkInputSerializer(many=True, required=False, default=list)
+
+
+class SaveResultsSerializer(serializers.Serializer):
+    expected_version = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="La version de la grille lue : une grille modifiée depuis donne 409.",
+    )
+    results = ResultInputSerializer(many=True, max_length=500)
+
+
+class SheetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Scoring grids: an evaluator's own, and those of the dossiers their branch runs."""
+
+    queryset = EvaluationSheet.objects.none()
+    serializer_class = SheetSerializer
+    filterset_fields = ["status", "evaluation"]
+    ordering_fields = ["id"]
+    ordering = ["-id"]
+
+    def get_queryset(self) -> Any:
+        user = self.request.user
+        mine = EvaluationSheet.objects.of_evaluator(user)
+        managed = EvaluationSheet.objects.filter(
+            evaluation__dossier__in=Dossier.objects.managed_by(user)
+        )
+        return (
+            EvaluationSheet.objects.filter(Q(pk__in=mine.values("pk")) | Q(pk__in=managed))
+            .select_related("evaluation")
+            .prefetch_related("results__marks")
+        )
+
+    @extend_schema(request=SaveResultsSerializer, responses=SheetSerializer)
+    @action(detail=True, methods=["post"], url_path="save-results")
+    def save_results(self, request: Request, pk: str | None = None) -> Response:
+        """Save part or all of the grid; 409 `stale_sheet` if it changed since it was read."""
+        sheet = self.get_object()
+        form = SaveResultsSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        entries = {
+            row["capacity"]: services.CapacityEntry(
+                outcome=row["outcome"],
+                comment=row["comment"],
+                marks={m["indicator"]: m["mark"] for m in row["marks"]},
+            )
+            for row in form.validated_data["results"]
+        }
+        services.sheet_save(
+            sheet=sheet,
+            entries=entries,
+            expected_version=form.validated_data["expected_version"],
+            by=request.user,
+        )
+        return Response(SheetSerializer(self.get_queryset().get(pk=sheet.pk)).data)
+
+    @extend_schema(request=None, responses=SheetSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """Send a complete grid; the last one in makes the dossier ready for the jury."""
+        sheet = self.get_object()
+        services.sheet_submit(sheet=sheet, by=request.user)
+        return Response(SheetSerializer(self.get_queryset().get(pk=sheet.pk)).data)
+
+
+# --- Jury sessions -------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JuryMember
+        fields = ["id", "user", "college", "role", "present"]
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgendaItem
+        fields = ["dossier", "position"]
+
+
+class JurySessionSerializer(serializers.ModelSerializer):
+    branch = ScopedPrimaryKeyRelatedField(scope=Branch.objects.visible_to, model=Branch)
+    members = MemberSerializer(many=True, read_only=True)
+    agenda = AgendaItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = JurySession
+        fields = [
+            "id",
+            "branch",
+            "held_on",
+            "place",
+            "status",
+            "opened_at",
+            "closed_at",
+            "members",
+            "agenda",
+        ]
+        read_only_fields = ["status", "opened_at", "closed_at"]
+
+
+class ConvokeSerializer(serializers.Serializer):
+    user = ScopedPrimaryKeyRelatedField(scope=_jury_members, model=User)
+    role = serializers.ChoiceField(choices=MemberRole.choices, default=MemberRole.MEMBER)
+
+
+class AddDossierSerializer(serializers.Serializer):
+    dossier = ScopedPrimaryKeyRelatedField(scope=Dossier.objects.visible_to, model=Dossier)
+
+
+class PresenceSerializer(serializers.Serializer):
+    member = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    present = serializers.BooleanField()
+
+
+class JurySessionViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sessions of the branches the user runs, and those the user is convoked to."""
+
+    queryset = JurySession.objects.none()
+    serializer_class = JurySessionSerializer
+    filterset_fields = ["branch", "status"]
+    ordering_fields = ["held_on", "id"]
+    ordering = ["-held_on", "-id"]
+
+    def get_queryset(self) -> Any:
+        return JurySession.objects.visible_to(self.request.user).prefetch_related(
+            "members", "agenda"
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.jury_session_create(
+            by=self.request.user, **serializer.validated_data
+        )
+
+    def _fresh(self, session: JurySession) -> Any:
+        return JurySessionSerializer(
+            self.get_queryset().get(pk=session.pk), context=self.get_serializer_context()
+        ).data
+
+    @extend_schema(request=ConvokeSerializer, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"])
+    def convoke(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        form = ConvokeSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        services.jury_member_convoke(session=session, by=request.user, **form.validated_data)
+        return Response(self._fresh(session))
+
+    @extend_schema(request=PresenceSerializer, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"])
+    def presence(self, request: Request, pk: str | None = None) -> Response:
+        """Roll call before opening: mark a convoked member present or absent."""
+        session = self.get_object()
+        form = PresenceSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        member = session.members.filter(pk=form.validated_data["member"]).first()
+        if member is None:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"member": [_("Membre inconnu pour cette session.")]})
+        services.jury_member_set_presence(
+            member=member, present=form.validated_data["present"], by=request.user
+        )
+        return Response(self._fresh(session))
+
+    @extend_schema(request=AddDossierSerializer, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"], url_path="add-dossier")
+    def add_dossier(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        form = AddDossierSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        services.jury_session_add_dossier(
+            session=session, dossier=form.validated_data["dossier"], by=request.user
+        )
+        return Response(self._fresh(session))
+
+    @extend_schema(request=None, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"])
+    def open(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        services.jury_session_open(session=session, by=request.user)
+        return Response(self._fresh(session))
+
+    @extend_schema(request=None, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        services.jury_session_close(session=session, by=request.user)
+        return Response(self._fresh(session))
+
+
+# --- Decisions -----------------------------------------------------------------------
+
+
+class DecisionCapacitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DecisionCapacity
+        fields = ["capacity", "validated", "overridden", "reason"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    capacities = DecisionCapacitySerializer(many=True, read_only=True)
+    certificates = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "dossier",
+            "session",
+            "outcome",
+            "reasons",
+            "status",
+            "decided_at",
+            "recorded_by",
+            "capacities",
+            "certificates",
+        ]
+        read_only_fields = fields
+
+
+class OverrideSerializer(serializers.Serializer):
+    capacity = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    reason = serializers.CharField(max_length=2000)
+
+
+class DecisionCreateSerializer(serializers.Serializer):
+    session = ScopedPrimaryKeyRelatedField(scope=JurySession.objects.visible_to, model=JurySession)
+    dossier = ScopedPrimaryKeyRelatedField(scope=Dossier.objects.visible_to, model=Dossier)
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    validated_capacities = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        allow_null=True,
+        max_length=500,
+        help_text="Capacités validées ; par défaut, celles que l'évaluation finale propose.",
+    )
+    overrides = OverrideSerializer(many=True, required=False, default=list, max_length=500)
+    reasons = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The jury's decisions on the dossiers the user may see; recording one is a create."""
+
+    queryset = Decision.objects.none()
+    serializer_class = DecisionSerializer
+    filterset_fields = ["session", "dossier", "outcome", "status"]
+    ordering_fields = ["decided_at", "id"]
+    ordering = ["-decided_at", "-id"]
+
+    def get_queryset(self) -> Any:
+        return Decision.objects.filter(
+            dossier__in=Dossier.objects.visible_to(self.request.user)
+        ).prefetch_related("capacities", "certificates")
+
+    @extend_schema(request=DecisionCreateSerializer, responses={201: DecisionSerializer})
+    @idempotent
+    def create(self, request: Request) -> Response:
+        """Record the decision; send an Idempotency-Key so that a retry records nothing twice."""
+        form = DecisionCreateSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        chosen = data.get("validated_capacities")
+        decision = services.decision_record(
+            session=data["session"],
+            dossier=data["dossier"],
+            outcome=data["outcome"],
+            by=request.user,
+            validated_capacity_ids=set(chosen) if chosen is not None else None,
+            override_reasons={o["capacity"]: o["reason"] for o in data["overrides"]},
+            reasons=data["reasons"],
+        )
+        fresh = self.get_queryset().get(pk=decision.pk)
+        return Response(DecisionSerializer(fresh).data, status=status.HTTP_201_CREATED)
