@@ -1,0 +1,66 @@
+"""The filters of the figures (period, branch, CQPI), shared by the page, the exports and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch
+from certifications.models import Referentiel
+
+from .selectors import FigureFilters, figures_branches, figures_scope
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+class FiguresFilterForm(forms.Form):
+    year_from = forms.IntegerField(
+        label=_("Depuis l'année"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
+    year_to = forms.IntegerField(
+        label=_("Jusqu'à l'année"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
+    branch = forms.ModelChoiceField(
+        label=_("Branche"),
+        queryset=Branch.objects.none(),
+        required=False,
+        empty_label=_("Toutes les branches"),
+    )
+    cqpi = forms.ModelChoiceField(
+        label=_("CQPI"),
+        queryset=Referentiel.objects.order_by("title"),
+        required=False,
+        empty_label=_("Tous les CQPI"),
+    )
+
+    def __init__(self, data: Any, *, user: Any) -> None:
+        super().__init__(data, label_suffix="")
+        self.scope = figures_scope(user)
+        branches = figures_branches(user)
+        field = self.fields["branch"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = branches
+        # Another branch's figures are not there for this user: a 404, as for any of its objects.
+        wanted = (data or {}).get("branch")
+        if wanted and not (str(wanted).isdigit() and branches.filter(pk=int(wanted)).exists()):
+            raise Http404
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("year_from"), cleaned.get("year_to")
+        if start and end and start > end:
+            self.add_error("year_to", _("L'année de fin précède l'année de début."))
+        return cleaned
+
+    def figure_filters(self) -> FigureFilters:
+        data = self.cleaned_data
+        branch, cqpi = data.get("branch"), data.get("cqpi")
+        return FigureFilters(
+            year_from=data.get("year_from"),
+            year_to=data.get("year_to"),
+            branch_ids=(branch.pk,) if branch else self.scope,
+            referentiel_id=cqpi.pk if cqpi else None,
+        )
