@@ -62,3 +62,24 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} <{self.email}>" if full else self.email
+
+
+class UserSession(models.Model):
+    """A session opened by logging in: lets us end a person's sessions and show them their devices."""
+
+    session_key = models.CharField(_("clé de session"), max_length=40, unique=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("personne")
+    )
+    created_at = models.DateTimeField(_("ouverte le"), auto_now_add=True)
+    # Truncated (/24 for IPv4, /48 for IPv6): enough to recognise a place, not to track a person.
+    ip_prefix = models.CharField(_("adresse (tronquée)"), max_length=64, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("session ouverte")
+        verbose_name_plural = _("sessions ouvertes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,15 +1,41 @@
-"""URLs of the accounts room: log in with an email and a password, log out by POST."""
+"""URLs of the accounts room: login, logout by POST, password reset, activation, two-factor."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
+
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "mot-de-passe/oublie/",
+        views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "mot-de-passe/oublie/envoye/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/modifie/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("activer/<uidb64>/<token>/", views.activate, name="activate"),
+    path("inviter/<int:candidate_pk>/", views.candidate_invite, name="candidate_invite"),
+    path("double-authentification/", views.two_factor_setup, name="two_factor_setup"),
+    path(
+        "double-authentification/verifier/",
+        views.two_factor_verify,
+        name="two_factor_verify",
+    ),
 ]

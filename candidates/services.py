@@ -234,3 +234,45 @@ def dossier_withdraw(*, dossier: Dossier, by: Any, comment: str) -> Dossier:
     # A dossier on a jury's agenda is withdrawn from the agenda first.
     allowed = [s for s in S.values if s not in TERMINAL_STATUSES and s != S.SCHEDULED]
     return _transition(dossier, allowed_from=allowed, to=S.WITHDRAWN, by=by, comment=comment)
+
+
+@transaction.atomic
+def candidate_invite(*, candidate: Candidate, by: Any) -> Any:
+    """Give the candidate an account (or link the one their email already has) and mail them a
+    one-time activation link, on commit. Returns the account."""
+    from accounts.models import User
+    from accounts.services import invitation_send
+
+    require_branch_staff(by, candidate.branch_id)
+    candidate = Candidate.objects.select_for_update().select_related("branch").get(pk=candidate.pk)
+    email = candidate.email.strip()
+    if not email:
+        raise DomainError(
+            _("Renseignez d'abord l'adresse e-mail du candidat."), code="email_required"
+        )
+    user = candidate.user or User.objects.filter(email__iexact=email).first()
+    if user is None:
+        # No password yet: the account opens only through the activation link.
+        user = User.objects.create_user(
+            email=email,
+            password=None,
+            first_name=candidate.first_name,
+            last_name=candidate.last_name,
+        )
+    elif not user.is_active:
+        raise DomainError(
+            _(
+                "Le compte lié à cette adresse est désactivé : contactez l'administration nationale."
+            ),
+            code="account_inactive",
+        )
+    elif candidate.user_id == user.pk and user.has_usable_password():
+        raise DomainError(
+            _("Ce candidat a déjà activé son compte : il se connecte avec son mot de passe."),
+            code="already_active",
+        )
+    if candidate.user_id != user.pk:
+        candidate.user = user
+        candidate.save(update_fields=["user"])
+    invitation_send(user=user, full_name=candidate.full_name, branch_name=candidate.branch.name)
+    return user

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (an expired session says so) and OTP (is_verified).
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
@@ -150,8 +153,26 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# One counter per account, whatever the case the email was typed in.
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# Reverse proxies in front of the application (production sets it): see accounts.lockout.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Sessions (accounts.middleware): Django rotates the key at login; a session ends after
+# SESSION_IDLE_TIMEOUT of inactivity for staff, jury, evaluators, référents and national roles,
+# after SESSION_IDLE_TIMEOUT_CANDIDATE for candidates (who only read their own dossier, often
+# on a phone between other tasks), and in any case SESSION_ABSOLUTE_LIFETIME after login.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_IDLE_TIMEOUT_CANDIDATE = env_int("SESSION_IDLE_MINUTES_CANDIDATE", 120) * 60
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+# Password reset links live a day; candidates' invitation links a week. Both die once used.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24) * 3600
+INVITATION_TIMEOUT = env_int("INVITATION_DAYS", 7) * 86400
+# Two-factor authentication (django-otp, TOTP): the name authenticator apps show.
+OTP_TOTP_ISSUER = "CQPI"
 
 # --- Content Security Policy (django-csp): no inline script or style anywhere ----
 CONTENT_SECURITY_POLICY = {

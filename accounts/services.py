@@ -1,0 +1,191 @@
+"""Account writes: recorded sessions and their end, deactivation, invitations, two-factor devices."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from branches.access import roles_of
+from branches.errors import DomainError
+from branches.models import Membership, Role
+
+from .lockout import client_ip
+from .models import User, UserSession
+
+# Keys this app keeps in the session (see accounts.middleware).
+LOGIN_AT = "_cqpi_login_at"
+LAST_SEEN = "_cqpi_last_seen"
+IDLE_LIMIT = "_cqpi_idle_limit"
+TWO_FACTOR = "_cqpi_two_factor"
+TWO_FACTOR_VERIFY = "verify"  # has a confirmed device: must enter a code
+TWO_FACTOR_SETUP = "setup"  # a branch requires it and there is no device yet
+
+
+def truncate_ip(address: str | None) -> str:
+    """The network, not the host: /24 for IPv4, /48 for IPv6."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def idle_limit_for(user: Any) -> int:
+    """Seconds of inactivity a session may last: short for anyone who decides or reads others' files."""
+    roles = roles_of(user)
+    privileged = (
+        roles.sees_all_branches
+        or roles.is_staff_member
+        or roles.is_jury_member
+        or roles.is_evaluator
+        or roles.is_referent
+    )
+    if privileged:
+        return settings.SESSION_IDLE_TIMEOUT
+    return settings.SESSION_IDLE_TIMEOUT_CANDIDATE
+
+
+def two_factor_required(user: Any) -> bool:
+    """Staff or jury member of a branch that requires two-factor authentication."""
+    return Membership.objects.filter(
+        user=user,
+        is_active=True,
+        role__in=[Role.STAFF, Role.JURY],
+        branch__require_two_factor=True,
+    ).exists()
+
+
+def may_use_two_factor(user: Any) -> bool:
+    roles = roles_of(user)
+    return roles.is_staff_member or roles.is_jury_member or roles.sees_all_branches
+
+
+def session_start(*, request: HttpRequest, user: Any) -> UserSession | None:
+    """Record a fresh login: the session row, its clocks and what the middleware must enforce."""
+    from django_otp import user_has_device
+
+    session = request.session
+    now = int(time.time())
+    session[LOGIN_AT] = now
+    session[LAST_SEEN] = now
+    session[IDLE_LIMIT] = idle_limit_for(user)
+    if user_has_device(user):
+        session[TWO_FACTOR] = TWO_FACTOR_VERIFY
+    elif two_factor_required(user):
+        session[TWO_FACTOR] = TWO_FACTOR_SETUP
+    else:
+        session.pop(TWO_FACTOR, None)
+    if not session.session_key:
+        session.save()
+    record, _created = UserSession.objects.update_or_create(
+        session_key=session.session_key,
+        defaults={
+            "user": user,
+            "ip_prefix": truncate_ip(client_ip(request)),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+        },
+    )
+    return record
+
+
+def session_forget(*, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+def user_end_sessions(*, user: Any) -> int:
+    """End every recorded session of the user, whatever the session engine; returns how many."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        store = store_class(session_key=key)
+        # A session the user re-used for someone else's login would not be theirs any more.
+        if str(store.get(SESSION_KEY)) in ("", "None", str(user.pk)):
+            store.delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: Any) -> User:
+    """Deactivate an account: it can no longer log in and its open sessions end now."""
+    if not roles_of(by).is_national_admin:
+        raise PermissionDenied
+    if user.pk == by.pk:
+        raise DomainError(_("Vous ne pouvez pas désactiver votre propre compte."))
+    user.is_active = False
+    user.save(update_fields=["is_active"])  # the pre_save signal ends the sessions
+    return user
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """One-time activation tokens: a different salt from password reset, a longer life.
+
+    Like reset tokens they hash the password and the last login, so setting the password
+    (or logging in) kills the link.
+    """
+
+    key_salt = "cqpi.accounts.InvitationTokenGenerator"
+
+    def check_token(self, user: Any, token: str | None) -> bool:
+        # The parent's check, with INVITATION_TIMEOUT instead of PASSWORD_RESET_TIMEOUT.
+        if not (user and token):
+            return False
+        try:
+            ts_b36, _hash = token.split("-")
+            ts = base36_to_int(ts_b36)
+        except ValueError:
+            return False
+        for secret in [self.secret, *self.secret_fallbacks]:
+            if constant_time_compare(self._make_token_with_timestamp(user, ts, secret), token):
+                break
+        else:
+            return False
+        return (self._num_seconds(self._now()) - ts) <= settings.INVITATION_TIMEOUT
+
+
+invitation_tokens = InvitationTokenGenerator()
+
+
+def activation_url(user: User) -> str:
+    path = reverse(
+        "accounts:activate",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": invitation_tokens.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def invitation_send(*, user: User, full_name: str, branch_name: str) -> None:
+    """Mail the activation link once the transaction commits (a rolled-back invite sends nothing)."""
+    context = {
+        "full_name": full_name,
+        "branch_name": branch_name,
+        "url": activation_url(user),
+        "days": settings.INVITATION_TIMEOUT // 86400,
+        "site_url": settings.SITE_URL,
+    }
+    subject = _("Votre espace CQPI : activez votre compte")
+    body = render_to_string("accounts/emails/invitation.txt", context)
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    )

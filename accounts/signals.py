@@ -1,0 +1,44 @@
+"""Authentication events: record and end sessions, end a deactivated user's sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+
+from . import services
+from .models import User
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_session_start")
+def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        services.session_start(request=request, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="accounts_session_forget")
+def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        services.session_forget(session_key=request.session.session_key)
+
+
+@receiver(pre_save, sender=User, dispatch_uid="accounts_note_deactivation")
+def note_deactivation(
+    sender: Any, instance: User, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if instance.pk is None or instance.is_active:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    was_active = User.objects.filter(pk=instance.pk, is_active=True).exists()
+    instance._cqpi_deactivated = was_active  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts_end_sessions_on_deactivation")
+def end_sessions_on_deactivation(sender: Any, instance: User, **kwargs: Any) -> None:
+    # Whoever deactivates (admin, service, shell), the person is logged out everywhere at once.
+    if getattr(instance, "_cqpi_deactivated", False):
+        instance._cqpi_deactivated = False  # type: ignore[attr-defined]
+        services.user_end_sessions(user=instance)
