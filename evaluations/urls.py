@@ -9,6 +9,7 @@ app_name = "evaluations"
 urlpatterns = [
     path("grilles/", views.sheet_list, name="sheet_list"),
     path("grilles/<int:pk>/", views.sheet, name="sheet"),
+    path("grilles/<int:pk>/enregistrer/", views.sheet_autosave, name="sheet_autosave"),
     path(
         "dossiers/<int:dossier_pk>/confier/",
         views.evaluation_assign,

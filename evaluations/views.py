@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,15 +59,16 @@ def _sheet_capacities(sheet: EvaluationSheet) -> Any:
     )
 
 
+def _capacities_left(sheet: EvaluationSheet, capacities: list[Any]) -> int:
+    assessed = {
+        r.capacity_id for r in sheet.results.all() if r.outcome != CapacityOutcome.NOT_ASSESSED
+    }
+    return sum(1 for capacity in capacities if capacity.pk not in assessed)
+
+
 def _render_sheet(request: HttpRequest, sheet: EvaluationSheet, form: SheetForm) -> HttpResponse:
     evaluation = sheet.evaluation
-    results = {r.capacity_id: r for r in sheet.results.all()}
-    left = sum(
-        1
-        for capacity in form.capacities
-        if results.get(capacity.pk) is None
-        or results[capacity.pk].outcome == CapacityOutcome.NOT_ASSESSED
-    )
+    left = _capacities_left(sheet, form.capacities)
     divergent = selectors.divergent_capacity_ids(evaluation=evaluation)
     return render(
         request,
@@ -128,6 +129,51 @@ def sheet(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Grille transmise. Merci !"))
     return redirect(sheet)
+
+
+def _json_error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, **extra}}, status=status)
+
+
+@login_required
+@require_POST
+def sheet_autosave(request: HttpRequest, pk: int) -> JsonResponse:
+    """The grid's autosave: the whole form as the page holds it, checked against its version.
+
+    Answers the new version and what is left, or 409 when the grid changed elsewhere
+    (nothing is overwritten; the page keeps the user's marks).
+    """
+    sheet = get_object_or_404(
+        selectors.sheets_of(user=request.user).select_related("evaluation__dossier"), pk=pk
+    )
+    capacities = list(_sheet_capacities(sheet))
+    form = SheetForm(request.POST, capacities=capacities)
+    if not form.is_valid():
+        return _json_error(
+            "invalid",
+            _("Certaines saisies sont invalides : corrigez-les pour qu'elles soient enregistrées."),
+            400,
+            fields={name: [str(e) for e in errors] for name, errors in form.errors.items()},
+        )
+    try:
+        services.sheet_save(
+            sheet=sheet,
+            entries=form.entries(),
+            expected_version=form.cleaned_data["version"],
+            by=request.user,
+        )
+    except DomainError as exc:
+        status = 409 if exc.code in ("stale_sheet", "invalid_transition") else 400
+        return _json_error(exc.code, exc.message, status)
+    saved_at = timezone.localtime()
+    return JsonResponse(
+        {
+            "version": sheet.version,
+            "left": _capacities_left(sheet, capacities),
+            "saved_at": saved_at.isoformat(),
+            "saved_at_display": saved_at.strftime("%H:%M:%S"),
+        }
+    )
 
 
 # --- Staff: assigning an evaluation --------------------------------------------
