@@ -9,4 +9,10 @@ app_name = "space"
 urlpatterns = [
     path("", space_views.home, name="home"),
     path("dossiers/<int:pk>/", space_views.dossier_detail, name="dossier_detail"),
+    path("mes-donnees/", space_views.personal_data, name="personal_data"),
+    path(
+        "mes-donnees/telecharger/",
+        space_views.personal_data_download,
+        name="personal_data_download",
+    ),
 ]

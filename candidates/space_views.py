@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from branches.access import roles_of
 from certifications.models import CertificateStatus, RenderStatus
 from certifications.rendering import qr_data_uri
 
+from .personal_data import personal_data as collect_personal_data
 from .selectors import candidate_dossiers, space_dossier
 
 
@@ -61,3 +65,31 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and certificate.render_status == RenderStatus.READY,
         },
     )
+
+
+@candidate_required
+def personal_data(request: HttpRequest) -> HttpResponse:
+    """What is held about the candidate, on one page (right of access)."""
+    return render(
+        request,
+        "candidates/space/personal_data.html",
+        {"section": "space", "data": collect_personal_data(user=request.user)},
+    )
+
+
+@candidate_required
+def personal_data_download(request: HttpRequest) -> HttpResponse:
+    """The same, as a JSON file to keep or take elsewhere (right to portability)."""
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "source": settings.SITE_URL,
+        **collect_personal_data(user=request.user),
+    }
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"mes-donnees-cqpi-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
