@@ -1,0 +1,219 @@
+"""Isolation cases for the portal pages that came first: home, accounts, dossiers, space, grids, juries, certificates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .framework import ALL_SIGNED_IN, Case, listing, sides, url
+from .world import FOREIGN_CANDIDATE, World
+
+STAFF = frozenset({"admin", "staff_a"})
+STAFF_BOTH = frozenset({"admin", "staff_a", "staff_b"})
+JURY_A = frozenset({"jury_employer", "jury_employee"})
+
+
+def _side(world: World, target: str) -> Any:
+    return world.b if target == "b" else world.a
+
+
+CASES = [
+    Case("home", listing("home"), read=ALL_SIGNED_IN),
+    Case("healthz", listing("healthz"), public=True, ok_statuses=frozenset({503})),
+    Case("accounts:login", listing("accounts:login"), methods=("GET", "POST"), public=True),
+    Case("accounts:logout", listing("accounts:logout"), methods=("POST",), public=True),
+    # --- Staff dossier pages
+    Case(
+        "candidates:dossier_list",
+        {
+            **listing("candidates:dossier_list"),
+            # A search for a foreign candidate's name finds nothing (the page echoes the
+            # search term, so search for a part of the name only).
+            "search_foreign": lambda w: f"/dossiers/?q={FOREIGN_CANDIDATE[:-2]}",
+        },
+        read=STAFF_BOTH,
+        allow={"search_foreign": {"GET": STAFF_BOTH}},
+    ),
+    Case(
+        "candidates:dossier_open",
+        {
+            **listing("candidates:dossier_open"),
+            # Another branch's ids in the form are invalid choices, never used.
+            "foreign_ids": lambda w: "/dossiers/nouveau/",
+        },
+        methods=("GET", "POST"),
+        read=STAFF_BOTH,
+        write=STAFF_BOTH,
+        allow={"foreign_ids": {"GET": frozenset({"staff_a"}), "POST": frozenset({"staff_a"})}},
+        only_roles={"foreign_ids": frozenset({"staff_a"})},
+        inert=frozenset({"foreign_ids"}),
+        data=lambda w, t: (
+            {
+                "branch": w.b.branch.pk,
+                "existing_candidate": w.b.candidate.pk,
+                "version": w.version.pk,
+                "company": w.b.company.pk,
+                "access_route": "continuing",
+            }
+            if t == "foreign_ids"
+            else {}
+        ),
+    ),
+    Case(
+        "candidates:dossier_detail", sides("candidates:dossier_detail", "open_dossier"), read=STAFF
+    ),
+    Case(
+        "candidates:dossier_admissibility",
+        sides("candidates:dossier_admissibility", "open_dossier"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {"admissibility-admissible": "yes"},
+    ),
+    Case(
+        "candidates:dossier_start_positioning",
+        sides("candidates:dossier_start_positioning", "open_dossier"),
+        methods=("POST",),
+        write=STAFF,
+    ),
+    Case(
+        "candidates:dossier_start_evaluation",
+        sides("candidates:dossier_start_evaluation", "open_dossier"),
+        methods=("POST",),
+        write=STAFF,
+    ),
+    Case(
+        "candidates:dossier_withdraw",
+        sides("candidates:dossier_withdraw", "open_dossier"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {"withdraw-comment": "Départ"},
+    ),
+    # --- Candidate space
+    Case("space:home", listing("space:home"), read=frozenset({"candidate", "other_candidate"})),
+    Case(
+        "space:dossier_detail",
+        {
+            **sides("space:dossier_detail", "awarded_dossier"),
+            "other_candidate": url("space:dossier_detail", "other_dossier"),
+        },
+        read=frozenset({"candidate"}),
+        allow={"other_candidate": {"GET": frozenset({"other_candidate"})}},
+    ),
+    # --- Evaluators' grids
+    Case(
+        "evaluations:sheet_list",
+        listing("evaluations:sheet_list"),
+        read=frozenset({"evaluator", "other_evaluator", "referent_a"}),
+    ),
+    Case(
+        "evaluations:sheet",
+        {
+            **sides("evaluations:sheet", "draft_sheet"),
+            "other_evaluator": url("evaluations:sheet", "other_sheet"),
+        },
+        methods=("GET", "POST"),
+        read=frozenset({"evaluator"}),
+        write=frozenset({"evaluator"}),
+        allow={
+            "b": {
+                "GET": frozenset({"other_evaluator"}),
+                "POST": frozenset({"other_evaluator"}),
+            },
+            "other_evaluator": {
+                "GET": frozenset({"other_evaluator"}),
+                "POST": frozenset({"other_evaluator"}),
+            },
+        },
+    ),
+    Case(
+        "evaluations:evaluation_assign",
+        sides("evaluations:evaluation_assign", "open_dossier"),
+        methods=("GET", "POST"),
+        read=STAFF,
+        write=STAFF,
+    ),
+    # --- Jury sessions
+    Case(
+        "evaluations:session_list",
+        listing("evaluations:session_list"),
+        read=STAFF_BOTH | JURY_A,
+    ),
+    Case(
+        "evaluations:session_create",
+        listing("evaluations:session_create"),
+        methods=("GET", "POST"),
+        read=STAFF_BOTH,
+        write=STAFF_BOTH,
+    ),
+    Case(
+        "evaluations:session_detail",
+        sides("evaluations:session_detail", "planned_session"),
+        read=STAFF | JURY_A,
+    ),
+    Case(
+        "evaluations:session_convoke",
+        sides("evaluations:session_convoke", "planned_session"),
+        methods=("POST",),
+        write=STAFF,
+    ),
+    Case(
+        "evaluations:session_add_dossier",
+        {
+            **sides("evaluations:session_add_dossier", "planned_session"),
+            # Branch B's dossier posted to branch A's session is an invalid choice.
+            "foreign_ids": url("evaluations:session_add_dossier", "a.planned_session"),
+        },
+        methods=("POST",),
+        write=STAFF,
+        allow={"foreign_ids": {"POST": frozenset({"staff_a"})}},
+        only_roles={"foreign_ids": frozenset({"staff_a"})},
+        inert=frozenset({"foreign_ids"}),
+        data=lambda w, t: {"dossier": (w.b if t in ("b", "foreign_ids") else w.a).ready_dossier.pk},
+    ),
+    Case(
+        "evaluations:session_member_presence",
+        sides("evaluations:session_member_presence", "planned_session", "jury_member"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {"present": "0"},
+    ),
+    Case(
+        "evaluations:session_open",
+        sides("evaluations:session_open", "planned_session"),
+        methods=("POST",),
+        write=STAFF,
+    ),
+    Case(
+        "evaluations:session_close",
+        sides("evaluations:session_close", "open_session"),
+        methods=("POST",),
+        write=STAFF,
+    ),
+    Case(
+        "evaluations:session_minutes",
+        sides("evaluations:session_minutes", "open_session"),
+        read=STAFF | JURY_A,
+    ),
+    Case(
+        "evaluations:decision_record",
+        sides("evaluations:decision_record", "open_session", "scheduled_dossier"),
+        methods=("GET", "POST"),
+        read=STAFF | JURY_A,
+        write=STAFF | JURY_A,
+        data=lambda w, t: {"outcome": "award"},
+    ),
+    # --- Certificates
+    Case(
+        "certifications:verify",
+        sides("certifications:verify", "certificate.verification_code"),
+        public=True,
+        # The public verification page names the holder: that is what it is for.
+        check_markers=False,
+    ),
+    Case(
+        "certifications:certificate_download",
+        sides("certifications:certificate_download", "certificate"),
+        read=STAFF | {"candidate"},
+        # 409: the PDF is still being generated (the world renders none).
+        ok_statuses=frozenset({409}),
+    ),
+]

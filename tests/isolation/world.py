@@ -1,0 +1,285 @@
+"""The isolation matrix's world: two branches, every role, and objects at every stage on both sides."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from branches.models import College, Membership, Role
+from candidates import services as dossier_services
+from candidates.models import AccessRoute, Candidate, Dossier
+from evaluations import services as evaluation_services
+from evaluations.models import EvaluationKind, MemberRole, Outcome
+from tests.factories import (
+    BranchFactory,
+    CandidateFactory,
+    CompanyFactory,
+    UserFactory,
+    build_referentiel,
+    habilitate,
+)
+from tests.workflow import score_all
+
+# Names planted in the world: a page shown to a role must not contain the names of
+# the candidates that role may not see.
+OWN_CANDIDATE = "Alphaowncand"
+OTHER_CANDIDATE = "Alphaothercand"
+FOREIGN_CANDIDATE = "Betaforeigncand"
+ALL_CANDIDATE_MARKERS = (OWN_CANDIDATE, OTHER_CANDIDATE, FOREIGN_CANDIDATE)
+
+ROLES = (
+    "anonymous",
+    "admin",
+    "staff_a",
+    "staff_b",
+    "evaluator",
+    "other_evaluator",
+    "referent_a",
+    "jury_employer",
+    "jury_employee",
+    "candidate",
+    "other_candidate",
+    "coc",
+    "outsider",
+)
+
+# Which planted candidates each role may see (everything else is foreign to it).
+VISIBLE_CANDIDATES: dict[str, frozenset[str]] = {
+    "anonymous": frozenset(),
+    "admin": frozenset(ALL_CANDIDATE_MARKERS),
+    "staff_a": frozenset({OWN_CANDIDATE, OTHER_CANDIDATE}),
+    "staff_b": frozenset({FOREIGN_CANDIDATE}),
+    # The evaluator scores the own candidate's grid only; the other evaluator scores
+    # the other candidate's (branch A) and the foreign candidate's (branch B).
+    "evaluator": frozenset({OWN_CANDIDATE}),
+    "other_evaluator": frozenset({OTHER_CANDIDATE, FOREIGN_CANDIDATE}),
+    "referent_a": frozenset({OWN_CANDIDATE, OTHER_CANDIDATE}),
+    "jury_employer": frozenset({OWN_CANDIDATE}),
+    "jury_employee": frozenset({OWN_CANDIDATE}),
+    "candidate": frozenset({OWN_CANDIDATE}),
+    "other_candidate": frozenset({OTHER_CANDIDATE}),
+    # The COC observer reads national figures, not people.
+    "coc": frozenset(),
+    "outsider": frozenset(),
+}
+
+
+@dataclass
+class Side:
+    """One branch's objects, built the same way on both sides."""
+
+    branch: Any
+    company: Any
+    staff: Any
+    evaluator: Any
+    candidate: Candidate
+    open_dossier: Dossier  # VAE, status "open"
+    evaluation_dossier: Dossier  # in evaluation, a draft grid of `evaluator`
+    ready_dossier: Dossier  # ready for jury, on no agenda
+    scheduled_dossier: Dossier  # on the open session's agenda, not decided
+    awarded_dossier: Dossier  # decided: holds the certificate
+    draft_sheet: Any
+    planned_session: Any
+    open_session: Any
+    certificate: Any
+    jury_member: Any  # a seat of the planned session
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    version: Any
+    referentiel: Any
+    users: dict[str, Any]
+    a: Side
+    b: Side
+    other_dossier: Dossier  # branch A, other candidate, graded by the other evaluator
+    other_sheet: Any
+
+    def user(self, role: str) -> Any:
+        return AnonymousUser() if role == "anonymous" else self.users[role]
+
+
+def _walk_to_evaluation(dossier: Dossier, staff: Any, evaluator: Any) -> Any:
+    dossier_services.dossier_rule_admissibility(dossier=dossier, admissible=True, by=staff)
+    dossier_services.dossier_start_evaluation(dossier=dossier, by=staff)
+    evaluation = evaluation_services.evaluation_create(
+        dossier=dossier,
+        kind=EvaluationKind.FINAL,
+        external_evaluator=evaluator,
+        referent=None,
+        by=staff,
+    )
+    return evaluation.sheets.get()
+
+
+def _build_side(
+    *,
+    code: str,
+    candidate_name: str,
+    candidate_user: Any,
+    staff: Any,
+    evaluator: Any,
+    jury: tuple[Any, Any],
+    version: Any,
+) -> Side:
+    branch = staff.memberships.get().branch
+    company = CompanyFactory(branch=branch, name=f"Entreprise {code}")
+    candidate = CandidateFactory(
+        branch=branch, user=candidate_user, last_name=candidate_name, first_name="Cand"
+    )
+
+    def open_one() -> Dossier:
+        return dossier_services.dossier_open(
+            candidate=candidate,
+            version=version,
+            company=company,
+            access_route=AccessRoute.VAE,
+            first_certification=True,
+            by=staff,
+        )
+
+    open_dossier = open_one()
+    evaluation_dossier = open_one()
+    draft_sheet = _walk_to_evaluation(evaluation_dossier, staff, evaluator)
+    ready = []
+    for _ in range(3):
+        dossier = open_one()
+        score_all(_walk_to_evaluation(dossier, staff, evaluator), by=evaluator)
+        dossier.refresh_from_db()
+        ready.append(dossier)
+    ready_dossier, scheduled_dossier, awarded_dossier = ready
+
+    def session(held: datetime.datetime) -> Any:
+        s = evaluation_services.jury_session_create(
+            branch=branch, held_on=held, place=f"Salle {code}", by=staff
+        )
+        evaluation_services.jury_member_convoke(
+            session=s, user=jury[0], role=MemberRole.CHAIR, by=staff
+        )
+        evaluation_services.jury_member_convoke(
+            session=s, user=jury[1], role=MemberRole.VICE_CHAIR, by=staff
+        )
+        return s
+
+    now = timezone.now()
+    open_session = session(now - datetime.timedelta(hours=1))
+    for dossier in (scheduled_dossier, awarded_dossier):
+        evaluation_services.jury_session_add_dossier(
+            session=open_session, dossier=dossier, by=staff
+        )
+    evaluation_services.jury_session_open(session=open_session, by=staff)
+    decision = evaluation_services.decision_record(
+        session=open_session, dossier=awarded_dossier, outcome=Outcome.AWARD, by=jury[0]
+    )
+    # A procès-verbal on file, so that its download is reachable for those allowed.
+    open_session.minutes.save("pv.pdf", ContentFile(b"%PDF-1.4 test\n"), save=True)
+    planned_session = session(now + datetime.timedelta(days=30))
+    for dossier in (open_dossier, evaluation_dossier, ready_dossier, scheduled_dossier):
+        dossier.refresh_from_db()
+    return Side(
+        branch=branch,
+        company=company,
+        staff=staff,
+        evaluator=evaluator,
+        candidate=candidate,
+        open_dossier=open_dossier,
+        evaluation_dossier=evaluation_dossier,
+        ready_dossier=ready_dossier,
+        scheduled_dossier=scheduled_dossier,
+        awarded_dossier=awarded_dossier,
+        draft_sheet=draft_sheet,
+        planned_session=planned_session,
+        open_session=open_session,
+        certificate=decision.certificates.get(),
+        jury_member=planned_session.members.order_by("pk").first(),
+    )
+
+
+def build_world() -> World:
+    branch_a = BranchFactory(code="alpha", name="Branche Alpha")
+    branch_b = BranchFactory(code="beta", name="Branche Beta")
+    referentiel, version = build_referentiel(
+        branches=[branch_a, branch_b], title="Agent logistique"
+    )
+
+    def member(email: str, branch: Any, role: str, **extra: Any) -> Any:
+        user = UserFactory(email=email)
+        Membership.objects.create(user=user, branch=branch, role=role, **extra)
+        return user
+
+    users: dict[str, Any] = {
+        "admin": UserFactory(email="admin@iso.test", is_superuser=True, is_staff=True),
+        "staff_a": member("staff.a@iso.test", branch_a, Role.STAFF),
+        "staff_b": member("staff.b@iso.test", branch_b, Role.STAFF),
+        "evaluator": UserFactory(email="evaluateur@iso.test"),
+        "other_evaluator": UserFactory(email="autre.evaluateur@iso.test"),
+        "jury_employer": member(
+            "jury.employeur@iso.test", branch_a, Role.JURY, college=College.EMPLOYERS
+        ),
+        "jury_employee": member(
+            "jury.salarie@iso.test", branch_a, Role.JURY, college=College.EMPLOYEES
+        ),
+        "candidate": UserFactory(email="candidat@iso.test"),
+        "other_candidate": UserFactory(email="autre.candidat@iso.test"),
+        "coc": UserFactory(email="coc@iso.test", is_coc_observer=True),
+        "outsider": UserFactory(email="personne@iso.test"),
+    }
+    for who in ("evaluator", "other_evaluator"):
+        habilitate(users[who], branch=branch_a, referentiel=referentiel)
+        habilitate(users[who], branch=branch_b, referentiel=referentiel)
+    jury_b = (
+        member("jury.b.employeur@iso.test", branch_b, Role.JURY, college=College.EMPLOYERS),
+        member("jury.b.salarie@iso.test", branch_b, Role.JURY, college=College.EMPLOYEES),
+    )
+    side_a = _build_side(
+        code="A",
+        candidate_name=OWN_CANDIDATE,
+        candidate_user=users["candidate"],
+        staff=users["staff_a"],
+        evaluator=users["evaluator"],
+        jury=(users["jury_employer"], users["jury_employee"]),
+        version=version,
+    )
+    side_b = _build_side(
+        code="B",
+        candidate_name=FOREIGN_CANDIDATE,
+        candidate_user=UserFactory(email="candidat.b@iso.test"),
+        staff=users["staff_b"],
+        evaluator=users["other_evaluator"],
+        jury=jury_b,
+        version=version,
+    )
+    users["referent_a"] = member(
+        "referent.a@iso.test", branch_a, Role.REFERENT, company=side_a.company
+    )
+    other = CandidateFactory(
+        branch=branch_a,
+        user=users["other_candidate"],
+        last_name=OTHER_CANDIDATE,
+        first_name="Cand",
+    )
+    other_dossier = dossier_services.dossier_open(
+        candidate=other,
+        version=version,
+        company=side_a.company,
+        access_route=AccessRoute.VAE,
+        first_certification=True,
+        by=users["staff_a"],
+    )
+    other_sheet = _walk_to_evaluation(other_dossier, users["staff_a"], users["other_evaluator"])
+    other_dossier.refresh_from_db()
+    return World(
+        version=version,
+        referentiel=referentiel,
+        users=users,
+        a=side_a,
+        b=side_b,
+        other_dossier=other_dossier,
+        other_sheet=other_sheet,
+    )
