@@ -11,13 +11,14 @@ CHECK_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTIN
 COMPOSE_ENV := SECRET_KEY=compose-config-check POSTGRES_PASSWORD=compose-config-check
 
 .PHONY: help venv run data messages check lint typecheck migrations-check compose-check \
-	test-deps test pytest format clean
+	test-deps test pytest bench format clean
 
 help:
 	@echo "make run     start cqpi on http://127.0.0.1:8000 with a Celery worker and demo data"
 	@echo "make test    install what the tests need, run every check, then the whole test suite"
 	@echo "make check   lint, format, types, migrations and docker-compose checks only"
 	@echo "make format  rewrite the code with ruff (format and safe fixes)"
+	@echo "make bench   the web benchmark on local PostgreSQL and Redis (generates its load data)"
 
 venv:
 	@scripts/venv.sh
@@ -73,6 +74,11 @@ test: venv test-deps messages
 # (always throwaway ones with SERVICES=--throwaway).
 pytest: venv
 	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest $(PYTEST_ARGS)
+
+# The web benchmark (bench/web.py): gunicorn under production settings, wrk at 20 connections.
+bench: venv
+	@command -v wrk >/dev/null || scripts/apt-ensure.sh wrk
+	$(PY) bench/web.py
 
 format: venv
 	.venv/bin/ruff format .
