@@ -74,7 +74,7 @@ def _dossier(dossier: Dossier) -> dict[str, Any]:
         "cqpi": dossier.version.referentiel.title,
         "referentiel_version": dossier.version.number,
         "branch": dossier.branch.name,
-        "company": dossier.company.name if dossier.company_id else None,
+        "company": dossier.company.name if dossier.company else None,
         "access_route": str(dossier.get_access_route_display()),
         "first_certification": dossier.first_certification,
         "status": str(dossier.get_status_display()),
@@ -127,7 +127,7 @@ def _dossier(dossier: Dossier) -> dict[str, Any]:
                 "content_type": evidence.content_type,
                 "size": evidence.size,
                 "uploaded_at": _when(evidence.uploaded_at),
-                "capacity": evidence.capacity.code if evidence.capacity_id else None,
+                "capacity": evidence.capacity.code if evidence.capacity else None,
             }
             for evidence in dossier.evidence.all()
         ],

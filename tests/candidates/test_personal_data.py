@@ -136,3 +136,24 @@ def test_the_space_links_to_the_personal_data_page(client: Any, cast: Any) -> No
     client.force_login(cast.candidate_user)
 
     assert f'href="{PAGE}"' in client.get(reverse("space:home")).content.decode()
+
+
+def test_the_download_costs_the_same_queries_for_one_and_for_four_dossiers(
+    client: Any, cast: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    award(cast)
+    client.force_login(cast.candidate_user)
+    with CaptureQueriesContext(connection) as one:
+        data = download(client)
+    assert len(data["candidates"][0]["dossiers"]) == 1
+    for _ in range(3):
+        award(cast)
+
+    with CaptureQueriesContext(connection) as four:
+        data = download(client)
+
+    assert len(data["candidates"][0]["dossiers"]) == 4
+    assert len(four) == len(one)

@@ -177,7 +177,7 @@ def test_my_sheets_list_grids_of_every_branch_that_habilitated_me(client: Any, c
     from tests.factories import CandidateFactory
 
     ours = assigned(cast).sheets.get()
-    candidate_b = CandidateFactory(branch=cast.branch_b)
+    candidate_b: Any = CandidateFactory(branch=cast.branch_b)
     dossier_b = dossier_services.dossier_open(
         candidate=candidate_b,
         version=cast.version,
