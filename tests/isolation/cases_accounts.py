@@ -1,0 +1,63 @@
+"""Isolation cases for the account pages: password reset, activation, invitation, two-factor."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from .framework import ALL_SIGNED_IN, Case, listing, sides
+
+STAFF = frozenset({"admin", "staff_a"})
+# Who may set up two-factor authentication: branch staff, jury members, national roles.
+TWO_FACTOR = frozenset({"admin", "staff_a", "staff_b", "jury_employer", "jury_employee", "coc"})
+
+CASES = [
+    Case(
+        "accounts:password_reset",
+        listing("accounts:password_reset"),
+        methods=("GET", "POST"),
+        public=True,
+        data=lambda w, t: {"email": "nobody@iso.test"},
+    ),
+    Case("accounts:password_reset_done", listing("accounts:password_reset_done"), public=True),
+    Case(
+        "accounts:password_reset_confirm",
+        {"list": lambda w: reverse("accounts:password_reset_confirm", args=["MQ", "bad-token"])},
+        methods=("GET", "POST"),
+        public=True,
+    ),
+    Case(
+        "accounts:password_reset_complete",
+        listing("accounts:password_reset_complete"),
+        public=True,
+    ),
+    Case(
+        "accounts:activate",
+        {"list": lambda w: reverse("accounts:activate", args=["MQ", "bad-token"])},
+        methods=("GET", "POST"),
+        public=True,
+        # A dead or forged link answers 400 with its explanation, to everyone.
+        ok_statuses=frozenset({400}),
+    ),
+    Case(
+        "accounts:candidate_invite",
+        sides("accounts:candidate_invite", "candidate"),
+        methods=("POST",),
+        write=STAFF,
+    ),
+    Case(
+        "accounts:two_factor_setup",
+        listing("accounts:two_factor_setup"),
+        methods=("GET", "POST"),
+        read=TWO_FACTOR,
+        write=TWO_FACTOR,
+        # The first visit creates the unconfirmed device whose key the QR code shows.
+        get_writes=True,
+    ),
+    Case(
+        "accounts:two_factor_verify",
+        listing("accounts:two_factor_verify"),
+        methods=("GET", "POST"),
+        read=ALL_SIGNED_IN,
+        write=ALL_SIGNED_IN,
+    ),
+]
