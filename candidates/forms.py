@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
 
-from .models import AccessRoute, Candidate, DossierStatus
+from .models import AccessRoute, Candidate, Dossier, DossierStatus
 
 
 def staff_branches(user: Any) -> QuerySet[Branch]:
@@ -61,11 +63,28 @@ class CandidateChoiceField(forms.ModelChoiceField):
         return f"{obj.last_name.upper()} {obj.first_name} — {obj.birth_date:%d/%m/%Y}"
 
 
+def _year_choices() -> list[tuple[str, str]]:
+    this_year = timezone.localdate().year
+    return [("", _("Toutes")), *((str(y), str(y)) for y in range(this_year, this_year - 16, -1))]
+
+
 class DossierFilterForm(PortalForm):
+    """Search, filters and sort of the dossier list (and of its exports)."""
+
+    # Whitelisted orderings: a value maps to index-friendly columns, the pk breaking ties.
+    SORTS: dict[str, tuple[str, ...]] = {
+        "-opened": ("-opened_on", "-pk"),
+        "opened": ("opened_on", "pk"),
+        "name": ("candidate__last_name", "candidate__first_name", "pk"),
+        "-name": ("-candidate__last_name", "-candidate__first_name", "-pk"),
+        "status": ("status", "-opened_on", "-pk"),
+    }
+
     q = forms.CharField(
         label=_("Rechercher"),
         required=False,
-        help_text=_("Nom du candidat ou numéro de dossier"),
+        max_length=100,
+        help_text=_("Nom, numéro de dossier ou de certificat, entreprise"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = forms.ChoiceField(
@@ -76,10 +95,79 @@ class DossierFilterForm(PortalForm):
     cqpi = forms.ModelChoiceField(
         label=_("CQPI"), required=False, queryset=Referentiel.objects.none(), empty_label=_("Tous")
     )
+    access_route = forms.ChoiceField(
+        label=_("Voie d'accès"),
+        required=False,
+        choices=[("", _("Toutes")), *AccessRoute.choices],
+    )
+    year = forms.TypedChoiceField(
+        label=_("Année d'ouverture"), required=False, coerce=int, empty_value=None, choices=[]
+    )
+    sort = forms.ChoiceField(
+        label=_("Trier par"),
+        required=False,
+        choices=[
+            ("-opened", _("Ouverture, plus récents d'abord")),
+            ("opened", _("Ouverture, plus anciens d'abord")),
+            ("name", _("Nom du candidat (A → Z)")),
+            ("-name", _("Nom du candidat (Z → A)")),
+            ("status", _("Statut")),
+        ],
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_choices("cqpi", adopted_referentiels(user))
+        year = self.fields["year"]
+        assert isinstance(year, forms.TypedChoiceField)
+        year.choices = _year_choices()
+
+    def apply(self, dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+        """The dossiers that match; an invalid form filters nothing but keeps the default sort.
+
+        Names and references are matched by prefix (`istartswith`) rather than anywhere, so
+        that a search stays a range scan of the branch's rows at 100,000 dossiers; company
+        names, a short list per branch, are matched anywhere through a subquery.
+        """
+        if not self.is_valid():
+            return dossiers.order_by(*self.SORTS["-opened"])
+        data = self.cleaned_data
+        query = data["q"].strip()
+        if query:
+            dossiers = dossiers.filter(self._search(query))
+        if data["status"]:
+            dossiers = dossiers.filter(status=data["status"])
+        if data["cqpi"]:
+            dossiers = dossiers.filter(version__referentiel=data["cqpi"])
+        if data["access_route"]:
+            dossiers = dossiers.filter(access_route=data["access_route"])
+        if data["year"]:
+            # A date range, not __year, so the (branch, opened_on) index serves it.
+            dossiers = dossiers.filter(
+                opened_on__gte=datetime.date(data["year"], 1, 1),
+                opened_on__lt=datetime.date(data["year"] + 1, 1, 1),
+            )
+        return dossiers.order_by(*self.SORTS.get(data["sort"] or "-opened", self.SORTS["-opened"]))
+
+    @staticmethod
+    def _search(query: str) -> Q:
+        from certifications.models import Certificate
+
+        names = Q()
+        for word in query.split():
+            names &= Q(candidate__last_name__istartswith=word) | Q(
+                candidate__first_name__istartswith=word
+            )
+        return (
+            names
+            | Q(reference__istartswith=query)
+            | Q(
+                Exists(
+                    Certificate.objects.filter(dossier_id=OuterRef("pk"), number__istartswith=query)
+                )
+            )
+            | Q(company__in=Company.objects.filter(Q(name__icontains=query) | Q(siret=query)))
+        )
 
 
 class DossierOpenForm(PortalForm):
@@ -185,3 +273,36 @@ class WithdrawForm(PortalForm):
     comment = forms.CharField(
         label=_("Motif de l'abandon"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ImportUploadForm(PortalForm):
+    branch = forms.ModelChoiceField(label=_("Branche"), queryset=Branch.objects.none())
+    file = forms.FileField(
+        label=_("Fichier CSV ou XLSX"),
+        help_text=_("Une ligne par candidat, avec les colonnes du modèle."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        branches = staff_branches(user)
+        self.limit_choices("branch", branches)
+        if len(branches) == 1:
+            self.fields["branch"].initial = branches[0].pk
+            self.fields["branch"].widget = forms.HiddenInput()
+
+
+class BranchChoiceForm(PortalForm):
+    branch = forms.ModelChoiceField(
+        label=_("Branche"), queryset=Branch.objects.none(), required=False, empty_label=None
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_choices("branch", staff_branches(user))
+
+    def chosen(self) -> Branch | None:
+        field = self.fields["branch"]
+        assert isinstance(field, forms.ModelChoiceField)
+        if self.is_bound and self.is_valid() and self.cleaned_data["branch"]:
+            return self.cleaned_data["branch"]
+        return field.queryset.first()

@@ -8,6 +8,13 @@ app_name = "candidates"
 
 urlpatterns = [
     path("", views.dossier_list, name="dossier_list"),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("export/", views.dossier_export, name="dossier_export"),
+    path("certificats/export/", views.certificate_export, name="certificate_export"),
+    path("import/", views.import_upload, name="import_upload"),
+    path("import/modele/", views.import_template, name="import_template"),
+    path("import/<str:token>/", views.import_preview, name="import_preview"),
+    path("import/<str:token>/confirmer/", views.import_confirm, name="import_confirm"),
     path("nouveau/", views.dossier_open, name="dossier_open"),
     path("<int:pk>/", views.dossier_detail, name="dossier_detail"),
     path("<int:pk>/recevabilite/", views.dossier_admissibility, name="dossier_admissibility"),

@@ -1,4 +1,5 @@
-"""Branch staff's dossier pages: list, open, follow and move a dossier along its path."""
+"""Branch staff's pages: dashboard, dossier list (search, exports), bulk import, open, follow
+and move a dossier along its path."""
 
 from __future__ import annotations
 
@@ -9,21 +10,28 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from branches.access import roles_of
 from branches.errors import DomainError
+from branches.models import Branch
+from certifications.forms import CertificateFilterForm
+from certifications.views import filter_certificates, managed_certificates
 
-from . import services
+from . import exports, imports, services
+from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for
 from .forms import (
     AdmissibilityForm,
+    BranchChoiceForm,
     CommentForm,
     DossierFilterForm,
     DossierOpenForm,
+    ImportUploadForm,
     WithdrawForm,
 )
 from .models import TERMINAL_STATUSES, AccessRoute, Dossier, DossierHistory, DossierStatus
@@ -51,20 +59,7 @@ def _get_managed_dossier(request: HttpRequest, pk: int, queryset: Any = None) ->
 def dossier_list(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     filters = DossierFilterForm(request.GET or None, user=request.user)
-    dossiers = Dossier.objects.managed_by(request.user).with_list_relations()
-    if filters.is_valid():
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            condition = Q(reference__icontains=query)
-            for word in query.split():
-                condition |= Q(candidate__last_name__icontains=word) | Q(
-                    candidate__first_name__icontains=word
-                )
-            dossiers = dossiers.filter(condition)
-        if filters.cleaned_data["status"]:
-            dossiers = dossiers.filter(status=filters.cleaned_data["status"])
-        if filters.cleaned_data["cqpi"]:
-            dossiers = dossiers.filter(version__referentiel=filters.cleaned_data["cqpi"])
+    dossiers = filters.apply(Dossier.objects.managed_by(request.user).with_list_relations())
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = roles_of(request.user)
     return render(
@@ -257,3 +252,162 @@ def dossier_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             dossier=dossier, comment=data["comment"], by=request.user
         ),
     )
+
+
+# --- Dashboard ------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The branch at a glance: its dossiers, what waits on the CPNE, what falls due."""
+    _require_staff(request)
+    chooser = BranchChoiceForm(request.GET or None, user=request.user)
+    branch = chooser.chosen()
+    if branch is None:
+        raise PermissionDenied
+    return render(
+        request,
+        "candidates/dashboard.html",
+        {
+            "section": "dashboard",
+            "chooser": chooser,
+            "show_chooser": len(chooser.fields["branch"].queryset) > 1,  # type: ignore[attr-defined]
+            "board": dashboard_for(branch),
+            "expiry_days": EXPIRY_HORIZON_DAYS,
+        },
+    )
+
+
+# --- Exports --------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def dossier_export(request: HttpRequest) -> HttpResponseBase:
+    """The dossiers of the list, with its current filters, as CSV or XLSX."""
+    _require_staff(request)
+    filters = DossierFilterForm(request.GET, user=request.user)
+    dossiers = filters.apply(Dossier.objects.managed_by(request.user).with_list_relations())
+    return exports.export_response(
+        queryset=dossiers,
+        columns=exports.dossier_columns(),
+        fmt=request.GET.get("format", "csv"),
+        basename="dossiers",
+    )
+
+
+@login_required
+@require_safe
+def certificate_export(request: HttpRequest) -> HttpResponseBase:
+    """The certificates of the staff's list, with its current filters, as CSV or XLSX."""
+    _require_staff(request)
+    filters = CertificateFilterForm(request.GET)
+    certificates = filter_certificates(
+        managed_certificates(request.user).select_related("branch", "dossier", "reissue_of"),
+        filters,
+    )
+    return exports.export_response(
+        queryset=certificates.order_by("-issued_on", "-pk"),
+        columns=exports.certificate_columns(),
+        fmt=request.GET.get("format", "csv"),
+        basename="certificats",
+    )
+
+
+# --- Imports --------------------------------------------------------------------
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Step 1: send a file; every row is checked and a preview is kept for confirmation."""
+    _require_staff(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        preview = imports.build_preview(
+            uploaded=form.cleaned_data["file"], branch=form.cleaned_data["branch"], by=request.user
+        )
+        if preview.file_error:
+            form.add_error("file", preview.file_error)
+        else:
+            token = imports.store_preview(preview)
+            return redirect("candidates:import_preview", token=token)
+    return render(
+        request,
+        "candidates/import_upload.html",
+        {"section": "dossiers", "form": form, "columns": imports.column_help()},
+    )
+
+
+def _load_preview(request: HttpRequest, token: str) -> imports.Preview:
+    _require_staff(request)
+    preview = imports.load_preview(token, user=request.user)
+    if preview is None:
+        raise Http404
+    if not roles_of(request.user).is_staff_of(preview.branch_id):
+        raise PermissionDenied
+    return preview
+
+
+@login_required
+def import_preview(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 2: what the file holds, every bad row and why; confirm only a file without one."""
+    preview = _load_preview(request, token)
+    return render(
+        request,
+        "candidates/import_preview.html",
+        {
+            "section": "dossiers",
+            "preview": preview,
+            "token": token,
+            "branch": Branch.objects.get(pk=preview.branch_id),
+            "sample": preview.rows[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 3: write every row in one transaction, or none."""
+    preview = _load_preview(request, token)
+    if not preview.is_importable:
+        messages.error(request, _("Ce fichier contient des erreurs : il ne peut être importé."))
+        return redirect("candidates:import_preview", token=token)
+    branch = get_object_or_404(Branch, pk=preview.branch_id)
+    try:
+        dossiers = imports.import_rows(
+            branch=branch, rows=preview.rows, by=request.user, filename=preview.filename
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("candidates:import_preview", token=token)
+    imports.discard_preview(token)
+    messages.success(
+        request,
+        _("%(count)d candidat(s) et dossier(s) importé(s) dans la branche %(branch)s.")
+        % {"count": len(dossiers), "branch": branch.name},
+    )
+    return redirect("candidates:dossier_list")
+
+
+@login_required
+@require_safe
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The file to fill in, as CSV or XLSX, with an example row taken from the user's branch."""
+    _require_staff(request)
+    branch = BranchChoiceForm(request.GET or None, user=request.user).chosen()
+    if request.GET.get("format") == "xlsx":
+        content, content_type, extension = (
+            imports.template_xlsx(branch),
+            exports.XLSX_TYPE,
+            "xlsx",
+        )
+    else:
+        content, content_type, extension = (
+            imports.template_csv(branch),
+            "text/csv; charset=utf-8",
+            "csv",
+        )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="modele-import-candidats.{extension}"'
+    return response

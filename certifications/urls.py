@@ -1,8 +1,8 @@
-"""URLs of the certifications room: public verification and certificate download."""
+"""URLs of the certifications room: verification, download, the staff's certificate and référentiel pages."""
 
 from django.urls import path
 
-from . import views
+from . import referentiel_views, views
 
 app_name = "certifications"
 
@@ -12,5 +12,37 @@ urlpatterns = [
         "certificats/<int:pk>/telecharger/",
         views.certificate_download,
         name="certificate_download",
+    ),
+]
+
+# The branch staff's certificate pages.
+urlpatterns += [
+    path("certificats/", views.certificate_list, name="certificate_list"),
+    path(
+        "certificats/declarer/", views.certificate_mark_reported, name="certificate_mark_reported"
+    ),
+    path("certificats/<int:pk>/", views.certificate_detail, name="certificate_detail"),
+    path("certificats/<int:pk>/revoquer/", views.certificate_revoke, name="certificate_revoke"),
+    path("certificats/<int:pk>/reediter/", views.certificate_reissue, name="certificate_reissue"),
+    path(
+        "certificats/<int:pk>/regenerer/",
+        views.certificate_retry_render,
+        name="certificate_retry_render",
+    ),
+    path(
+        "jurys/<int:session_pk>/certificats.zip",
+        views.session_certificates_zip,
+        name="session_certificates_zip",
+    ),
+]
+
+# Référentiels, browsed and adopted by the branch staff.
+urlpatterns += [
+    path("referentiels/", referentiel_views.referentiel_list, name="referentiel_list"),
+    path("referentiels/<int:pk>/", referentiel_views.referentiel_detail, name="referentiel_detail"),
+    path(
+        "referentiels/<int:pk>/adopter/",
+        referentiel_views.referentiel_adopt,
+        name="referentiel_adopt",
     ),
 ]

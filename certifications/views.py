@@ -1,20 +1,34 @@
-"""Portal views of the certifications room: public verification and certificate download."""
+"""Portal views of the certifications room: public verification, download, and the staff's
+certificate pages (list, revoke, reissue, report to the Passeport de compétences, ZIP of a session)."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+import zipfile
+from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import Any
 
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from branches.access import roles_of
+from branches.errors import DomainError
 
+from . import services
+from .forms import CertificateFilterForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateStatus, RenderStatus
 
 logger = logging.getLogger(__name__)
@@ -118,4 +132,275 @@ def _not_ready(request: HttpRequest, certificate: Certificate) -> HttpResponse:
         status=409,
     )
     response["Retry-After"] = "60"
+    return response
+
+
+# --- The branch staff's certificate pages ------------------------------------------
+
+PAGE_SIZE = 50
+# Certificates issued longer ago than this and not yet reported are flagged: the legal
+# deadline for reporting to the Passeport de compétences is three months.
+REPORTING_WARNING_DAYS = 75
+
+
+def _require_staff(request: HttpRequest) -> None:
+    roles = roles_of(request.user)
+    if not (roles.is_staff_member or roles.is_national_admin):
+        raise PermissionDenied
+
+
+def _managed_certificate(request: HttpRequest, pk: int) -> Certificate:
+    """A certificate the user sees (else 404) and runs as staff of its branch (else 403)."""
+    certificate = get_object_or_404(
+        Certificate.objects.visible_to(request.user).select_related(
+            "branch", "dossier", "reissue_of"
+        ),
+        pk=pk,
+    )
+    if not roles_of(request.user).is_staff_of(certificate.branch_id):
+        raise PermissionDenied
+    return certificate
+
+
+def managed_certificates(user: Any) -> Any:
+    """The certificates of the branches the user runs (all of them for the national admin)."""
+    roles = roles_of(user)
+    queryset = Certificate.objects.visible_to(user)
+    if roles.is_national_admin:
+        return queryset
+    return queryset.filter(branch_id__in=roles.staff_branch_ids)
+
+
+def filter_certificates(queryset: Any, form: CertificateFilterForm) -> Any:
+    if not form.is_valid():
+        return queryset
+    data = form.cleaned_data
+    query = data["q"].strip()
+    if query:
+        # Numbers are searched by prefix (index-friendly); names by any part.
+        queryset = queryset.filter(Q(number__istartswith=query) | Q(holder_name__icontains=query))
+    if data["status"]:
+        queryset = queryset.filter(status=data["status"])
+    if data["reported"] == "no":
+        queryset = queryset.filter(reported_to_passport_at__isnull=True)
+    elif data["reported"] == "yes":
+        queryset = queryset.filter(reported_to_passport_at__isnull=False)
+    return queryset
+
+
+@login_required
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    filters = CertificateFilterForm(request.GET or None)
+    certificates = filter_certificates(
+        managed_certificates(request.user).select_related("branch", "dossier"), filters
+    )
+    page = Paginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
+    roles = roles_of(request.user)
+    return render(
+        request,
+        "certifications/certificate_list.html",
+        {
+            "section": "certificates",
+            "filters": filters,
+            "page": page,
+            "warning_before": timezone.localdate()
+            - datetime.timedelta(days=REPORTING_WARNING_DAYS),
+            "show_branch": roles.is_national_admin or len(roles.staff_branch_ids) > 1,
+        },
+    )
+
+
+def _event_labels() -> dict[str, str]:
+    return {
+        "issued": _("Délivré"),
+        "rendered": _("PDF généré"),
+        "render_failed": _("Échec de génération du PDF"),
+        "render_retried": _("Génération relancée"),
+        "revoked": _("Révoqué"),
+        "superseded": _("Remplacé par une réédition"),
+        "reissued": _("Réédité"),
+        "reported": _("Déclaré au Passeport de compétences"),
+    }
+
+
+def _render_detail(request: HttpRequest, certificate: Certificate, **bound: Any) -> HttpResponse:
+    holder = (certificate.snapshot or {}).get("holder") or {}
+    labels = _event_labels()
+    events = list(certificate.events.select_related("by"))
+    for event in events:
+        event.label = labels.get(event.action, event.action)  # type: ignore[attr-defined]
+    context = {
+        "section": "certificates",
+        "certificate": certificate,
+        "events": events,
+        "replacement": Certificate.objects.filter(reissue_of=certificate).first(),
+        "revoke_form": bound.get("revoke_form") or RevokeForm(prefix="revoke"),
+        "reissue_form": bound.get("reissue_form")
+        or ReissueForm(
+            prefix="reissue",
+            initial={
+                "first_name": holder.get("first_name", ""),
+                "last_name": holder.get("last_name", ""),
+            },
+        ),
+    }
+    status = 400 if bound else 200
+    return render(request, "certifications/certificate_detail.html", context, status=status)
+
+
+@login_required
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _managed_certificate(request, pk))
+
+
+@login_required
+@require_POST
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _managed_certificate(request, pk)
+    form = RevokeForm(request.POST, prefix="revoke")
+    if form.is_valid():
+        try:
+            services.certificate_revoke(
+                certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Le certificat %(number)s est révoqué.") % {"number": certificate.number}
+            )
+            return redirect("certifications:certificate_detail", pk=certificate.pk)
+    return _render_detail(request, certificate, revoke_form=form)
+
+
+@login_required
+@require_POST
+def certificate_reissue(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _managed_certificate(request, pk)
+    form = ReissueForm(request.POST, prefix="reissue")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            replacement = services.certificate_reissue(
+                certificate=certificate,
+                reason=data["reason"],
+                holder_first_name=data["first_name"],
+                holder_last_name=data["last_name"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Le certificat %(new)s remplace le certificat %(old)s.")
+                % {"new": replacement.number, "old": certificate.number},
+            )
+            return redirect("certifications:certificate_detail", pk=replacement.pk)
+    return _render_detail(request, certificate, reissue_form=form)
+
+
+@login_required
+@require_POST
+def certificate_retry_render(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _managed_certificate(request, pk)
+    try:
+        services.certificate_retry_render(certificate=certificate, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("La génération du PDF est relancée."))
+    return redirect("certifications:certificate_detail", pk=certificate.pk)
+
+
+@login_required
+@require_POST
+def certificate_mark_reported(request: HttpRequest) -> HttpResponse:
+    """Mark the ticked certificates as reported to the Passeport de compétences."""
+    _require_staff(request)
+    ids = [int(value) for value in request.POST.getlist("certificate") if value.isdigit()]
+    # Only certificates the user runs: another branch's id is silently not found.
+    certificates = list(managed_certificates(request.user).filter(pk__in=ids))
+    if not certificates:
+        messages.error(request, _("Cochez au moins un certificat."))
+    else:
+        count = services.certificate_mark_reported(certificates=certificates, by=request.user)
+        messages.success(
+            request,
+            _("%(count)d certificat(s) marqué(s) comme déclaré(s) au Passeport de compétences.")
+            % {"count": count},
+        )
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("certifications:certificate_list")
+
+
+class _Sink:
+    """A write-only file for zipfile that hands out what was written so far."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._position = 0
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> Iterator[bytes]:
+        chunks, self._chunks = self._chunks, []
+        yield from chunks
+
+
+def zip_stream(certificates: Iterable[Certificate]) -> Iterator[bytes]:
+    """The certificates' PDFs as one ZIP, produced while it is sent (never whole in memory)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+        for certificate in certificates:
+            try:
+                handle = certificate.pdf.open("rb")
+            except FileNotFoundError:
+                logger.error("certificate %s: PDF missing, left out of the ZIP", certificate.pk)
+                continue
+            with handle, archive.open(f"{certificate.number}.pdf", "w") as entry:
+                for chunk in iter(partial(handle.read, 64 * 1024), b""):
+                    entry.write(chunk)
+                    yield from sink.drain()
+            yield from sink.drain()
+    yield from sink.drain()
+
+
+@require_safe
+@login_required
+def session_certificates_zip(request: HttpRequest, session_pk: int) -> HttpResponseBase:
+    """Every rendered, valid certificate decided by one jury session, in one ZIP."""
+    session_model = apps.get_model("evaluations", "JurySession")
+    session = get_object_or_404(session_model.objects.visible_to(request.user), pk=session_pk)
+    if not roles_of(request.user).is_staff_of(session.branch_id):
+        raise PermissionDenied
+    certificates = list(
+        Certificate.objects.visible_to(request.user)
+        .filter(
+            decision__session_id=session.pk,
+            status=CertificateStatus.VALID,
+            render_status=RenderStatus.READY,
+        )
+        .exclude(pdf="")
+        .order_by("number")
+    )
+    if not certificates:
+        messages.warning(request, _("Aucun certificat de cette session n'est encore prêt."))
+        return redirect(session)
+    response = StreamingHttpResponse(zip_stream(certificates), content_type="application/zip")
+    filename = f"certificats-jury-{timezone.localtime(session.held_on):%Y-%m-%d}-{session.pk}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
     return response

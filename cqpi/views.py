@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each person to their space; a page of its own for whom no space exists yet."""
     roles = roles_of(request.user)
     if roles.is_staff_member or roles.is_national_admin:
-        return redirect("candidates:dossier_list")
+        return redirect("candidates:dashboard")
     if roles.is_evaluator or roles.is_referent:
         return redirect("evaluations:sheet_list")
     if roles.is_jury_member:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("jurys/<int:pk>/ouvrir/", views.session_open, name="session_open"),
     path("jurys/<int:pk>/clore/", views.session_close, name="session_close"),
     path("jurys/<int:pk>/proces-verbal/", views.session_minutes, name="session_minutes"),
+    path("jurys/<int:pk>/certificats/", views.session_certificates, name="session_certificates"),
     path(
         "jurys/<int:pk>/dossiers/<int:dossier_pk>/decision/",
         views.decision_record,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from branches.access import roles_of
 from branches.errors import DomainError
 from candidates.models import Dossier, DossierStatus
+from certifications.models import Certificate, RenderStatus
 
 from . import selectors, services
 from .forms import (
@@ -437,6 +438,39 @@ def session_minutes(request: HttpRequest, pk: int) -> FileResponse:
         filename=filename,
         content_type="application/pdf",
     )
+
+
+@login_required
+def session_certificates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificates a session's decisions produced, live while they are rendered.
+
+    With `?partial=1` only the progress block is sent: `static/js/progress.js` asks for it
+    every two seconds until no certificate is left pending.
+    """
+    session = _managed_session(request, pk)
+    certificates = list(
+        Certificate.objects.visible_to(request.user)
+        .filter(decision__session_id=session.pk)
+        .order_by("number")
+    )
+    counts = {status: 0 for status in RenderStatus.values}
+    for certificate in certificates:
+        counts[certificate.render_status] += 1
+    context = {
+        "section": "sessions",
+        "session": session,
+        "certificates": certificates,
+        "ready": counts[RenderStatus.READY],
+        "pending": counts[RenderStatus.PENDING],
+        "failed": counts[RenderStatus.FAILED],
+        "total": len(certificates),
+        "percent": round(100 * counts[RenderStatus.READY] / len(certificates))
+        if certificates
+        else 100,
+    }
+    if request.GET.get("partial") == "1":
+        return render(request, "evaluations/_certificate_progress.html", context)
+    return render(request, "evaluations/session_certificates.html", context)
 
 
 @login_required

@@ -18,8 +18,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client: Any) -> None:
 @pytest.mark.parametrize(
     ("person", "target"),
     [
-        ("staff_a", "candidates:dossier_list"),
-        ("admin", "candidates:dossier_list"),
+        ("staff_a", "candidates:dashboard"),
+        ("admin", "candidates:dashboard"),
         ("evaluator", "evaluations:sheet_list"),
         ("referent_a", "evaluations:sheet_list"),
         ("jury_employer", "evaluations:session_list"),

@@ -1,0 +1,143 @@
+"""Read-side of the CPNE staff's dashboard: what a branch has, what waits, what is due."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from branches.models import Branch
+from certifications.models import (
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    RenderStatus,
+)
+
+from .models import AccessRoute, Dossier, DossierStatus
+
+S = DossierStatus
+# Partial validations whose validity ends within this many days are listed.
+EXPIRY_HORIZON_DAYS = 90
+# The Passeport de compétences must know of an award within three months; warn at 2½.
+REPORTING_WARNING_DAYS = 75
+LIST_LIMIT = 10
+
+
+@dataclass
+class Dashboard:
+    branch: Branch
+    by_status: list[dict[str, Any]]
+    total: int
+    waiting: dict[str, int]
+    sessions: list[Any]
+    issued_this_year: dict[str, int]
+    expiring: list[Certificate]
+    expiring_count: int
+    unreported: list[Certificate]
+    unreported_count: int
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+
+def dossiers_by_status(branch: Branch) -> list[dict[str, Any]]:
+    """One aggregation query: each status with its count (zeros included, in path order)."""
+    counts = dict(
+        Dossier.objects.filter(branch=branch)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return [
+        {"status": status, "label": label, "count": counts.get(status, 0)}
+        for status, label in S.choices
+    ]
+
+
+def waiting_on_staff(branch: Branch) -> dict[str, int]:
+    """Dossiers waiting for a step that the CPNE takes, counted in one query."""
+    return Dossier.objects.filter(branch=branch).aggregate(
+        admissibility=Count("pk", filter=Q(status=S.OPEN, access_route=AccessRoute.VAE)),
+        positioning=Count(
+            "pk",
+            filter=Q(status=S.OPEN) & ~Q(access_route=AccessRoute.VAE) | Q(status=S.ADMISSIBLE),
+        ),
+        to_schedule=Count("pk", filter=Q(status=S.READY_FOR_JURY)),
+    ) | Certificate.objects.filter(branch=branch).aggregate(
+        failed_renders=Count("pk", filter=Q(render_status=RenderStatus.FAILED)),
+    )
+
+
+def next_sessions(branch: Branch) -> list[Any]:
+    session_model = apps.get_model("evaluations", "JurySession")
+    return list(
+        session_model.objects.filter(branch=branch, status__in=["planned", "open"])
+        .annotate(dossier_count=Count("agenda"))
+        .order_by("held_on")[:5]
+    )
+
+
+def issued_this_year(branch: Branch, today: datetime.date) -> dict[str, int]:
+    """Originals only: a reissue is the same award, corrected."""
+    return Certificate.objects.filter(
+        branch=branch,
+        issued_on__gte=datetime.date(today.year, 1, 1),
+        issued_on__lte=today,
+        reissue_of__isnull=True,
+    ).aggregate(
+        certificates=Count("pk", filter=Q(kind=CertificateKind.CERTIFICATE)),
+        partials=Count("pk", filter=Q(kind=CertificateKind.PARTIAL)),
+    )
+
+
+def expiring_partials(branch: Branch, today: datetime.date) -> Any:
+    """Valid partial attestations that lapse within the horizon (the branch's validity period
+    was applied at issue; an unlimited one has no end date and never shows here)."""
+    return (
+        Certificate.objects.filter(
+            branch=branch,
+            kind=CertificateKind.PARTIAL,
+            status=CertificateStatus.VALID,
+            valid_until__gte=today,
+            valid_until__lte=today + datetime.timedelta(days=EXPIRY_HORIZON_DAYS),
+        )
+        .select_related("dossier")
+        .order_by("valid_until", "pk")
+    )
+
+
+def unreported_certificates(branch: Branch, today: datetime.date) -> Any:
+    return (
+        Certificate.objects.filter(
+            branch=branch,
+            status=CertificateStatus.VALID,
+            reported_to_passport_at__isnull=True,
+            issued_on__lte=today - datetime.timedelta(days=REPORTING_WARNING_DAYS),
+        )
+        .select_related("dossier")
+        .order_by("issued_on", "pk")
+    )
+
+
+def dashboard_for(branch: Branch) -> Dashboard:
+    today = timezone.localdate()
+    by_status = dossiers_by_status(branch)
+    expiring = expiring_partials(branch, today)
+    unreported = unreported_certificates(branch, today)
+    return Dashboard(
+        branch=branch,
+        by_status=by_status,
+        total=sum(row["count"] for row in by_status),
+        waiting=waiting_on_staff(branch),
+        sessions=next_sessions(branch),
+        issued_this_year=issued_this_year(branch, today),
+        expiring=list(expiring[:LIST_LIMIT]),
+        expiring_count=expiring.count(),
+        unreported=list(unreported[:LIST_LIMIT]),
+        unreported_count=unreported.count(),
+        today=today,
+    )

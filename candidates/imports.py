@@ -1,0 +1,615 @@
+"""Bulk import of candidates and their dossiers from a CSV or XLSX file, all or nothing.
+
+Upload → `parse_upload` reads every row → `validate_rows` lists each bad row with its line
+number and reasons → the preview (valid rows and errors) is kept server-side, signed, under
+`MEDIA_ROOT/imports/` for an hour → `import_rows` re-checks against the database and writes
+every candidate and dossier in one transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import secrets
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+
+from branches.access import require_branch_staff
+from branches.errors import DomainError
+from branches.models import Branch, Company
+from branches.services import counter_next
+from branches.uploads import CSV, IMPORT_TYPES, XLSX, inspect_upload
+from branches.validators import normalize_siret, siret_is_valid
+from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
+
+from .models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 20_000
+PREVIEW_MAX_AGE = 3600  # seconds between upload and confirmation
+_SALT = "candidates.imports"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+COLUMNS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "birth_place",
+    "email",
+    "company_siret",
+    "cqpi_code",
+    "access_route",
+    "first_certification",
+)
+REQUIRED = ("last_name", "first_name", "birth_date", "birth_place", "cqpi_code", "access_route")
+
+
+def column_help() -> list[tuple[str, str, str]]:
+    """(column, what it holds, example) — shown on the upload page and in the template."""
+    return [
+        ("last_name", _("Nom de naissance du candidat (obligatoire)"), "Durand"),
+        ("first_name", _("Prénom (obligatoire)"), "Léa"),
+        ("birth_date", _("Date de naissance, JJ/MM/AAAA (obligatoire)"), "14/03/1990"),
+        ("birth_place", _("Lieu de naissance (obligatoire)"), "Lyon"),
+        ("email", _("Adresse e-mail (facultative)"), "lea.durand@example.org"),
+        (
+            "company_siret",
+            _("SIRET de l'entreprise, enregistrée dans la branche (facultatif)"),
+            "",
+        ),
+        ("cqpi_code", _("Code du CQPI, adopté par la branche (obligatoire)"), ""),
+        (
+            "access_route",
+            _(
+                "Voie d'accès : code (vae, professionalisation, continuing, pro_a, direct) "
+                "ou libellé français (obligatoire)"
+            ),
+            "continuing",
+        ),
+        ("first_certification", _("Première certification : oui ou non"), "oui"),
+    ]
+
+
+@dataclass
+class RowError:
+    line: int
+    reasons: list[str]
+    name: str = ""
+
+
+@dataclass
+class CleanRow:
+    line: int
+    last_name: str
+    first_name: str
+    birth_date: str  # ISO, so that the preview survives JSON
+    birth_place: str
+    email: str
+    company_id: int | None
+    version_id: int
+    cqpi_title: str
+    access_route: str
+    first_certification: bool
+
+
+@dataclass
+class Preview:
+    branch_id: int
+    user_id: int
+    filename: str
+    rows: list[CleanRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def is_importable(self) -> bool:
+        return bool(self.rows) and not self.errors and not self.file_error
+
+
+# --- Reading ---------------------------------------------------------------------
+
+
+def _normalise_header(value: Any) -> str:
+    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is None:
+        return ""
+    return value if isinstance(value, datetime.date) else str(value).strip()
+
+
+def _read_csv(handle: IO[bytes]) -> list[list[Any]]:
+    data = handle.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _read_xlsx(handle: IO[bytes]) -> list[list[Any]]:
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise DomainError(_("Le classeur ne peut être lu."), code="unreadable") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def parse_upload(uploaded: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The file's data rows as (line number, {column: value}); refuses a file it cannot read."""
+    accepted = inspect_upload(uploaded, allowed=IMPORT_TYPES, max_bytes=MAX_BYTES)
+    uploaded.seek(0)
+    if accepted.content_type == XLSX:
+        table = _read_xlsx(uploaded)
+    else:
+        assert accepted.content_type == CSV
+        table = _read_csv(uploaded)
+    if not table:
+        raise DomainError(_("Le fichier ne contient aucune ligne."), code="empty")
+    header = [_normalise_header(v) for v in table[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise DomainError(
+            _("Colonnes manquantes : %(columns)s. Partez du modèle à télécharger.")
+            % {"columns": ", ".join(missing)},
+            code="missing_columns",
+        )
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for index, values in enumerate(table[1:], start=2):
+        if not any(v not in ("", None) for v in values):
+            continue  # blank lines are not rows
+        rows.append(
+            (index, {name: values[i] if i < len(values) else "" for i, name in enumerate(header)})
+        )
+    if not rows:
+        raise DomainError(_("Le fichier ne contient aucune ligne de données."), code="empty")
+    if len(rows) > MAX_ROWS:
+        raise DomainError(
+            _("Le fichier dépasse %(max)d lignes : découpez-le.") % {"max": MAX_ROWS},
+            code="too_many_rows",
+        )
+    return rows
+
+
+# --- Checking --------------------------------------------------------------------
+
+
+def _access_routes() -> dict[str, str]:
+    routes: dict[str, str] = {}
+    for value, label in AccessRoute.choices:
+        routes[_normalise_header(value)] = value
+        full = str(label)
+        routes[_normalise_header(full)] = value
+        # "VAE (validation …)" and "Pro-A / période …" are also known by their short form.
+        routes[_normalise_header(re.split(r" \(| /", full)[0])] = value
+    return routes
+
+
+_YES = {"oui", "o", "yes", "y", "1", "vrai", "true", "x"}
+_NO = {"non", "n", "no", "0", "faux", "false", ""}
+
+
+def _parse_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class _Context:
+    branch: Branch
+    versions: dict[str, ReferentielVersion]
+    known_codes: set[str]
+    companies: dict[str, Company]
+    existing: set[tuple[str, str, datetime.date]]
+
+
+def _context(branch: Branch, birth_dates: set[datetime.date]) -> _Context:
+    versions = {
+        v.referentiel.code.lower(): v
+        for v in ReferentielVersion.objects.in_force()
+        .filter(
+            referentiel__status=ReferentielStatus.VALIDATED,
+            referentiel__adoptions__branch=branch,
+        )
+        .select_related("referentiel")
+    }
+    existing = {
+        (last.lower(), first.lower(), born)
+        for last, first, born in Candidate.objects.filter(
+            branch=branch, birth_date__in=birth_dates
+        ).values_list("last_name", "first_name", "birth_date")
+    }
+    return _Context(
+        branch=branch,
+        versions=versions,
+        known_codes={c.lower() for c in Referentiel.objects.values_list("code", flat=True)},
+        companies={c.siret: c for c in Company.objects.filter(branch=branch)},
+        existing=existing,
+    )
+
+
+def validate_rows(
+    rows: list[tuple[int, dict[str, Any]]], *, branch: Branch
+) -> tuple[list[CleanRow], list[RowError]]:
+    """Every row checked against the file and the database; a row with a problem is never kept."""
+    today = timezone.localdate()
+    dates = {d for _line, row in rows if (d := _parse_date(row.get("birth_date", "")))}
+    ctx = _context(branch, dates)
+    routes = _access_routes()
+    seen: dict[tuple[str, str, datetime.date], int] = {}
+    clean: list[CleanRow] = []
+    errors: list[RowError] = []
+    for line, row in rows:
+        reasons: list[str] = []
+        value = {k: (v if isinstance(v, datetime.date) else str(v).strip()) for k, v in row.items()}
+        for name in REQUIRED:
+            if value.get(name) in ("", None):
+                reasons.append(_("champ « %(column)s » manquant") % {"column": name})
+        last_name, first_name = value.get("last_name", ""), value.get("first_name", "")
+        birth_date = None
+        if value.get("birth_date"):
+            birth_date = _parse_date(value["birth_date"])
+            if birth_date is None:
+                reasons.append(
+                    _("date de naissance impossible : « %(value)s » (attendu JJ/MM/AAAA)")
+                    % {"value": value["birth_date"]}
+                )
+            elif birth_date >= today or birth_date.year < 1900:
+                reasons.append(
+                    _("date de naissance impossible : %(date)s")
+                    % {"date": birth_date.strftime("%d/%m/%Y")}
+                )
+                birth_date = None
+        for name in ("last_name", "first_name", "birth_place"):
+            if len(str(value.get(name, ""))) > 120:
+                reasons.append(_("champ « %(column)s » trop long") % {"column": name})
+        email = str(value.get("email", ""))
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                reasons.append(_("adresse e-mail invalide : « %(value)s »") % {"value": email})
+        company = None
+        siret = normalize_siret(str(value.get("company_siret", "")))
+        if siret:
+            if not siret_is_valid(siret):
+                reasons.append(_("SIRET invalide : « %(value)s »") % {"value": siret})
+            elif siret not in ctx.companies:
+                reasons.append(
+                    _("entreprise inconnue dans la branche (SIRET %(value)s)") % {"value": siret}
+                )
+            else:
+                company = ctx.companies[siret]
+        version = None
+        code = str(value.get("cqpi_code", "")).lower()
+        if code:
+            version = ctx.versions.get(code)
+            if version is None:
+                reasons.append(
+                    _("CQPI « %(code)s » non adopté par la branche ou sans version en vigueur")
+                    % {"code": value["cqpi_code"]}
+                    if code in ctx.known_codes
+                    else _("CQPI inconnu : « %(code)s »") % {"code": value["cqpi_code"]}
+                )
+        route = ""
+        if value.get("access_route"):
+            route = routes.get(_normalise_header(value["access_route"]), "")
+            if not route:
+                reasons.append(
+                    _("voie d'accès inconnue : « %(value)s »") % {"value": value["access_route"]}
+                )
+        first_cert = str(value.get("first_certification", "")).lower()
+        if first_cert not in _YES | _NO:
+            reasons.append(
+                _("première certification : « %(value)s » (attendu oui ou non)")
+                % {"value": value["first_certification"]}
+            )
+        if last_name and first_name and birth_date:
+            key = (last_name.lower(), first_name.lower(), birth_date)
+            if key in ctx.existing:
+                reasons.append(_("candidat déjà enregistré dans la branche"))
+            elif key in seen:
+                reasons.append(
+                    _("candidat en double dans le fichier (déjà à la ligne %(line)d)")
+                    % {"line": seen[key]}
+                )
+            else:
+                seen[key] = line
+        if reasons:
+            errors.append(
+                RowError(line=line, reasons=reasons, name=f"{first_name} {last_name}".strip())
+            )
+            continue
+        assert birth_date is not None and version is not None
+        clean.append(
+            CleanRow(
+                line=line,
+                last_name=last_name,
+                first_name=first_name,
+                birth_date=birth_date.isoformat(),
+                birth_place=str(value["birth_place"]),
+                email=email,
+                company_id=company.pk if company else None,
+                version_id=version.pk,
+                cqpi_title=version.referentiel.title,
+                access_route=route,
+                first_certification=first_cert in _YES and first_cert != "",
+            )
+        )
+    return clean, errors
+
+
+def build_preview(*, uploaded: Any, branch: Branch, by: Any) -> Preview:
+    require_branch_staff(by, branch.pk)
+    preview = Preview(branch_id=branch.pk, user_id=by.pk, filename=getattr(uploaded, "name", ""))
+    try:
+        rows = parse_upload(uploaded)
+    except DomainError as exc:
+        preview.file_error = exc.message
+        return preview
+    preview.rows, preview.errors = validate_rows(rows, branch=branch)
+    return preview
+
+
+# --- Keeping the preview between upload and confirmation ---------------------------
+
+
+def _folder() -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_preview(preview: Preview) -> str:
+    """Save the preview, signed (so a tampered file is refused), and return its token."""
+    token = secrets.token_urlsafe(24)
+    payload = signing.dumps(asdict(preview), salt=_SALT, compress=True)
+    (_folder() / f"{token}.signed").write_text(payload, encoding="ascii")
+    _sweep()
+    return token
+
+
+def load_preview(token: str, *, user: Any) -> Preview | None:
+    """The preview of this token, if it exists, is fresh, untampered and belongs to `user`."""
+    if not _TOKEN.match(token):
+        return None
+    path = _folder() / f"{token}.signed"
+    try:
+        data = signing.loads(path.read_text(encoding="ascii"), salt=_SALT, max_age=PREVIEW_MAX_AGE)
+    except (OSError, signing.BadSignature):
+        return None
+    if data["user_id"] != user.pk:
+        return None
+    return Preview(
+        branch_id=data["branch_id"],
+        user_id=data["user_id"],
+        filename=data["filename"],
+        rows=[CleanRow(**r) for r in data["rows"]],
+        errors=[RowError(**e) for e in data["errors"]],
+        file_error=data["file_error"],
+    )
+
+
+def discard_preview(token: str) -> None:
+    if _TOKEN.match(token):
+        (_folder() / f"{token}.signed").unlink(missing_ok=True)
+
+
+def _sweep() -> None:
+    """Forget previews older than their validity: they can no longer be confirmed."""
+    limit = timezone.now().timestamp() - PREVIEW_MAX_AGE
+    for path in _folder().glob("*.signed"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+# --- Writing ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_rows(
+    *, branch: Branch, rows: list[CleanRow], by: Any, filename: str = ""
+) -> list[Dossier]:
+    """Create every candidate and dossier of the preview, or none.
+
+    The rows are checked again against the database (another import may have registered
+    one of these candidates since the preview); the checks are those of `candidate_create`
+    and `dossier_open`, made once for the whole file so that thousands of rows write in
+    a few bulk inserts.
+    """
+    require_branch_staff(by, branch.pk)
+    if not rows:
+        raise DomainError(_("Aucune ligne à importer."), code="empty")
+    branch = Branch.objects.select_for_update().get(pk=branch.pk)
+    as_table = [
+        (
+            row.line,
+            {
+                "last_name": row.last_name,
+                "first_name": row.first_name,
+                "birth_date": datetime.date.fromisoformat(row.birth_date),
+                "birth_place": row.birth_place,
+                "email": row.email,
+                "company_siret": "",
+                "cqpi_code": "",
+                "access_route": row.access_route,
+                "first_certification": "oui" if row.first_certification else "non",
+            },
+        )
+        for row in rows
+    ]
+    _clean, errors = _recheck(as_table, rows, branch)
+    if errors:
+        raise DomainError(
+            _(
+                "Le fichier ne peut plus être importé : %(count)d ligne(s) sont devenues invalides "
+                "(par exemple ligne %(line)d : %(reason)s). Déposez-le à nouveau."
+            )
+            % {"count": len(errors), "line": errors[0].line, "reason": errors[0].reasons[0]},
+            code="stale_preview",
+        )
+    today = timezone.localdate()
+    now = timezone.now()
+    candidates = Candidate.objects.bulk_create(
+        [
+            Candidate(
+                branch=branch,
+                last_name=row.last_name,
+                first_name=row.first_name,
+                birth_date=datetime.date.fromisoformat(row.birth_date),
+                birth_place=row.birth_place,
+                email=row.email,
+            )
+            for row in rows
+        ]
+    )
+    dossiers = []
+    for row, candidate in zip(rows, candidates, strict=True):
+        number = counter_next(branch=branch, kind="dossier", year=today.year)
+        dossiers.append(
+            Dossier(
+                reference=f"{_reference_prefix(branch)}-{today.year}-{number:06d}",
+                candidate=candidate,
+                branch=branch,
+                company_id=row.company_id,
+                version_id=row.version_id,
+                access_route=row.access_route,
+                first_certification=row.first_certification,
+                status=DossierStatus.OPEN,
+                opened_on=today,
+                status_changed_at=now,
+                created_by=by,
+            )
+        )
+    Dossier.objects.bulk_create(dossiers)
+    comment = _("Import du fichier %(name)s") % {"name": filename} if filename else ""
+    DossierHistory.objects.bulk_create(
+        [
+            DossierHistory(
+                dossier=d, from_status="", to_status=DossierStatus.OPEN, by=by, comment=comment
+            )
+            for d in dossiers
+        ]
+    )
+    return dossiers
+
+
+def _reference_prefix(branch: Branch) -> str:
+    # The same numbering as `dossier_open`.
+    return getattr(branch, "prefix", "") or branch.code.upper()
+
+
+def _recheck(
+    table: list[tuple[int, dict[str, Any]]], rows: list[CleanRow], branch: Branch
+) -> tuple[list[CleanRow], list[RowError]]:
+    """Duplicates against the database, and the versions and companies still being usable."""
+    errors: list[RowError] = []
+    dates = {data["birth_date"] for _line, data in table}
+    existing = {
+        (last.lower(), first.lower(), born)
+        for last, first, born in Candidate.objects.filter(
+            branch=branch, birth_date__in=dates
+        ).values_list("last_name", "first_name", "birth_date")
+    }
+    usable_versions = set(
+        ReferentielVersion.objects.in_force()
+        .filter(
+            referentiel__status=ReferentielStatus.VALIDATED,
+            referentiel__adoptions__branch=branch,
+        )
+        .values_list("pk", flat=True)
+    )
+    companies = set(Company.objects.filter(branch=branch).values_list("pk", flat=True))
+    for (line, data), row in zip(table, rows, strict=True):
+        reasons = []
+        if (data["last_name"].lower(), data["first_name"].lower(), data["birth_date"]) in existing:
+            reasons.append(_("candidat déjà enregistré dans la branche"))
+        if row.version_id not in usable_versions:
+            reasons.append(_("le CQPI n'a plus de version en vigueur adoptée par la branche"))
+        if row.company_id is not None and row.company_id not in companies:
+            reasons.append(_("entreprise inconnue dans la branche"))
+        if reasons:
+            errors.append(RowError(line=line, reasons=reasons))
+    return rows, errors
+
+
+# --- The template ------------------------------------------------------------------
+
+
+def template_rows(branch: Branch | None) -> list[list[str]]:
+    """The header and one example row (with a CQPI and a company of the branch when known)."""
+    help_rows = column_help()
+    example = [example for _c, _h, example in help_rows]
+    if branch is not None:
+        version = (
+            ReferentielVersion.objects.in_force()
+            .filter(referentiel__adoptions__branch=branch)
+            .select_related("referentiel")
+            .first()
+        )
+        company = Company.objects.filter(branch=branch).first()
+        example[COLUMNS.index("cqpi_code")] = version.referentiel.code if version else ""
+        example[COLUMNS.index("company_siret")] = company.siret if company else ""
+    return [list(COLUMNS), example]
+
+
+def template_csv(branch: Branch | None) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerows(template_rows(branch))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx(branch: Branch | None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = _("Candidats")[:31]
+    for row in template_rows(branch):
+        sheet.append(row)
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 22
+    guide = workbook.create_sheet(_("Aide")[:31])
+    guide.append([_("Colonne"), _("Contenu"), _("Exemple")])
+    for name, description, example in column_help():
+        guide.append([name, description, example])
+    guide.column_dimensions["A"].width = 22
+    guide.column_dimensions["B"].width = 90
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
