@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -33,12 +34,19 @@ BULK_MAX_ITEMS = 1000
 
 class CandidateSerializer(serializers.ModelSerializer):
     branch = ScopedPrimaryKeyRelatedField(scope=Branch.objects.visible_to, model=Branch)
+    # Checked on input only: addresses already stored (imports) are returned as they are.
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
 
     class Meta:
         model = Candidate
         fields = ["id", "branch", "last_name", "first_name", "birth_date", "birth_place", "email"]
         # The service checks duplicates itself, with a message in the domain's words.
         validators: list[Any] = []
+
+    def validate_email(self, value: str) -> str:
+        if value:
+            validate_email(value)
+        return value
 
 
 class CandidateViewSet(

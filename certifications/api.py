@@ -128,8 +128,6 @@ class ReferentielVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CertificateSerializer(serializers.ModelSerializer):
-    reissue_of = serializers.PrimaryKeyRelatedField(read_only=True)
-
     class Meta:
         model = Certificate
         fields = [
@@ -196,7 +194,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ordering_fields = ["id"]
 
     def get_queryset(self) -> Any:
-        return Certificate.objects.visible_to(self.request.user).select_related("reissue_of")
+        return Certificate.objects.visible_to(self.request.user)
 
     @extend_schema(
         request=None,
