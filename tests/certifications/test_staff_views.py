@@ -317,3 +317,30 @@ def test_adopting_keeps_the_input_on_a_future_date(client: Any, cast: Any) -> No
     response = client.post(url, {"branch": cast.branch_a.pk, "accord_date": "2999-01-01"})
     assert response.status_code == 400
     assert 'value="2999-01-01"' in response.content.decode()
+
+
+# --- Live progress of a session's certificates ---------------------------------------
+
+
+def test_the_progress_page_four_ways(client: Any, cast: Any, certificate: Certificate) -> None:
+    url = reverse("evaluations:session_certificates", args=[certificate.decision.session_id])
+    assert client.get(url)["Location"].startswith(LOGIN)
+    client.force_login(cast.staff_b)
+    assert client.get(url).status_code == 404
+    client.force_login(cast.jury_employer)
+    assert client.get(url).status_code == 403
+    client.force_login(cast.staff_a)
+    page = client.get(url).content.decode()
+    assert 'data-done="false"' in page
+    assert "js/progress.js" in page
+
+
+def test_the_progress_block_says_done_once_rendered(
+    client: Any, cast: Any, rendered: Certificate
+) -> None:
+    client.force_login(cast.staff_a)
+    url = reverse("evaluations:session_certificates", args=[rendered.decision.session_id])
+    block = client.get(url, {"partial": "1"}).content.decode()
+    assert block.lstrip().startswith("<div")
+    assert 'data-done="true"' in block
+    assert reverse("certifications:certificate_download", args=[rendered.pk]) in block

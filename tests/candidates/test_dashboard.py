@@ -1,0 +1,118 @@
+"""The CPNE staff's dashboard: counts by aggregation, what waits, what falls due."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from candidates import dashboard
+from candidates.models import AccessRoute, DossierStatus
+from certifications.models import Certificate, CertificateKind
+from tests import workflow
+from tests.factories import CandidateFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("candidates:dashboard")
+LOGIN = reverse("accounts:login")
+
+
+def test_staff_home_lands_on_the_dashboard(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    assert client.get(reverse("home"))["Location"] == URL
+
+
+def test_the_dashboard_four_ways(client: Any, cast: Any) -> None:
+    assert client.get(URL)["Location"].startswith(LOGIN)
+    for person in ("evaluator", "jury_employer", "candidate_user", "outsider"):
+        client.force_login(getattr(cast, person))
+        assert client.get(URL).status_code == 403, person
+    client.force_login(cast.staff_a)
+    assert client.get(URL).status_code == 200
+
+
+def test_another_branch_cannot_be_chosen(client: Any, cast: Any) -> None:
+    workflow.open_dossier(cast)
+    client.force_login(cast.staff_b)
+    response = client.get(URL, {"branch": cast.branch_a.pk})
+    assert response.context["board"].branch == cast.branch_b
+    assert response.context["board"].total == 0
+
+
+def test_dossiers_are_counted_by_status(cast: Any) -> None:
+    workflow.open_dossier(cast)
+    workflow.open_dossier(cast, candidate=cast.other_candidate, route=AccessRoute.VAE)
+    rows = {r["status"]: r["count"] for r in dashboard.dossiers_by_status(cast.branch_a)}
+    assert rows[DossierStatus.OPEN] == 2
+    assert rows[DossierStatus.AWARDED] == 0
+    assert dashboard.dossiers_by_status(cast.branch_b)[0]["count"] == 0
+
+
+def test_what_waits_on_the_staff(cast: Any) -> None:
+    workflow.open_dossier(cast)
+    workflow.open_dossier(cast, candidate=cast.other_candidate, route=AccessRoute.VAE)
+    workflow.ready_for_jury(cast, candidate=CandidateFactory(branch=cast.branch_a))
+    waiting = dashboard.waiting_on_staff(cast.branch_a)
+    assert waiting == {
+        "admissibility": 1,
+        "positioning": 1,
+        "to_schedule": 1,
+        "failed_renders": 0,
+    }
+
+
+def test_certificates_issued_this_year_count_originals_only(cast: Any) -> None:
+    from certifications import services
+
+    certificate = workflow.award(cast).certificates.get()
+    services.certificate_reissue(certificate=certificate, by=cast.staff_a, reason="x")
+    counts = dashboard.issued_this_year(cast.branch_a, timezone.localdate())
+    assert counts == {"certificates": 1, "partials": 0}
+
+
+def test_unreported_certificates_after_75_days(cast: Any) -> None:
+    certificate = workflow.award(cast).certificates.get()
+    today = timezone.localdate()
+    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == []
+    Certificate.objects.filter(pk=certificate.pk).update(
+        issued_on=today - datetime.timedelta(days=76)
+    )
+    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == [certificate]
+    Certificate.objects.filter(pk=certificate.pk).update(reported_to_passport_at=timezone.now())
+    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == []
+
+
+def test_partial_validations_expiring_within_90_days(cast: Any) -> None:
+    certificate = workflow.award(cast).certificates.get()
+    today = timezone.localdate()
+    Certificate.objects.filter(pk=certificate.pk).update(
+        kind=CertificateKind.PARTIAL, valid_until=today + datetime.timedelta(days=30)
+    )
+    assert list(dashboard.expiring_partials(cast.branch_a, today)) == [certificate]
+    Certificate.objects.filter(pk=certificate.pk).update(
+        valid_until=today + datetime.timedelta(days=200)
+    )
+    assert list(dashboard.expiring_partials(cast.branch_a, today)) == []
+    # An unlimited validity (no end date) never expires.
+    Certificate.objects.filter(pk=certificate.pk).update(valid_until=None)
+    assert list(dashboard.expiring_partials(cast.branch_a, today)) == []
+
+
+def test_the_dashboard_costs_the_same_queries_whatever_the_volume(
+    client: Any, cast: Any, django_assert_num_queries: Any
+) -> None:
+    client.force_login(cast.staff_a)
+    workflow.open_dossier(cast)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    for _ in range(5):
+        workflow.open_dossier(cast, candidate=CandidateFactory(branch=cast.branch_a))
+    with django_assert_num_queries(len(few)):
+        response = client.get(URL)
+    assert response.context["board"].total == 6

@@ -1,0 +1,308 @@
+"""Bulk import of candidates and dossiers: every bad row reported, then all or nothing."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from branches.errors import DomainError
+from candidates import imports
+from candidates.models import Candidate, Dossier, DossierHistory
+from tests.factories import valid_siret
+
+pytestmark = pytest.mark.django_db
+
+UPLOAD = reverse("candidates:import_upload")
+LOGIN = reverse("accounts:login")
+HEADER = ";".join(imports.COLUMNS)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+
+def row(cast: Any, n: int, **overrides: str) -> str:
+    values = {
+        "last_name": f"Nom{n}",
+        "first_name": f"Prénom{n}",
+        "birth_date": f"{(n % 28) + 1:02d}/03/1990",
+        "birth_place": "Lyon",
+        "email": f"c{n}@example.org",
+        "company_siret": cast.company_a.siret,
+        "cqpi_code": cast.referentiel.code,
+        "access_route": "Formation continue",
+        "first_certification": "oui",
+    } | overrides
+    return ";".join(values[c] for c in imports.COLUMNS)
+
+
+def csv_file(lines: list[str], name: str = "candidats.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, ("\n".join([HEADER, *lines]) + "\n").encode("utf-8"))
+
+
+def errors_of(cast: Any, lines: list[str]) -> dict[int, list[str]]:
+    preview = imports.build_preview(uploaded=csv_file(lines), branch=cast.branch_a, by=cast.staff_a)
+    return {e.line: e.reasons for e in preview.errors}
+
+
+# --- Checking rows ---------------------------------------------------------------
+
+
+def test_a_good_file_has_no_error(cast: Any) -> None:
+    preview = imports.build_preview(
+        uploaded=csv_file([row(cast, i) for i in range(5)]), branch=cast.branch_a, by=cast.staff_a
+    )
+    assert preview.errors == []
+    assert len(preview.rows) == 5
+    assert preview.is_importable
+
+
+def test_an_unknown_cqpi_is_reported_with_its_line(cast: Any) -> None:
+    errors = errors_of(cast, [row(cast, 1), row(cast, 2, cqpi_code="inconnu")])
+    assert list(errors) == [3]
+    assert "CQPI inconnu" in errors[3][0]
+
+
+def test_a_cqpi_not_adopted_by_the_branch_is_reported(cast: Any) -> None:
+    from tests.factories import build_referentiel
+
+    other, _version = build_referentiel(branches=[cast.branch_b], title="Opérateur qualité")
+    errors = errors_of(cast, [row(cast, 1, cqpi_code=other.code)])
+    assert "non adopté" in errors[2][0]
+
+
+def test_an_invalid_siret_is_reported(cast: Any) -> None:
+    errors = errors_of(cast, [row(cast, 1, company_siret="12345678901234")])
+    assert "SIRET invalide" in errors[2][0]
+
+
+def test_a_company_of_another_branch_is_reported(cast: Any) -> None:
+    errors = errors_of(cast, [row(cast, 1, company_siret=cast.company_b.siret)])
+    assert "entreprise inconnue" in errors[2][0]
+    assert valid_siret(999) not in cast.company_a.siret
+
+
+def test_an_impossible_date_is_reported(cast: Any) -> None:
+    errors = errors_of(
+        cast, [row(cast, 1, birth_date="31/02/1990"), row(cast, 2, birth_date="01/01/2999")]
+    )
+    assert "date de naissance impossible" in errors[2][0]
+    assert "date de naissance impossible" in errors[3][0]
+
+
+def test_a_missing_field_is_reported(cast: Any) -> None:
+    errors = errors_of(cast, [row(cast, 1, birth_place="")])
+    assert "birth_place" in errors[2][0]
+
+
+def test_a_duplicate_within_the_file_names_the_first_line(cast: Any) -> None:
+    errors = errors_of(cast, [row(cast, 1), row(cast, 1)])
+    assert list(errors) == [3]
+    assert "ligne 2" in errors[3][0]
+
+
+def test_a_candidate_already_in_the_branch_is_reported(cast: Any) -> None:
+    errors = errors_of(
+        cast,
+        [
+            row(
+                cast,
+                1,
+                last_name="DURAND",
+                first_name="léa",
+                birth_date=cast.candidate.birth_date.strftime("%d/%m/%Y"),
+            )
+        ],
+    )
+    assert "déjà enregistré" in errors[2][0]
+
+
+def test_access_routes_accept_codes_and_french_labels(cast: Any) -> None:
+    preview = imports.build_preview(
+        uploaded=csv_file(
+            [
+                row(cast, 1, access_route="vae"),
+                row(cast, 2, access_route="VAE"),
+                row(cast, 3, access_route="Contrat de professionnalisation"),
+                row(cast, 4, access_route="n'importe"),
+            ]
+        ),
+        branch=cast.branch_a,
+        by=cast.staff_a,
+    )
+    assert [r.access_route for r in preview.rows] == ["vae", "vae", "professionalisation"]
+    assert [e.line for e in preview.errors] == [5]
+
+
+def test_a_file_without_the_columns_is_refused(cast: Any) -> None:
+    preview = imports.build_preview(
+        uploaded=SimpleUploadedFile("x.csv", b"nom;prenom\nA;B\n"),
+        branch=cast.branch_a,
+        by=cast.staff_a,
+    )
+    assert "Colonnes manquantes" in preview.file_error
+
+
+def test_an_xlsx_file_is_read(cast: Any) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(imports.COLUMNS))
+    sheet.append(row(cast, 1).split(";"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    preview = imports.build_preview(
+        uploaded=SimpleUploadedFile("c.xlsx", buffer.getvalue()),
+        branch=cast.branch_a,
+        by=cast.staff_a,
+    )
+    assert preview.errors == []
+    assert preview.rows[0].last_name == "Nom1"
+
+
+# --- Writing ---------------------------------------------------------------------
+
+
+def test_import_creates_candidates_dossiers_and_history(cast: Any) -> None:
+    preview = imports.build_preview(
+        uploaded=csv_file([row(cast, i) for i in range(50)]), branch=cast.branch_a, by=cast.staff_a
+    )
+    before = Dossier.objects.count()
+    dossiers = imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+    assert len(dossiers) == 50
+    assert Dossier.objects.count() == before + 50
+    assert len({d.reference for d in dossiers}) == 50
+    assert DossierHistory.objects.filter(dossier__in=dossiers).count() == 50
+    assert Dossier.objects.filter(company=cast.company_a, version=cast.version).count() >= 50
+
+
+def test_import_is_all_or_nothing_when_the_database_changed(cast: Any) -> None:
+    preview = imports.build_preview(
+        uploaded=csv_file([row(cast, 1), row(cast, 2)]), branch=cast.branch_a, by=cast.staff_a
+    )
+    first = preview.rows[1]
+    Candidate.objects.create(
+        branch=cast.branch_a,
+        last_name=first.last_name,
+        first_name=first.first_name,
+        birth_date=first.birth_date,
+        birth_place="Lyon",
+    )
+    count = Candidate.objects.count()
+    with pytest.raises(DomainError):
+        imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+    assert Candidate.objects.count() == count
+
+
+# --- The pages ---------------------------------------------------------------------
+
+
+def test_the_upload_page_four_ways(client: Any, cast: Any) -> None:
+    assert client.get(UPLOAD)["Location"].startswith(LOGIN)
+    client.force_login(cast.evaluator)
+    assert client.get(UPLOAD).status_code == 403
+    client.force_login(cast.staff_a)
+    assert client.get(UPLOAD).status_code == 200
+
+
+def test_a_bad_file_shows_every_bad_row_and_cannot_be_confirmed(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(
+        UPLOAD,
+        {"branch": cast.branch_a.pk, "file": csv_file([row(cast, 1), row(cast, 2, cqpi_code="x")])},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "CQPI inconnu" in page
+    assert "Confirmer l&#x27;import" not in page and "Confirmer l'import" not in page
+    token = response.context["token"]
+    count = Dossier.objects.count()
+    client.post(reverse("candidates:import_confirm", args=[token]))
+    assert Dossier.objects.count() == count
+
+
+def test_a_good_file_is_previewed_then_confirmed(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(
+        UPLOAD, {"branch": cast.branch_a.pk, "file": csv_file([row(cast, 1), row(cast, 2)])}
+    )
+    preview_url = response["Location"]
+    token = preview_url.rstrip("/").rsplit("/", 1)[-1]
+    assert client.get(preview_url).status_code == 200
+    count = Dossier.objects.count()
+    confirmed = client.post(reverse("candidates:import_confirm", args=[token]))
+    assert confirmed["Location"] == reverse("candidates:dossier_list")
+    assert Dossier.objects.count() == count + 2
+    # The preview is spent: confirming twice imports nothing more.
+    assert client.post(reverse("candidates:import_confirm", args=[token])).status_code == 404
+
+
+def test_a_preview_belongs_to_who_uploaded_it(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(UPLOAD, {"branch": cast.branch_a.pk, "file": csv_file([row(cast, 1)])})
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    for url in (
+        reverse("candidates:import_preview", args=[token]),
+        reverse("candidates:import_confirm", args=[token]),
+    ):
+        client.logout()
+        assert client.post(url)["Location"].startswith(LOGIN)
+        client.force_login(cast.staff_b)
+        assert client.post(url).status_code == 404
+        client.force_login(cast.evaluator)
+        assert client.post(url).status_code == 403
+
+
+def test_a_tampered_preview_is_not_found(client: Any, cast: Any, tmp_path: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(UPLOAD, {"branch": cast.branch_a.pk, "file": csv_file([row(cast, 1)])})
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    path = tmp_path / "imports" / f"{token}.signed"
+    path.write_text(path.read_text()[:-3] + "abc")
+    assert client.get(reverse("candidates:import_preview", args=[token])).status_code == 404
+
+
+def test_upload_into_another_branch_is_refused_and_keeps_the_form(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(UPLOAD, {"branch": cast.branch_b.pk, "file": csv_file([row(cast, 1)])})
+    assert response.status_code == 200
+    assert response.context["form"].errors["branch"]
+
+
+def test_an_html_file_is_refused(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    bad = SimpleUploadedFile("x.csv", b"<html><script>alert(1)</script></html>")
+    response = client.post(UPLOAD, {"branch": cast.branch_a.pk, "file": bad})
+    assert response.context["form"].errors["file"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_template_is_downloadable(client: Any, cast: Any, fmt: str) -> None:
+    url = reverse("candidates:import_template")
+    assert client.get(url)["Location"].startswith(LOGIN)
+    client.force_login(cast.evaluator)
+    assert client.get(url).status_code == 403
+    client.force_login(cast.staff_a)
+    response = client.get(url, {"format": fmt})
+    assert response.status_code == 200
+    if fmt == "csv":
+        first = response.content.decode("utf-8-sig").splitlines()[0]
+        assert first == HEADER
+    else:
+        workbook = load_workbook(io.BytesIO(response.content))
+        assert [c.value for c in workbook.worksheets[0][1]] == list(imports.COLUMNS)
+        assert workbook.worksheets[1]["A1"].value == "Colonne"
+
+
+def test_the_template_imports_cleanly(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    content = client.get(reverse("candidates:import_template"), {"format": "csv"}).content
+    preview = imports.build_preview(
+        uploaded=SimpleUploadedFile("modele.csv", content), branch=cast.branch_a, by=cast.staff_a
+    )
+    assert preview.errors == [] and len(preview.rows) == 1
