@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from branches.access import require_branch_staff
 from branches.errors import DomainError, InvalidTransition
 from branches.models import Company
@@ -63,6 +64,13 @@ def _transition(
     DossierHistory.objects.create(
         dossier=locked, from_status=previous, to_status=to, by=by, comment=comment
     )
+    audit_record(
+        "dossier.transition",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"from": previous, "to": to},
+    )
     # Keep the caller's instance in step with the row.
     dossier.status = locked.status
     dossier.status_changed_at = locked.status_changed_at
@@ -94,7 +102,7 @@ def candidate_create(
             _("Ce candidat existe déjà dans la branche (même nom, prénom et date de naissance)."),
             code="duplicate_candidate",
         )
-    return Candidate.objects.create(
+    candidate = Candidate.objects.create(
         branch_id=branch_id,
         last_name=last_name,
         first_name=first_name,
@@ -102,6 +110,11 @@ def candidate_create(
         birth_place=birth_place.strip(),
         email=email.strip(),
     )
+    # The row's id is enough: the trail does not copy a candidate's identity.
+    audit_record(
+        "candidate.create", obj=candidate, branch=branch_id, actor=by, label=f"#{candidate.pk}"
+    )
+    return candidate
 
 
 @transaction.atomic
@@ -157,6 +170,13 @@ def dossier_open(
         created_by=by,
     )
     DossierHistory.objects.create(dossier=dossier, from_status="", to_status=S.OPEN, by=by)
+    audit_record(
+        "dossier.open",
+        obj=dossier,
+        branch=branch.pk,
+        actor=by,
+        details={"access_route": access_route},
+    )
     return dossier
 
 

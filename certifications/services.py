@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from branches.access import require_branch_staff, roles_of
 from branches.errors import DomainError, InvalidTransition
 from branches.models import Branch
@@ -257,6 +258,13 @@ def certificate_issue(
     certificate.save(update_fields=["snapshot"])
     CertificateEvent.objects.create(certificate=certificate, action="issued", by=by)
     enqueue_render(certificate.pk)
+    audit_record(
+        "certificate.issue",
+        obj=certificate,
+        branch=certificate.branch_id,
+        actor=by,
+        details={"number": certificate.number, "kind": certificate.kind},
+    )
     return certificate
 
 
@@ -331,6 +339,7 @@ def certificate_retry_render(*, certificate: Certificate, by: Any) -> Certificat
     locked.save(update_fields=["render_status"])
     CertificateEvent.objects.create(certificate=locked, action="render_retried", by=by)
     enqueue_render(locked.pk)
+    audit_record("certificate.retry_render", obj=locked, branch=locked.branch_id, actor=by)
     return locked
 
 
@@ -354,6 +363,13 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by: Any) -> Cer
     )
     certificate.status, certificate.revoked_at = locked.status, locked.revoked_at
     certificate.revocation_reason = locked.revocation_reason
+    audit_record(
+        "certificate.revoke",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"number": locked.number, "reason": locked.revocation_reason[:200]},
+    )
     return locked
 
 
@@ -425,6 +441,13 @@ def certificate_reissue(
     )
     enqueue_render(replacement.pk)
     certificate.status = locked.status
+    audit_record(
+        "certificate.reissue",
+        obj=replacement,
+        branch=locked.branch_id,
+        actor=by,
+        details={"number": replacement.number, "replaces": locked.number},
+    )
     return replacement
 
 
@@ -447,4 +470,13 @@ def certificate_mark_reported(*, certificates: Any, by: Any) -> int:
     CertificateEvent.objects.bulk_create(
         [CertificateEvent(certificate=row, action="reported", by=by) for row in rows]
     )
+    # One event per branch for the whole batch, so each branch's staff see theirs.
+    for branch_id in sorted({row.branch_id for row in rows}):
+        numbers = [row.number for row in rows if row.branch_id == branch_id]
+        audit_record(
+            "certificate.mark_reported",
+            branch=branch_id,
+            actor=by,
+            details={"bulk": True, "count": len(numbers), "numbers": numbers[:500]},
+        )
     return len(rows)

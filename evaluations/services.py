@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from audit.services import audit_record
 from branches.access import require_branch_staff, roles_of
 from branches.errors import DomainError, InvalidTransition
 from branches.models import Branch, College, Membership, QuorumRule, Role
@@ -118,6 +119,17 @@ def evaluation_create(
         )
         assign_perm("evaluations.score_evaluation", person, evaluation)
         enqueue_email(email_evaluator_assigned, new_sheet.pk)
+    audit_record(
+        "evaluation.assign",
+        obj=evaluation,
+        branch=dossier.branch_id,
+        actor=by,
+        details={
+            "kind": kind,
+            "dossier": dossier.reference,
+            "evaluators": [p.pk for p, _r in halves],
+        },
+    )
     return evaluation
 
 
@@ -189,6 +201,17 @@ def sheet_save(
     locked.version += 1
     locked.save(update_fields=["version"])
     sheet.version = locked.version
+    audit_record(
+        "sheet.save",
+        obj=locked,
+        branch=dossier.branch_id,
+        actor=by,
+        details={
+            "dossier": dossier.reference,
+            "capacities": len(entries),
+            "version": locked.version,
+        },
+    )
     return locked
 
 
@@ -225,6 +248,13 @@ def sheet_submit(*, sheet: EvaluationSheet, by: Any) -> EvaluationSheet:
                 dossier=dossier, by=by, comment=_("Évaluation finale transmise.")
             )
     enqueue_email(email_sheet_submitted, locked.pk)
+    audit_record(
+        "sheet.submit",
+        obj=locked,
+        branch=dossier.branch_id,
+        actor=by,
+        details={"dossier": dossier.reference},
+    )
     return locked
 
 
@@ -238,9 +268,11 @@ def jury_session_create(
     require_branch_staff(by, branch.pk)
     if not place.strip():
         raise DomainError(_("Indiquez le lieu de la session."), code="place_required")
-    return JurySession.objects.create(
+    session = JurySession.objects.create(
         branch=branch, held_on=held_on, place=place.strip(), created_by=by
     )
+    audit_record("session.create", obj=session, branch=branch.pk, actor=by)
+    return session
 
 
 def _lock_session(session: JurySession, *, allowed: tuple[str, ...]) -> JurySession:
@@ -275,6 +307,13 @@ def jury_member_convoke(
         session=locked, user=user, college=membership.college, role=role
     )
     assign_perm("evaluations.sit_on_session", user, locked)
+    audit_record(
+        "session.convoke",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"member": user.pk, "role": role},
+    )
     return member
 
 
@@ -287,6 +326,13 @@ def jury_member_set_presence(*, member: JuryMember, present: bool, by: Any) -> J
     locked.present = present
     locked.save(update_fields=["present"])
     member.present = present
+    audit_record(
+        "session.presence",
+        obj=member.session,
+        branch=member.session.branch_id,
+        actor=by,
+        details={"member": locked.user_id, "present": present},
+    )
     return locked
 
 
@@ -303,7 +349,15 @@ def jury_session_add_dossier(*, session: JurySession, dossier: Dossier, by: Any)
         % {"date": timezone.localtime(locked.held_on).strftime("%d/%m/%Y")},
     )
     position = locked.agenda.count() + 1
-    return AgendaItem.objects.create(session=locked, dossier=dossier, position=position)
+    item = AgendaItem.objects.create(session=locked, dossier=dossier, position=position)
+    audit_record(
+        "session.add_dossier",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"dossier": dossier.reference},
+    )
+    return item
 
 
 def quorum_problems(session: JurySession) -> list[str]:
@@ -352,6 +406,7 @@ def jury_session_open(*, session: JurySession, by: Any) -> JurySession:
     locked.opened_at = timezone.now()
     locked.save(update_fields=["status", "opened_at"])
     session.status, session.opened_at = locked.status, locked.opened_at
+    audit_record("session.open", obj=locked, branch=locked.branch_id, actor=by)
     return locked
 
 
@@ -459,6 +514,13 @@ def decision_record(
             by=by,
         )
     enqueue_email(email_decision_recorded, decision.pk)
+    audit_record(
+        "decision.record",
+        obj=decision,
+        branch=locked.branch_id,
+        actor=by,
+        details={"dossier": locked.reference, "outcome": str(outcome)},
+    )
     return decision
 
 
@@ -481,4 +543,5 @@ def jury_session_close(*, session: JurySession, by: Any) -> JurySession:
     locked.save(update_fields=["status", "closed_at"])
     session.status, session.closed_at = locked.status, locked.closed_at
     enqueue_minutes(locked.pk)
+    audit_record("session.close", obj=locked, branch=locked.branch_id, actor=by)
     return locked
