@@ -1,0 +1,296 @@
+"""PDF benchmark: the application's certificate render against bare WeasyPrint, and a 500-certificate
+jury session rendered by 2 Celery worker processes against bare WeasyPrint on 2 processes.
+
+Every figure is printed beside its baseline measured in the same run. Run by `make bench`
+(after bench/web.py, which prepares the database) or alone:
+    .venv/bin/python bench/pdf.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import multiprocessing
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cqpi_bench")
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+SESSION_SIZE = int(os.environ.get("BENCH_SESSION_SIZE", "500"))
+RENDERS = int(os.environ.get("BENCH_RENDERS", "40"))
+
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "cqpi.settings.base",
+        "DATABASE_URL": DATABASE_URL,
+        "CELERY_BROKER_URL": BROKER_URL,
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+        "CELERY_EAGER": "0",
+    }
+)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _bare_render(html: str) -> int:
+    from weasyprint import HTML
+
+    from certifications.rendering import STATIC_SCHEME_PREFIX, ProjectStaticFetcher
+
+    return len(
+        HTML(
+            string=html, base_url=STATIC_SCHEME_PREFIX, url_fetcher=ProjectStaticFetcher()
+        ).write_pdf()
+    )
+
+
+def _init_worker() -> None:
+    import django
+
+    django.setup()
+    import weasyprint  # noqa: F401 - imported once per process, as the Celery worker does
+
+
+def render_overhead(certificate: Any) -> dict[str, Any]:
+    """Median and p95 of the application's render vs a bare WeasyPrint render of the same HTML."""
+    from certifications.rendering import certificate_html, render_certificate_pdf
+
+    html = certificate_html(certificate)
+    for _ in range(3):  # warm both paths
+        render_certificate_pdf(certificate)
+        _bare_render(html)
+    app, bare = [], []
+    for _ in range(RENDERS):
+        started = time.perf_counter()
+        render_certificate_pdf(certificate)
+        app.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        _bare_render(html)
+        bare.append((time.perf_counter() - started) * 1000)
+    result = {
+        "renders": RENDERS,
+        "app_median_ms": statistics.median(app),
+        "app_p95_ms": percentile(app, 95),
+        "bare_median_ms": statistics.median(bare),
+        "bare_p95_ms": percentile(bare, 95),
+    }
+    result["ratio_median"] = result["app_median_ms"] / result["bare_median_ms"]
+    return result
+
+
+def bare_throughput(html: str, count: int) -> float:
+    """Certificates per second of bare WeasyPrint on 2 processes."""
+    with multiprocessing.get_context("fork").Pool(2, initializer=_init_worker) as pool:
+        pool.map(_bare_render, [html, html])  # warm both processes
+        started = time.perf_counter()
+        pool.map(_bare_render, [html] * count, chunksize=1)
+        return count / (time.perf_counter() - started)
+
+
+def prepare_session(size: int) -> tuple[Any, list[Any], Any]:
+    """An open jury session of the largest branch with `size` dossiers ready to decide."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from branches.models import Branch, College, Membership, Role
+    from candidates import services as dossier_services
+    from candidates.models import AccessRoute
+    from certifications.models import Capacity
+    from evaluations import selectors
+    from evaluations import services as evaluation_services
+    from evaluations.models import CapacityOutcome, EvaluationKind, MemberRole
+
+    branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n").first()
+    staff = Membership.objects.filter(branch=branch, role=Role.STAFF).first().user
+    employer = (
+        Membership.objects.filter(branch=branch, role=Role.JURY, college=College.EMPLOYERS)
+        .first()
+        .user
+    )
+    employee = (
+        Membership.objects.filter(branch=branch, role=Role.JURY, college=College.EMPLOYEES)
+        .first()
+        .user
+    )
+    adoption = branch.adoptions.select_related("referentiel").first()
+    version = adoption.referentiel.versions.get(status="in_force")
+    capacities = list(Capacity.objects.filter(bloc__version=version).prefetch_related("indicators"))
+    session = evaluation_services.jury_session_create(
+        branch=branch, held_on=timezone.now(), place="Banc d'essai", by=staff
+    )
+    evaluation_services.jury_member_convoke(
+        session=session, user=employer, role=MemberRole.CHAIR, by=staff
+    )
+    evaluation_services.jury_member_convoke(
+        session=session, user=employee, role=MemberRole.VICE_CHAIR, by=staff
+    )
+    stamp = timezone.now().strftime("%H%M%S")
+    dossiers = []
+    for i in range(size):
+        candidate = dossier_services.candidate_create(
+            branch_id=branch.pk,
+            last_name=f"Banc{stamp}",
+            first_name=f"Essai{i:04d}",
+            birth_date=datetime.date(1990, 1, 1) + datetime.timedelta(days=i),
+            birth_place="Lyon",
+            by=staff,
+        )
+        dossier = dossier_services.dossier_open(
+            candidate=candidate, version=version, access_route=AccessRoute.DIRECT, by=staff
+        )
+        dossier_services.dossier_start_evaluation(dossier=dossier, by=staff)
+        evaluator = selectors.eligible_evaluators(dossier=dossier).first()
+        evaluation = evaluation_services.evaluation_create(
+            dossier=dossier, kind=EvaluationKind.FINAL, external_evaluator=evaluator, by=staff
+        )
+        sheet = evaluation.sheets.get()
+        entries = {
+            c.pk: evaluation_services.CapacityEntry(
+                outcome=CapacityOutcome.ACQUIRED,
+                marks={x.pk: x.max_mark for x in c.indicators.all()},
+            )
+            for c in capacities
+        }
+        evaluation_services.sheet_save(
+            sheet=sheet, entries=entries, expected_version=0, by=evaluator
+        )
+        evaluation_services.sheet_submit(sheet=sheet, by=evaluator)
+        evaluation_services.jury_session_add_dossier(session=session, dossier=dossier, by=staff)
+        dossiers.append(dossier)
+    evaluation_services.jury_session_open(session=session, by=staff)
+    return session, dossiers, employer
+
+
+def worker_children(parent: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def peak_memory_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def session_close(size: int) -> dict[str, Any]:
+    from django.db import transaction
+
+    from certifications.models import Certificate, RenderStatus
+    from evaluations import services as evaluation_services
+    from evaluations.models import Outcome
+
+    print(f"preparing a session of {size} dossiers…", flush=True)
+    session, dossiers, chair = prepare_session(size)
+    env = dict(os.environ)
+    worker = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "celery"),
+            "-A",
+            "cqpi",
+            "worker",
+            "--concurrency",
+            "2",
+            "--pool",
+            "prefork",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        time.sleep(6)  # the worker starts and imports WeasyPrint in each child
+        children = worker_children(worker.pid)
+        with transaction.atomic():
+            # Recorded together, as at the close of a session: enqueued when this commits.
+            for dossier in dossiers:
+                evaluation_services.decision_record(
+                    session=session, dossier=dossier, outcome=Outcome.AWARD, by=chair
+                )
+        started = time.perf_counter()
+        ids = list(
+            Certificate.objects.filter(decision__session=session).values_list("pk", flat=True)
+        )
+        while True:
+            ready = Certificate.objects.filter(pk__in=ids, render_status=RenderStatus.READY).count()
+            if ready == len(ids):
+                break
+            if time.perf_counter() - started > 900:
+                raise RuntimeError(f"only {ready}/{len(ids)} certificates after 15 minutes")
+            time.sleep(0.2)
+        wall = time.perf_counter() - started
+        memory = [peak_memory_mb(pid) for pid in children]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    return {
+        "certificates": len(ids),
+        "wall_s": wall,
+        "per_s": len(ids) / wall,
+        "worker_peak_mb": memory,
+        "sample_certificate_id": ids[0],
+    }
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    from certifications.models import Certificate
+    from certifications.rendering import certificate_html
+
+    close = session_close(SESSION_SIZE)
+    certificate = Certificate.objects.get(pk=close["sample_certificate_id"])
+    overhead = render_overhead(certificate)
+    bare = bare_throughput(certificate_html(certificate), max(50, SESSION_SIZE // 5))
+    close["bare_2proc_per_s"] = bare
+    close["ratio_to_bare"] = close["per_s"] / bare
+    print()
+    print("Certificate render (one process, warm):")
+    print(
+        f"  application  median {overhead['app_median_ms']:6.1f} ms   p95 {overhead['app_p95_ms']:6.1f} ms"
+    )
+    print(
+        f"  bare         median {overhead['bare_median_ms']:6.1f} ms   p95 {overhead['bare_p95_ms']:6.1f} ms"
+    )
+    print(f"  ratio (median) {overhead['ratio_median']:.2f}  (target ≤ 1.30)")
+    print(f"Jury session of {close['certificates']} awards, 2 worker processes:")
+    print(
+        f"  wall time until the last certificate is stored: {close['wall_s']:.1f} s  (target ≤ 45 s)"
+    )
+    print(
+        f"  {close['per_s']:.1f} certificates/s; bare WeasyPrint on 2 processes {bare:.1f}/s; "
+        f"ratio {close['ratio_to_bare']:.2f} (target ≥ 0.75)"
+    )
+    print(
+        "  worker peak memory: "
+        + ", ".join(f"{m:.0f} MB" for m in close["worker_peak_mb"])
+        + " (target ≤ 300 MB)"
+    )
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pdf.json").write_text(json.dumps({"render": overhead, "session": close}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
