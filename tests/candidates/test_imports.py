@@ -306,3 +306,16 @@ def test_the_template_imports_cleanly(client: Any, cast: Any) -> None:
         uploaded=SimpleUploadedFile("modele.csv", content), branch=cast.branch_a, by=cast.staff_a
     )
     assert preview.errors == [] and len(preview.rows) == 1
+
+
+def test_import_numbers_follow_the_dossiers_opened_one_by_one(cast: Any) -> None:
+    from tests import workflow
+
+    before = workflow.open_dossier(cast)
+    preview = imports.build_preview(
+        uploaded=csv_file([row(cast, i) for i in range(3)]), branch=cast.branch_a, by=cast.staff_a
+    )
+    imported = imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+    after = workflow.open_dossier(cast, candidate=cast.other_candidate)
+    numbers = [int(d.reference.rsplit("-", 1)[1]) for d in [before, *imported, after]]
+    assert numbers == list(range(numbers[0], numbers[0] + 5))
