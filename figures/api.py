@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +30,13 @@ class StatisticsView(APIView):
     def get(self, request: Request) -> Response:
         form = FiguresFilterForm(request.query_params, user=request.user)
         if not form.is_valid():
-            return Response({"errors": form.errors.get_json_data()}, status=400)
+            # The API's one error shape, with the form's field errors and their codes.
+            raise ValidationError(
+                {
+                    field: [ErrorDetail(e["message"], code=e["code"]) for e in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
         filters = form.figure_filters()
         body: dict[str, Any] = {
             "filters": {

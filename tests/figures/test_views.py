@@ -229,4 +229,4 @@ def test_the_api_scopes_staff_to_their_branch(client: Any, cast: Any, dataset: A
 def test_the_api_reports_bad_filters(client: Any, cast: Any) -> None:
     response = as_client(client, cast.coc_observer).get(api_url(), {"year_from": "hier"})
     assert response.status_code == 400
-    assert "year_from" in response.json()["errors"]
+    assert "year_from" in response.json()["error"]["fields"]
