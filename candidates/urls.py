@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import evidence_views, views
 
 app_name = "candidates"
 
@@ -25,4 +25,14 @@ urlpatterns = [
     ),
     path("<int:pk>/evaluation/", views.dossier_start_evaluation, name="dossier_start_evaluation"),
     path("<int:pk>/abandon/", views.dossier_withdraw, name="dossier_withdraw"),
+]
+
+# Evidence files: added to a dossier, downloaded through a checked view only.
+urlpatterns += [
+    path("<int:pk>/pieces/", evidence_views.evidence_upload, name="evidence_upload"),
+    path(
+        "pieces/<int:pk>/telecharger/",
+        evidence_views.evidence_download,
+        name="evidence_download",
+    ),
 ]

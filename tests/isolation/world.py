@@ -8,10 +8,12 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from branches.models import College, Membership, Role
 from candidates import services as dossier_services
+from candidates.evidence import evidence_add
 from candidates.models import AccessRoute, Candidate, Dossier
 from evaluations import services as evaluation_services
 from evaluations.models import EvaluationKind, MemberRole, Outcome
@@ -88,6 +90,7 @@ class Side:
     open_session: Any
     certificate: Any
     jury_member: Any  # a seat of the planned session
+    evidence: Any = None  # a file of the evaluation dossier
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -182,7 +185,13 @@ def _build_side(
     planned_session = session(now + datetime.timedelta(days=30))
     for dossier in (open_dossier, evaluation_dossier, ready_dossier, scheduled_dossier):
         dossier.refresh_from_db()
+    evidence = evidence_add(
+        dossier=evaluation_dossier,
+        uploaded=SimpleUploadedFile("piece.pdf", b"%PDF-1.4\n%%EOF\n"),
+        by=staff,
+    )
     return Side(
+        evidence=evidence,
         branch=branch,
         company=company,
         staff=staff,
