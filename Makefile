@@ -73,7 +73,7 @@ test: venv test-deps messages
 # PostgreSQL and Redis: DATABASE_URL/REDIS_URL, else the local servers, else throwaway ones
 # (always throwaway ones with SERVICES=--throwaway).
 pytest: venv
-	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest --durations=10 $(PYTEST_ARGS)
 
 # The web benchmark (bench/web.py): gunicorn under production settings, wrk at 20 connections.
 bench: venv
