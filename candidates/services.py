@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from branches.access import require_branch_staff
 from branches.errors import DomainError, InvalidTransition
-from branches.models import Company
+from branches.models import Branch, Company
 from branches.services import counter_next
 from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
 
@@ -75,6 +75,11 @@ def _transition(
     dossier.status = locked.status
     dossier.status_changed_at = locked.status_changed_at
     return locked
+
+
+def dossier_reference(*, branch: Branch, year: int, number: int) -> str:
+    """The dossier number as people read it: branch prefix, year, sequence."""
+    return f"{branch.prefix}-{year}-{number:06d}"
 
 
 @transaction.atomic
@@ -157,7 +162,7 @@ def dossier_open(
     opened_on = opened_on or timezone.localdate()
     number = counter_next(branch=branch, kind="dossier", year=opened_on.year)
     dossier = Dossier.objects.create(
-        reference=f"{branch.prefix}-{opened_on.year}-{number:06d}",
+        reference=dossier_reference(branch=branch, year=opened_on.year, number=number),
         candidate=candidate,
         branch=branch,
         company=company,

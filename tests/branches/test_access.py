@@ -60,3 +60,11 @@ def test_counters_are_per_branch_kind_and_year(cast):
     assert counter_next(branch=cast.branch_a, kind="x", year=2027) == 1
     assert counter_next(branch=cast.branch_b, kind="x", year=2026) == 1
     assert counter_next(branch=cast.branch_a, kind="y", year=2026) == 1
+
+
+def test_a_block_of_numbers_is_reserved_in_one_step(cast, django_assert_num_queries):
+    counter_next(branch=cast.branch_a, kind="z", year=2026)
+    with django_assert_num_queries(4):  # savepoint, lock, update, release
+        first = counter_next(branch=cast.branch_a, kind="z", year=2026, count=500)
+    assert first == 2
+    assert counter_next(branch=cast.branch_a, kind="z", year=2026) == 502
