@@ -35,6 +35,7 @@ from branches.models import (
 )
 from branches.validators import luhn_valid
 from candidates.models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
+from candidates.services import dossier_reference
 from certifications.models import (
     Adoption,
     Capacity,
@@ -565,7 +566,9 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
                     Dossier,
                     {
                         "id": dossier_id,
-                        "reference": f"{branch.prefix}-{year}-{counters[('dossier', year)]:06d}",
+                        "reference": dossier_reference(
+                            branch=branch, year=year, number=counters[("dossier", year)]
+                        ),
                         "candidate_id": candidate_id,
                         "branch_id": branch.pk,
                         "company_id": rng.choice(companies),
