@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from branches.models import Branch, College, Company, Membership, Role
 from certifications.models import Referentiel, ReferentielVersion
@@ -17,6 +19,14 @@ from tests.factories import (
     build_referentiel,
     habilitate,
 )
+
+
+@pytest.fixture(autouse=True)
+def _reset_language() -> Iterator[None]:
+    # LocaleMiddleware activates the request's language in the test's thread and leaves
+    # it there: after a request in English, later tests' messages would be in English.
+    yield
+    translation.deactivate()
 
 
 @dataclass
