@@ -122,8 +122,14 @@ class SheetForm(PortalForm):
             )
         return entries
 
-    def grid(self, divergent: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
-        """Blocs, their capacities and the bound fields, in the référentiel's order."""
+    def grid(
+        self,
+        divergent: set[int] | frozenset[int] = frozenset(),
+        evidence: dict[int, list[Any]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Blocs, their capacities, the bound fields and each capacity's evidence, in the
+        référentiel's order."""
+        evidence = evidence or {}
         blocs: list[dict[str, Any]] = []
         for capacity in self.capacities:
             if not blocs or blocs[-1]["bloc"].pk != capacity.bloc_id:
@@ -138,6 +144,7 @@ class SheetForm(PortalForm):
                         for indicator in capacity.indicators.all()
                     ],
                     "divergent": capacity.pk in divergent,
+                    "evidence": evidence.get(capacity.pk, []),
                 }
             )
         return blocs

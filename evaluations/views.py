@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from branches.access import roles_of
 from branches.errors import DomainError
-from candidates.models import Dossier, DossierStatus
+from candidates.evidence import evidence_of
+from candidates.models import Dossier, DossierStatus, EvidenceFile
 from certifications.models import Certificate, RenderStatus
 
 from . import selectors, services
@@ -71,6 +72,14 @@ def _render_sheet(request: HttpRequest, sheet: EvaluationSheet, form: SheetForm)
     evaluation = sheet.evaluation
     left = _capacities_left(sheet, form.capacities)
     divergent = selectors.divergent_capacity_ids(evaluation=evaluation)
+    # Files illustrating a capacity sit in its block; the dossier's other files are listed once.
+    evidence: dict[int, list[EvidenceFile]] = {}
+    other_evidence: list[EvidenceFile] = []
+    for item in evidence_of(evaluation.dossier):
+        if item.capacity_id is None:
+            other_evidence.append(item)
+        else:
+            evidence.setdefault(item.capacity_id, []).append(item)
     return render(
         request,
         "evaluations/sheet.html",
@@ -80,7 +89,8 @@ def _render_sheet(request: HttpRequest, sheet: EvaluationSheet, form: SheetForm)
             "evaluation": evaluation,
             "dossier": evaluation.dossier,
             "form": form,
-            "grid": form.grid(divergent),
+            "grid": form.grid(divergent, evidence),
+            "other_evidence": other_evidence,
             "left": left,
             "total": len(form.capacities),
             "divergent_count": len(divergent),

@@ -30,6 +30,7 @@ VIEWPORTS: dict[str, ViewportSize] = {
     "desktop": {"width": 1280, "height": 900},
     "tablet": {"width": 768, "height": 1024},
 }
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 SAVED = re.compile(r"^Enregistré à \d\d:\d\d")
 
 
@@ -110,6 +111,22 @@ def test_an_evaluator_autosaves_recovers_a_draft_meets_a_conflict_and_submits(
     expect(page.locator("#grid-left")).to_contain_text("Reste 2 capacités")
     no_sideways_scroll(page, viewport)
     screenshot(page, f"01-grid-half-saved-{width_name}")
+
+    # --- A photo of the work attached to the first capacity ------------------------------
+    page.get_by_label(
+        re.compile(rf"^Joindre une photo ou un PDF\W+{re.escape(half[0].code)}$")
+    ).set_input_files({"name": "quai.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    with page.expect_navigation():
+        page.get_by_role(
+            "button", name=re.compile(rf"^Joindre\W+{re.escape(half[0].code)}$")
+        ).click()
+    expect(page.get_by_text("Pièce ajoutée au dossier.")).to_be_visible()
+    expect(
+        page.locator(f"#capacite-{half[0].pk}").get_by_role("link", name="quai.pdf")
+    ).to_be_visible()
+    assert sheet.evaluation.dossier.evidence.get().capacity_id == half[0].pk
+    no_sideways_scroll(page, viewport)
+    screenshot(page, f"02-grid-evidence-attached-{width_name}")
     context = page.context
     page.close()
 
@@ -127,7 +144,7 @@ def test_an_evaluator_autosaves_recovers_a_draft_meets_a_conflict_and_submits(
     expect(page.locator("#grid-save-status")).to_have_text(
         "Hors connexion — enregistrement en attente", timeout=10_000
     )
-    screenshot(page, f"02-grid-offline-{width_name}")
+    screenshot(page, f"03-grid-offline-{width_name}")
     page.close()
     context.set_offline(False)
 
@@ -137,7 +154,7 @@ def test_an_evaluator_autosaves_recovers_a_draft_meets_a_conflict_and_submits(
     draft = page.locator("#grid-draft")
     expect(draft).to_be_visible()
     expect(draft).to_contain_text("Des saisies non enregistrées de cette grille")
-    screenshot(page, f"03-grid-draft-offered-{width_name}")
+    screenshot(page, f"04-grid-draft-offered-{width_name}")
     page.get_by_role("button", name="Restaurer mes saisies").click()
     expect(outcome_group(page, rest[0]).get_by_label("Non acquis", exact=True)).to_be_checked()
     expect_saved(page)
@@ -158,7 +175,7 @@ def test_an_evaluator_autosaves_recovers_a_draft_meets_a_conflict_and_submits(
     expect(reload).to_be_focused()
     expect(outcome_group(other, rest[1]).get_by_label("Non acquis", exact=True)).to_be_checked()
     no_sideways_scroll(other, viewport)
-    screenshot(other, f"04-grid-conflict-{width_name}")
+    screenshot(other, f"05-grid-conflict-{width_name}")
     assert CapacityResult.objects.get(sheet=sheet, capacity=rest[1]).outcome == (
         CapacityOutcome.ACQUIRED
     )
@@ -190,7 +207,7 @@ def test_an_evaluator_autosaves_recovers_a_draft_meets_a_conflict_and_submits(
         page.keyboard.press("Enter")
     expect(page.get_by_text("elle n'est plus modifiable")).to_be_visible()
     no_sideways_scroll(page, viewport)
-    screenshot(page, f"05-grid-submitted-{width_name}")
+    screenshot(page, f"06-grid-submitted-{width_name}")
     sheet.refresh_from_db()
     assert sheet.status == SheetStatus.SUBMITTED
     assert CapacityResult.objects.get(sheet=sheet, capacity=half[0]).comment == (

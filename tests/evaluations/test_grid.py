@@ -199,3 +199,124 @@ def test_my_sheets_list_grids_of_every_branch_that_habilitated_me(client: Any, c
     sheets = list(client.get(reverse("evaluations:sheet_list")).context["sheets"])
 
     assert {s.pk for s in sheets} == {ours.pk, theirs.pk}
+
+
+# --- Evidence attached to a capacity ----------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@pytest.fixture
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def attach(client: Any, sheet: EvaluationSheet, capacity: Any, name: str = "quai.pdf") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("candidates:evidence_upload", args=[sheet.evaluation.dossier_id]),
+        {
+            "file": SimpleUploadedFile(name, PDF, content_type="application/pdf"),
+            "capacity": capacity.pk,
+        },
+    )
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_each_capacity_offers_its_own_upload_form_outside_the_grid_form(
+    client: Any, cast: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    capacity = first_capacity(sheet.evaluation.dossier)
+    client.force_login(cast.evaluator)
+
+    content = client.get(reverse("evaluations:sheet", args=[sheet.pk])).content.decode()
+
+    upload = reverse("candidates:evidence_upload", args=[sheet.evaluation.dossier_id])
+    assert f'<form id="piece-{capacity.pk}" method="post" enctype="multipart/form-data"' in content
+    assert f'action="{upload}"' in content
+    assert f'<input type="hidden" name="capacity" value="{capacity.pk}">' in content
+    assert f'form="piece-{capacity.pk}"' in content
+    # Forms do not nest: every evidence form comes after the grid's form has closed.
+    assert content.index(f'<form id="piece-{capacity.pk}"') > content.index("</form>")
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_a_file_attached_to_a_capacity_is_listed_in_that_capacity(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    capacities = list(
+        Capacity.objects.filter(bloc__version=cast.version).order_by("bloc__order", "order")
+    )
+    client.force_login(cast.evaluator)
+
+    response = attach(client, sheet, capacities[1], name="chariot.pdf")
+
+    assert response["Location"] == reverse("evaluations:sheet", args=[sheet.pk])
+    content = client.get(response["Location"]).content.decode()
+    block = content[content.index(f'id="capacite-{capacities[1].pk}"') :]
+    block = block[: block.index(f'id="capacite-{capacities[2].pk}"')]
+    piece = sheet.evaluation.dossier.evidence.get()
+    assert reverse("candidates:evidence_download", args=[piece.pk]) in block
+    assert "chariot.pdf" in block
+    first = content[content.index(f'id="capacite-{capacities[0].pk}"') :]
+    assert "chariot.pdf" not in first[: first.index(f'id="capacite-{capacities[1].pk}"')]
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_a_submitted_grid_lists_its_evidence_but_offers_no_upload(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    capacity = first_capacity(sheet.evaluation.dossier)
+    client.force_login(cast.evaluator)
+    attach(client, sheet, capacity)
+    score_all(sheet, by=cast.evaluator)
+
+    content = client.get(reverse("evaluations:sheet", args=[sheet.pk])).content.decode()
+
+    assert "quai.pdf" in content
+    assert 'type="file"' not in content
+    assert f'id="piece-{capacity.pk}"' not in content
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_the_grid_shows_no_file_of_another_dossier(client: Any, cast: Any) -> None:
+    ours = assigned(cast).sheets.get()
+    from tests.factories import CandidateFactory
+
+    theirs_candidate: Any = CandidateFactory(branch=cast.branch_a, last_name="Autre")
+    from evaluations import services
+    from evaluations.models import EvaluationKind
+    from tests.evaluations.test_views import in_evaluation
+
+    theirs = services.evaluation_create(
+        dossier=in_evaluation(cast, candidate=theirs_candidate),
+        kind=EvaluationKind.FINAL,
+        external_evaluator=cast.evaluator,
+        by=cast.staff_a,
+    ).sheets.get()
+    client.force_login(cast.evaluator)
+    attach(client, theirs, first_capacity(theirs.evaluation.dossier), name="secret.pdf")
+
+    content = client.get(reverse("evaluations:sheet", args=[ours.pk])).content.decode()
+
+    assert "secret.pdf" not in content
+
+
+@pytest.mark.usefixtures("_media_in_tmp")
+def test_the_dossier_files_of_no_capacity_are_listed_once_below_the_grid(
+    client: Any, cast: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sheet = assigned(cast).sheets.get()
+    client.force_login(cast.staff_a)
+    client.post(
+        reverse("candidates:evidence_upload", args=[sheet.evaluation.dossier_id]),
+        {"file": SimpleUploadedFile("livret.pdf", PDF, content_type="application/pdf")},
+    )
+    client.force_login(cast.evaluator)
+
+    content = client.get(reverse("evaluations:sheet", args=[sheet.pk])).content.decode()
+
+    assert content.count("livret.pdf") == 1
+    assert content.index("Autres pièces du dossier") < content.index("livret.pdf")
