@@ -39,8 +39,9 @@ class IsolationMatrix(TestCase):
         assert not stale, f"cases for URL names that no longer exist: {stale}"
 
     def test_every_role_gets_exactly_its_due_on_every_url(self) -> None:
-        fingerprint = Fingerprint()
         clients = signed_in_clients(self.world)
+        # After signing in: logins change users' last_login and the recorded sessions.
+        fingerprint = Fingerprint()
         cases = load_cases()
         ran = 0
         failures: list[str] = []
