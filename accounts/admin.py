@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from . import services
+from .models import User, UserSession
 
 # Roles are memberships of a branch or national flags on the user; groups and per-user
 # permissions are not used, so they are not offered.
@@ -79,3 +82,29 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    """Open sessions, to see who is connected and end a session; the key itself is never shown,
+    since it would let whoever reads it act as the person."""
+
+    list_display = ("user", "created_at", "ip_prefix", "user_agent")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "user__last_name")
+    fields = ("user", "created_at", "ip_prefix", "user_agent")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def delete_model(self, request: Any, obj: UserSession) -> None:
+        services.session_end(session_key=obj.session_key)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for key in queryset.values_list("session_key", flat=True):
+            services.session_end(session_key=key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import time
 from importlib import import_module
@@ -49,7 +50,8 @@ def truncate_ip(address: str | None) -> str:
 
 def idle_limit_for(user: Any) -> int:
     """Seconds of inactivity a session may last: short for anyone who decides or reads others' files."""
-    roles = roles_of(user)
+    # On a copy: roles_of caches on the object, and the caller's user may gain roles later.
+    roles = roles_of(copy.copy(user))
     privileged = (
         roles.sees_all_branches
         or roles.is_staff_member
@@ -110,12 +112,21 @@ def session_forget(*, session_key: str | None) -> None:
         UserSession.objects.filter(session_key=session_key).delete()
 
 
+def _session_store(session_key: str) -> Any:
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+
+
+def session_end(*, session_key: str) -> None:
+    """End one session now: its data and its record."""
+    _session_store(session_key).delete()
+    session_forget(session_key=session_key)
+
+
 def user_end_sessions(*, user: Any) -> int:
     """End every recorded session of the user, whatever the session engine; returns how many."""
-    store_class = import_module(settings.SESSION_ENGINE).SessionStore
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
     for key in keys:
-        store = store_class(session_key=key)
+        store = _session_store(key)
         # A session the user re-used for someone else's login would not be theirs any more.
         if str(store.get(SESSION_KEY)) in ("", "None", str(user.pk)):
             store.delete()

@@ -180,3 +180,19 @@ def test_only_the_national_admin_deactivates_users(cast: Any) -> None:
         services.user_deactivate(user=cast.staff_b, by=cast.staff_a)
     cast.staff_b.refresh_from_db()
     assert cast.staff_b.is_active is True
+
+
+def test_the_admin_ends_a_session_without_ever_showing_its_key(cast: Any) -> None:
+    victim, admin_client = Client(), Client()
+    victim.force_login(cast.staff_a)
+    admin_client.force_login(cast.admin)
+    record = UserSession.objects.get(user=cast.staff_a)
+    change = reverse("admin:accounts_usersession_change", args=[record.pk])
+    delete = reverse("admin:accounts_usersession_delete", args=[record.pk])
+
+    shown = admin_client.get(change).content.decode()
+    admin_client.post(delete, {"post": "yes"})
+
+    assert record.session_key not in shown
+    assert not Session.objects.filter(session_key=record.session_key).exists()
+    assert victim.get(DOSSIERS).status_code == 302
