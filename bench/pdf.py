@@ -114,19 +114,12 @@ def prepare_session(size: int) -> tuple[Any, list[Any], Any]:
     from evaluations import services as evaluation_services
     from evaluations.models import CapacityOutcome, EvaluationKind, MemberRole
 
-    branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n").first()
-    staff = Membership.objects.filter(branch=branch, role=Role.STAFF).first().user
-    employer = (
-        Membership.objects.filter(branch=branch, role=Role.JURY, college=College.EMPLOYERS)
-        .first()
-        .user
-    )
-    employee = (
-        Membership.objects.filter(branch=branch, role=Role.JURY, college=College.EMPLOYEES)
-        .first()
-        .user
-    )
-    adoption = branch.adoptions.select_related("referentiel").first()
+    branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n")[0]
+    members = Membership.objects.filter(branch=branch).select_related("user")
+    staff = members.filter(role=Role.STAFF)[0].user
+    employer = members.filter(role=Role.JURY, college=College.EMPLOYERS)[0].user
+    employee = members.filter(role=Role.JURY, college=College.EMPLOYEES)[0].user
+    adoption = branch.adoptions.select_related("referentiel")[0]
     version = adoption.referentiel.versions.get(status="in_force")
     capacities = list(Capacity.objects.filter(bloc__version=version).prefetch_related("indicators"))
     session = evaluation_services.jury_session_create(

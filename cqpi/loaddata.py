@@ -205,8 +205,8 @@ def _path_to(status: str, route: str) -> list[str]:
         return [S.OPEN, S.INADMISSIBLE]
     if status == S.ADMISSIBLE:
         return [S.OPEN, S.ADMISSIBLE]
-    start = [S.OPEN, S.ADMISSIBLE] if route == AccessRoute.VAE else [S.OPEN]
-    main = [*start, S.POSITIONING, S.EVALUATION, S.READY_FOR_JURY, S.SCHEDULED]
+    start: list[str] = [S.OPEN, S.ADMISSIBLE] if route == AccessRoute.VAE else [S.OPEN]
+    main: list[str] = [*start, S.POSITIONING, S.EVALUATION, S.READY_FOR_JURY, S.SCHEDULED]
     if status == S.WITHDRAWN:
         return [*start, S.POSITIONING, S.WITHDRAWN]
     if status in (S.AWARDED, S.PARTIALLY_AWARDED, S.REFUSED):
@@ -423,6 +423,7 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
                     },
                 )
             jury: list[tuple[int, str]] = []
+            college: str
             for college in (College.EMPLOYERS, College.EMPLOYEES):
                 for _ in range(3):
                     user_id = new_user(
@@ -479,19 +480,19 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
             # Jury sessions: one for about 40 decided dossiers, spread over five years.
             sessions: list[tuple[int, datetime.datetime]] = []
             for _ in range(max(1, size // 80)):
-                held_on = now - datetime.timedelta(days=rng.randint(1, 5 * 365))
+                sitting = now - datetime.timedelta(days=rng.randint(1, 5 * 365))
                 pk = ids.take(JurySession)
-                sessions.append((pk, held_on))
+                sessions.append((pk, sitting))
                 out.add(
                     JurySession,
                     {
                         "id": pk,
                         "branch_id": branch.pk,
-                        "held_on": held_on,
+                        "held_on": sitting,
                         "place": f"{rng.choice(_CITIES)}, siège de la CPNE",
                         "status": SessionStatus.CLOSED,
-                        "opened_at": held_on,
-                        "closed_at": held_on + datetime.timedelta(hours=3),
+                        "opened_at": sitting,
+                        "closed_at": sitting + datetime.timedelta(hours=3),
                         "minutes": "",
                         "created_by_id": staff_ids[0],
                     },
@@ -527,7 +528,10 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
                 version = versions[referentiel_id]
                 path = _path_to(status, route)
                 decided = status in (S.AWARDED, S.PARTIALLY_AWARDED, S.REFUSED)
-                session_id, held_on = rng.choice(sessions) if decided else (None, None)
+                session_id: int | None = None
+                held_on: datetime.datetime | None = None
+                if decided:
+                    session_id, held_on = rng.choice(sessions)
                 if decided and held_on is not None:
                     opened_at = held_on - datetime.timedelta(days=rng.randint(120, 540))
                 else:
