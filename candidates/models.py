@@ -191,8 +191,9 @@ class Dossier(models.Model):
         verbose_name_plural = _("dossiers")
         ordering = ["-opened_on", "-pk"]
         indexes = [
-            models.Index(fields=["branch", "status"]),
+            # The staff list: a branch's dossiers newest first, filtered by status or not.
             models.Index(fields=["branch", "-opened_on", "-id"]),
+            models.Index(fields=["branch", "status", "-opened_on", "-id"]),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from branches.access import roles_of
 from branches.errors import DomainError
 from branches.models import Branch
+from branches.pagination import DeferredJoinPaginator
 from certifications.forms import CertificateFilterForm
 from certifications.views import filter_certificates, managed_certificates
 
@@ -60,7 +60,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     filters = DossierFilterForm(request.GET or None, user=request.user)
     dossiers = filters.apply(Dossier.objects.managed_by(request.user).with_list_relations())
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = roles_of(request.user)
     return render(
         request,

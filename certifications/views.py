@@ -14,7 +14,6 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from branches.access import roles_of
 from branches.errors import DomainError
+from branches.pagination import DeferredJoinPaginator
 
 from . import services
 from .forms import CertificateFilterForm, ReissueForm, RevokeForm
@@ -195,7 +195,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     certificates = filter_certificates(
         managed_certificates(request.user).select_related("branch", "dossier"), filters
     )
-    page = Paginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = roles_of(request.user)
     return render(
         request,
