@@ -103,8 +103,8 @@ class UserSessionAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request: Any, obj: UserSession) -> None:
-        services.session_end(session_key=obj.session_key)
+        services.session_end(session_key=obj.session_key, by=request.user)
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         for key in queryset.values_list("session_key", flat=True):
-            services.session_end(session_key=key)
+            services.session_end(session_key=key, by=request.user)

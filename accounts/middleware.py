@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
+
 from .services import (
     IDLE_LIMIT,
     LAST_SEEN,
@@ -57,11 +59,14 @@ class SessionLifetimeMiddleware:
                 session[LOGIN_AT] = session[LAST_SEEN] = now
             else:
                 idle_limit = session.get(IDLE_LIMIT, settings.SESSION_IDLE_TIMEOUT)
-                expired = (
-                    now - login_at > settings.SESSION_ABSOLUTE_LIFETIME
-                    or now - last_seen > idle_limit
-                )
-                if expired:
+                too_old = now - login_at > settings.SESSION_ABSOLUTE_LIFETIME
+                if too_old or now - last_seen > idle_limit:
+                    audit_record(
+                        "auth.session_expired",
+                        actor=request.user,
+                        request=request,
+                        details={"reason": "absolute" if too_old else "idle"},
+                    )
                     logout(request)
                     if _is_api(request):
                         return self.get_response(request)

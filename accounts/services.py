@@ -22,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from branches.access import roles_of
 from branches.errors import DomainError
 from branches.models import Membership, Role
@@ -116,10 +117,15 @@ def _session_store(session_key: str) -> Any:
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
-def session_end(*, session_key: str) -> None:
-    """End one session now: its data and its record."""
+def session_end(*, session_key: str, by: Any) -> None:
+    """End one session now (the national administrator, from the admin): its data and its record."""
+    if not roles_of(by).is_national_admin:
+        raise PermissionDenied
+    record = UserSession.objects.select_related("user").filter(session_key=session_key).first()
     _session_store(session_key).delete()
     session_forget(session_key=session_key)
+    if record is not None:
+        audit_record("auth.session_ended", obj=record.user, actor=by)
 
 
 def user_end_sessions(*, user: Any) -> int:

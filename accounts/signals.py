@@ -8,6 +8,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from audit.services import audit_record
+
 from . import services
 from .models import User
 
@@ -41,4 +43,5 @@ def end_sessions_on_deactivation(sender: Any, instance: User, **kwargs: Any) -> 
     # Whoever deactivates (admin, service, shell), the person is logged out everywhere at once.
     if getattr(instance, "_cqpi_deactivated", False):
         instance._cqpi_deactivated = False  # type: ignore[attr-defined]
-        services.user_end_sessions(user=instance)
+        ended = services.user_end_sessions(user=instance)
+        audit_record("auth.user_deactivated", obj=instance, details={"sessions_ended": ended})

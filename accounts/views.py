@@ -26,6 +26,7 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.services import audit_record
 from branches.errors import DomainError
 from candidates import services as candidate_services
 from candidates.models import Candidate
@@ -48,6 +49,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        audit_record(
+            "auth.password_reset_requested",
+            request=self.request,
+            details={"username": form.cleaned_data["email"][:150]},
+        )
         # The link's address comes from SITE_URL, never from the request's Host header.
         self.extra_email_context = {"site_url": settings.SITE_URL, "hours": _reset_hours()}
         return super().form_valid(form)
@@ -64,6 +70,11 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record("auth.password_reset", obj=form.user, actor=form.user, request=self.request)
+        return response
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -93,6 +104,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()  # a new password hash: the link is dead from now on
+        audit_record("auth.account_activated", obj=user, actor=user, request=request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Votre compte est activé. Bienvenue dans votre espace."))
         return redirect("space:home")
@@ -153,6 +165,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             request.session[services.TWO_FACTOR] = services.TWO_FACTOR_VERIFY
+            audit_record("auth.two_factor_enabled", obj=user, actor=user, request=request)
             codes = _issue_backup_codes(user)
             messages.success(request, _("La double authentification est activée."))
             return render(
@@ -198,6 +211,13 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
+            audit_record(
+                "auth.two_factor_verified",
+                actor=user,
+                request=request,
+                details={"backup_code": isinstance(device, StaticDevice)},
+            )
             return redirect(next_url)
+        audit_record("auth.two_factor_failed", actor=user, request=request)
         form.add_error("token", _("Ce code n'est pas valide ou a déjà servi."))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})

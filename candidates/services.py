@@ -296,8 +296,16 @@ def candidate_invite(*, candidate: Candidate, by: Any) -> Any:
             _("Ce candidat a déjà activé son compte : il se connecte avec son mot de passe."),
             code="already_active",
         )
-    if candidate.user_id != user.pk:
+    linked = candidate.user_id != user.pk
+    if linked:
         candidate.user = user
         candidate.save(update_fields=["user"])
+    audit_record(
+        "candidate.invite",
+        obj=candidate,
+        branch=candidate.branch_id,
+        actor=by,
+        details={"account_linked": linked},
+    )
     invitation_send(user=user, full_name=candidate.full_name, branch_name=candidate.branch.name)
     return user
