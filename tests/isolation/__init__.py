@@ -32,6 +32,8 @@ Create `tests/isolation/cases_<yourarea>.py` with a module-level `CASES` list:
 `world.a.<path>` / `world.b.<path>`; extra labels (another candidate's or another
 evaluator's object in the same branch) go in `targets` with an explicit `allow`.
 Need an object the world lacks? Add it to `world.Side` (built for both branches).
-Public pages: `public=True`. An API endpoint: `api=True`. Run it with
+Public pages: `public=True`. An API endpoint: `api=True` (JSON bodies; anonymous
+requests must get 401/403; PUT, PATCH and DELETE are probed too). A method the URL
+answers but the case does not declare is run anyway, as a read that may change nothing. Run it with
 `pytest tests/isolation -q`; the summary line prints how many cases ran.
 """

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -63,7 +65,8 @@ class Case:
     public: bool = False
     # Statuses that still mean "served" (e.g. 409 "being generated", 410 "withdrawn").
     ok_statuses: frozenset[int] = frozenset()
-    # An unsigned request to an API endpoint gets 401/403, not the login page.
+    # An API endpoint: unsigned requests get 401/403 (not the login page), bodies are JSON,
+    # and PUT, PATCH and DELETE are probed as well as GET and POST.
     api: bool = False
     # A GET whose successful run may legitimately write (rare: say why in the case).
     get_writes: bool = False
@@ -73,6 +76,9 @@ class Case:
     inert: frozenset[str] = frozenset()
     # False where showing a person's name to anyone is the point (public verification).
     check_markers: bool = True
+    # How a refusal may look: an API that resolves body ids through the user's scope
+    # answers 400 ("invalid choice") for an id the user may not see.
+    refused_statuses: frozenset[int] = frozenset({403, 404})
 
     def allowed(self, target: str, method: str) -> frozenset[str]:
         if target in self.allow and method in self.allow[target]:
@@ -280,7 +286,8 @@ def _answered_undeclared_methods(case: Case, world: World, client: Client) -> li
     too, as reads: allowed to the `read` roles, changing nothing for anyone."""
     address = next(iter(case.targets.values()))(world)
     answered = []
-    for method in ("GET", "POST"):
+    probed = ("GET", "POST", "PUT", "PATCH", "DELETE") if case.api else ("GET", "POST")
+    for method in probed:
         if method in case.methods:
             continue
         sid = transaction.savepoint()
@@ -329,8 +336,10 @@ def _run_one(
             response = client.generic(
                 method,
                 address,
-                data=_encode(data) if method not in SAFE_METHODS else "",
-                content_type="application/x-www-form-urlencoded",
+                data=_body(data, api=case.api) if method not in SAFE_METHODS else "",
+                content_type="application/json"
+                if case.api
+                else "application/x-www-form-urlencoded",
             )
         except Exception as exc:
             return f"raised {type(exc).__name__}: {exc}"
@@ -353,8 +362,8 @@ def _run_one(
             if changed:
                 return f"an anonymous request changed {changed}"
         else:
-            if status not in (403, 404):
-                return f"expected 403/404, got {status}"
+            if status not in case.refused_statuses:
+                return f"expected one of {sorted(case.refused_statuses)}, got {status}"
             if must_404 and status != 404:
                 return f"another branch's object must be a 404, got {status}"
             if changed:
@@ -372,7 +381,5 @@ def _run_one(
         client.cookies = cookies
 
 
-def _encode(data: dict[str, Any]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(data, doseq=True)
+def _body(data: dict[str, Any], *, api: bool) -> str:
+    return json.dumps(data) if api else urlencode(data, doseq=True)
