@@ -119,7 +119,7 @@ class TwoFactorMiddleware:
         step = request.session.get(TWO_FACTOR)
         if step and SESSION_KEY in request.session and not _exempt(request):
             user = request.user
-            if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
+            if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr,attr-defined]
                 if _is_api(request):
                     return JsonResponse(
                         {"detail": _("Double authentification requise.")}, status=403

@@ -46,7 +46,7 @@ def invite_url(candidate: Any) -> str:
 
 
 def activation_path() -> str:
-    match = re.search(r"https?://\S+", mail.outbox[-1].body)
+    match = re.search(r"https?://\S+", str(mail.outbox[-1].body))
     assert match
     return match.group(0).removeprefix(settings.SITE_URL)
 
@@ -111,7 +111,7 @@ def test_an_outside_next_address_is_ignored(client: Any, cast: Any, newcomer: An
 
 
 def test_the_dossier_page_offers_the_invitation(client: Any, cast: Any, newcomer: Any) -> None:
-    dossier = DossierFactory(candidate=newcomer, version=cast.version)
+    dossier: Any = DossierFactory(candidate=newcomer, version=cast.version)
     client.force_login(cast.staff_a)
 
     page = client.get(reverse("candidates:dossier_detail", args=[dossier.pk])).content.decode()

@@ -255,3 +255,29 @@ def test_the_setup_page_shows_the_key_for_manual_entry(client: Any, cast: Any) -
     page = client.get(SETUP).content.decode()
 
     assert re.search(r"<code>([A-Z2-7]{4} ){7}[A-Z2-7]{4}</code>", page)
+
+
+def test_switching_the_requirement_on_ends_the_sessions_of_its_staff_and_jury(cast: Any) -> None:
+    staff, jury, foreign = Client(), Client(), Client()
+    staff.force_login(cast.staff_a)
+    jury.force_login(cast.jury_employer)
+    foreign.force_login(cast.staff_b)
+
+    cast.branch_a.require_two_factor = True
+    cast.branch_a.save()
+
+    assert staff.get(DOSSIERS)["Location"].startswith(LOGIN)
+    assert jury.get(reverse("evaluations:session_list"))["Location"].startswith(LOGIN)
+    assert foreign.get(DOSSIERS).status_code == 200
+
+
+def test_saving_a_strict_branch_again_keeps_the_sessions(
+    client: Any, cast: Any, strict_branch: Any
+) -> None:
+    post_login(client, "staff.b@example.test")
+    client.force_login(cast.staff_a)
+
+    strict_branch.name = "Branche Alpha renommée"
+    strict_branch.save()
+
+    assert client.get(DOSSIERS)["Location"].startswith(SETUP)
