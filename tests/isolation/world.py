@@ -103,6 +103,7 @@ class World:
     b: Side
     other_dossier: Dossier  # branch A, other candidate, graded by the other evaluator
     other_sheet: Any
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> API token key (its id)
 
     def user(self, role: str) -> Any:
         return AnonymousUser() if role == "anonymous" else self.users[role]
@@ -283,7 +284,13 @@ def build_world() -> World:
     )
     other_sheet = _walk_to_evaluation(other_dossier, users["staff_a"], users["other_evaluator"])
     other_dossier.refresh_from_db()
+    from knox.models import AuthToken
+
+    tokens = {
+        role: AuthToken.objects.create(users[role])[0].token_key for role in ("staff_a", "staff_b")
+    }
     return World(
+        tokens=tokens,
         version=version,
         referentiel=referentiel,
         users=users,
