@@ -71,7 +71,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return _back(request, dossier, role)
     try:
         evidence_service.evidence_add(

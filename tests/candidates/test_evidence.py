@@ -61,7 +61,9 @@ def evaluation_dossier(cast: Any) -> Any:
 
 
 def capacity_of(dossier: Any) -> Capacity:
-    return Capacity.objects.filter(bloc__version_id=dossier.version_id).first()
+    capacity = Capacity.objects.filter(bloc__version_id=dossier.version_id).first()
+    assert capacity is not None
+    return capacity
 
 
 # --- The rejection set: each refused with a clear message, nothing stored ---------------
@@ -312,6 +314,7 @@ def test_a_capacity_of_another_referentiel_is_an_invalid_choice(client: Any, cas
 
     _other, version = build_referentiel(branches=[cast.branch_a], title="Autre CQPI")
     foreign = Capacity.objects.filter(bloc__version=version).first()
+    assert foreign is not None
     dossier = evaluation_dossier(cast)
     client.force_login(cast.evaluator)
 

@@ -15,13 +15,15 @@ from .framework import (
     signed_in_clients,
     url_names,
 )
-from .world import build_world
+from .world import World, build_world
 
 # The matrix shrinking below this means cases were lost, not that the project got safer.
 MINIMUM_CASES = 500
 
 
 class IsolationMatrix(TestCase):
+    world: World
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.world = build_world()

@@ -133,8 +133,8 @@ def _build_side(
     version: Any,
 ) -> Side:
     branch = staff.memberships.get().branch
-    company = CompanyFactory(branch=branch, name=f"Entreprise {code}")
-    candidate = CandidateFactory(
+    company: Any = CompanyFactory(branch=branch, name=f"Entreprise {code}")
+    candidate: Any = CandidateFactory(
         branch=branch, user=candidate_user, last_name=candidate_name, first_name="Cand"
     )
 
@@ -212,14 +212,14 @@ def _build_side(
 
 
 def build_world() -> World:
-    branch_a = BranchFactory(code="alpha", name="Branche Alpha")
-    branch_b = BranchFactory(code="beta", name="Branche Beta")
+    branch_a: Any = BranchFactory(code="alpha", name="Branche Alpha")
+    branch_b: Any = BranchFactory(code="beta", name="Branche Beta")
     referentiel, version = build_referentiel(
         branches=[branch_a, branch_b], title="Agent logistique"
     )
 
     def member(email: str, branch: Any, role: str, **extra: Any) -> Any:
-        user = UserFactory(email=email)
+        user: Any = UserFactory(email=email)
         Membership.objects.create(user=user, branch=branch, role=role, **extra)
         return user
 
@@ -268,7 +268,7 @@ def build_world() -> World:
     users["referent_a"] = member(
         "referent.a@iso.test", branch_a, Role.REFERENT, company=side_a.company
     )
-    other = CandidateFactory(
+    other: Any = CandidateFactory(
         branch=branch_a,
         user=users["other_candidate"],
         last_name=OTHER_CANDIDATE,
