@@ -18,7 +18,14 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from .world import ALL_CANDIDATE_MARKERS, ROLES, VISIBLE_CANDIDATES, World
+from .world import (
+    ALL_CANDIDATE_MARKERS,
+    REFERENCE_MARKERS,
+    ROLES,
+    VISIBLE_CANDIDATES,
+    VISIBLE_REFERENCES,
+    World,
+)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALL_SIGNED_IN = frozenset(ROLES) - {"anonymous"}
@@ -373,6 +380,9 @@ def _run_one(
             if body is not None:
                 lowered = body.lower()
                 leaked = [m for m in _forbidden_markers(role) if m.lower() in lowered]
+                leaked += [
+                    m for m in REFERENCE_MARKERS if m in body and m not in VISIBLE_REFERENCES[role]
+                ]
                 if leaked:
                     return f"the page shows foreign rows: {leaked}"
         return None

@@ -71,6 +71,26 @@ VISIBLE_CANDIDATES: dict[str, frozenset[str]] = {
 }
 
 
+# Dossier references start with the branch prefix and the year: a page may show the
+# numbers of a branch's dossiers only to those who may see them (matched case-sensitively).
+REFERENCE_MARKERS = ("ALPHA-20", "BETA-20")
+VISIBLE_REFERENCES: dict[str, frozenset[str]] = {
+    "anonymous": frozenset(),
+    "admin": frozenset(REFERENCE_MARKERS),
+    "staff_a": frozenset({"ALPHA-20"}),
+    "staff_b": frozenset({"BETA-20"}),
+    "evaluator": frozenset({"ALPHA-20"}),
+    "other_evaluator": frozenset(REFERENCE_MARKERS),
+    "referent_a": frozenset({"ALPHA-20"}),
+    "jury_employer": frozenset({"ALPHA-20"}),
+    "jury_employee": frozenset({"ALPHA-20"}),
+    "candidate": frozenset({"ALPHA-20"}),
+    "other_candidate": frozenset({"ALPHA-20"}),
+    "coc": frozenset(),
+    "outsider": frozenset(),
+}
+
+
 @dataclass
 class Side:
     """One branch's objects, built the same way on both sides."""
