@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from audit.services import audit_record
 from branches.errors import DomainError
 from certifications.models import Capacity
 
@@ -91,7 +92,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The file, as an attachment with its sniffed type, to those who may see the dossier."""
-    evidence = get_object_or_404(evidence_service.evidence_visible_to(request.user), pk=pk)
+    evidence = get_object_or_404(
+        evidence_service.evidence_visible_to(request.user).select_related("dossier"), pk=pk
+    )
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
@@ -101,6 +104,13 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         as_attachment=True,
         filename=evidence.original_name,
         content_type=evidence.content_type,
+    )
+    # Reading someone's documents leaves a trace, as changing them does.
+    audit_record(
+        "evidence.download",
+        obj=evidence,
+        branch=evidence.dossier.branch_id,
+        label=evidence.dossier.reference,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from branches.errors import DomainError
 from branches.uploads import UploadRejected
 from candidates import services as dossier_services
@@ -171,6 +172,9 @@ def test_the_download_is_an_attachment_with_the_stored_type_and_nosniff(
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == PNG
+    assert AuditEvent.objects.filter(
+        action="evidence.download", actor=cast.staff_a, object_id=str(evidence.pk)
+    ).exists()
 
 
 # --- Download permissions -------------------------------------------------------------
