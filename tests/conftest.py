@@ -54,28 +54,30 @@ class Cast:
 
 @pytest.fixture
 def cast(db: Any) -> Cast:
-    branch_a = BranchFactory(code="alpha", name="Branche Alpha")
-    branch_b = BranchFactory(code="beta", name="Branche Bêta")
-    company_a = CompanyFactory(branch=branch_a, name="Alpha Industries")
-    company_b = CompanyFactory(branch=branch_b, name="Bêta Services")
+    branch_a = BranchFactory.create(code="alpha", name="Branche Alpha")
+    branch_b = BranchFactory.create(code="beta", name="Branche Bêta")
+    company_a = CompanyFactory.create(branch=branch_a, name="Alpha Industries")
+    company_b = CompanyFactory.create(branch=branch_b, name="Bêta Services")
     referentiel, version = build_referentiel(
         branches=[branch_a, branch_b], title="Agent logistique"
     )
 
     def member(email: str, branch: Branch, role: str, **extra: Any) -> Any:
-        user = UserFactory(email=email)
+        user = UserFactory.create(email=email)
         Membership.objects.create(user=user, branch=branch, role=role, **extra)
         return user
 
-    evaluator = UserFactory(email="evaluateur@example.test", first_name="Éva", last_name="Luateur")
+    evaluator = UserFactory.create(
+        email="evaluateur@example.test", first_name="Éva", last_name="Luateur"
+    )
     habilitate(evaluator, branch=branch_a, referentiel=referentiel)
     habilitate(evaluator, branch=branch_b, referentiel=referentiel)
-    candidate_user = UserFactory(email="candidat@example.test")
-    other_candidate_user = UserFactory(email="autre.candidat@example.test")
-    candidate = CandidateFactory(
+    candidate_user = UserFactory.create(email="candidat@example.test")
+    other_candidate_user = UserFactory.create(email="autre.candidat@example.test")
+    candidate = CandidateFactory.create(
         branch=branch_a, user=candidate_user, last_name="Durand", first_name="Léa"
     )
-    other_candidate = CandidateFactory(
+    other_candidate = CandidateFactory.create(
         branch=branch_a, user=other_candidate_user, last_name="Petit", first_name="Marc"
     )
     return Cast(
@@ -85,7 +87,7 @@ def cast(db: Any) -> Cast:
         company_b=company_b,
         referentiel=referentiel,
         version=version,
-        admin=UserFactory(email="admin@example.test", is_superuser=True, is_staff=True),
+        admin=UserFactory.create(email="admin@example.test", is_superuser=True, is_staff=True),
         staff_a=member("staff.a@example.test", branch_a, Role.STAFF),
         staff_b=member("staff.b@example.test", branch_b, Role.STAFF),
         evaluator=evaluator,
@@ -98,8 +100,8 @@ def cast(db: Any) -> Cast:
         ),
         candidate_user=candidate_user,
         other_candidate_user=other_candidate_user,
-        coc_observer=UserFactory(email="coc@example.test", is_coc_observer=True),
-        outsider=UserFactory(email="personne@example.test"),
+        coc_observer=UserFactory.create(email="coc@example.test", is_coc_observer=True),
+        outsider=UserFactory.create(email="personne@example.test"),
         candidate=candidate,
         other_candidate=other_candidate,
     )

@@ -45,7 +45,7 @@ def valid_siret(seed: int) -> str:
     raise AssertionError("unreachable")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
@@ -56,7 +56,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("secret-password-123")
 
 
-class BranchFactory(factory.django.DjangoModelFactory):
+class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     class Meta:
         model = Branch
         django_get_or_create = ("code",)
@@ -69,7 +69,7 @@ class BranchFactory(factory.django.DjangoModelFactory):
     signatory_title = "Présidente de la CPNE"
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
     class Meta:
         model = Company
 
@@ -79,7 +79,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     city = "Lyon"
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -88,7 +88,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.STAFF
 
 
-class ReferentielFactory(factory.django.DjangoModelFactory):
+class ReferentielFactory(factory.django.DjangoModelFactory[Referentiel]):
     class Meta:
         model = Referentiel
 
@@ -110,7 +110,7 @@ def build_referentiel(
     **fields: Any,
 ) -> tuple[Referentiel, ReferentielVersion]:
     """A validated CQPI adopted by `branches`, with one version in force and its content."""
-    referentiel = ReferentielFactory(**fields)
+    referentiel = ReferentielFactory.create(**fields)
     Registration.objects.create(
         referentiel=referentiel,
         kind=RegistrationKind.RNCP,
@@ -145,7 +145,7 @@ def build_referentiel(
     return referentiel, version
 
 
-class CandidateFactory(factory.django.DjangoModelFactory):
+class CandidateFactory(factory.django.DjangoModelFactory[Candidate]):
     class Meta:
         model = Candidate
 
@@ -157,7 +157,7 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: f"{o.first_name}.{o.last_name}@example.test".lower())
 
 
-class DossierFactory(factory.django.DjangoModelFactory):
+class DossierFactory(factory.django.DjangoModelFactory[Dossier]):
     """A dossier row in any status, without history: for tests of reads and permissions."""
 
     class Meta:

@@ -63,7 +63,7 @@ def test_a_deactivation_is_recorded_with_the_sessions_it_ended(cast: Any) -> Non
 def test_an_invitation_and_its_activation_are_recorded(
     client: Any, cast: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    candidate: Any = CandidateFactory(branch=cast.branch_a, email="ines@example.test")
+    candidate: Any = CandidateFactory.create(branch=cast.branch_a, email="ines@example.test")
     with django_capture_on_commit_callbacks(execute=True):
         candidate_invite(candidate=candidate, by=cast.staff_a)
     link = re.search(r"https?://\S+", str(mail.outbox[0].body))

@@ -25,7 +25,7 @@ PASSWORD = "Mon-espace-candidat-2026"
 
 @pytest.fixture
 def newcomer(cast: Any) -> Any:
-    return CandidateFactory(
+    return CandidateFactory.create(
         branch=cast.branch_a, first_name="Inès", last_name="Nouvelle", email="ines@example.test"
     )
 
@@ -111,7 +111,7 @@ def test_an_outside_next_address_is_ignored(client: Any, cast: Any, newcomer: An
 
 
 def test_the_dossier_page_offers_the_invitation(client: Any, cast: Any, newcomer: Any) -> None:
-    dossier: Any = DossierFactory(candidate=newcomer, version=cast.version)
+    dossier: Any = DossierFactory.create(candidate=newcomer, version=cast.version)
     client.force_login(cast.staff_a)
 
     page = client.get(reverse("candidates:dossier_detail", args=[dossier.pk])).content.decode()

@@ -26,7 +26,7 @@ def _item(cast: Any, candidate: Any, **extra: Any) -> dict[str, Any]:
 
 
 def test_bulk_opens_every_dossier(cast: Any, api_as: Any) -> None:
-    items = [_item(cast, CandidateFactory(branch=cast.branch_a)) for _ in range(5)]
+    items = [_item(cast, CandidateFactory.create(branch=cast.branch_a)) for _ in range(5)]
     response = api_as(cast.staff_a).post("/api/v1/dossiers/bulk/", {"items": items})
     assert response.status_code == 201
     assert response.json()["created"] == 5
@@ -34,7 +34,7 @@ def test_bulk_opens_every_dossier(cast: Any, api_as: Any) -> None:
 
 
 def test_bulk_creates_nothing_when_one_item_is_refused(cast: Any, api_as: Any) -> None:
-    items = [_item(cast, CandidateFactory(branch=cast.branch_a)) for _ in range(3)]
+    items = [_item(cast, CandidateFactory.create(branch=cast.branch_a)) for _ in range(3)]
     items[1]["company"] = None
     items[2]["access_route"] = "unknown"
     items.append(_item(cast, cast.candidate, company=cast.company_a.pk, opened_on="2020-01-01"))
@@ -47,13 +47,13 @@ def test_bulk_creates_nothing_when_one_item_is_refused(cast: Any, api_as: Any) -
 
 
 def test_bulk_reports_domain_refusals_per_item_and_rolls_back(cast: Any, api_as: Any) -> None:
-    items = [_item(cast, CandidateFactory(branch=cast.branch_a)) for _ in range(3)]
+    items = [_item(cast, CandidateFactory.create(branch=cast.branch_a)) for _ in range(3)]
     items[1]["company"] = cast.company_b.pk  # foreign company: not in staff A's scope
     response = api_as(cast.staff_a).post("/api/v1/dossiers/bulk/", {"items": items})
     assert response.json()["error"]["fields"]["items"]["1"]["company"][0]["code"] == (
         "does_not_exist"
     )
-    admin_items = [_item(cast, CandidateFactory(branch=cast.branch_a)) for _ in range(3)]
+    admin_items = [_item(cast, CandidateFactory.create(branch=cast.branch_a)) for _ in range(3)]
     admin_items[2]["company"] = cast.company_b.pk  # visible to the admin, but another branch
     response = api_as(cast.admin).post("/api/v1/dossiers/bulk/", {"items": admin_items})
     assert response.status_code == 400
@@ -72,7 +72,7 @@ def test_bulk_refuses_more_than_a_thousand_items(cast: Any, api_as: Any) -> None
 
 def test_a_retried_bulk_with_the_same_key_acts_once(cast: Any, api_as: Any) -> None:
     client = api_as(cast.staff_a, **{"Idempotency-Key": "import-2026-01"})
-    body = {"items": [_item(cast, CandidateFactory(branch=cast.branch_a)) for _ in range(2)]}
+    body = {"items": [_item(cast, CandidateFactory.create(branch=cast.branch_a)) for _ in range(2)]}
     first = client.post("/api/v1/dossiers/bulk/", body)
     second = client.post("/api/v1/dossiers/bulk/", body)
     assert first.status_code == second.status_code == 201

@@ -30,7 +30,7 @@ def _world(cast: Any) -> dict[str, int]:
     """A dossier at each main stage, an open session, a certificate: ids for the paths."""
     decision = workflow.award(cast)
     certificate = decision.certificates.get()
-    ready = workflow.ready_for_jury(cast, candidate=CandidateFactory(branch=cast.branch_a))
+    ready = workflow.ready_for_jury(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
     session = workflow.open_session(cast, [ready])
     dossier = workflow.open_dossier(cast, candidate=cast.other_candidate, route="direct")
     dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)

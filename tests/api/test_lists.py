@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def _open_many(cast: Any, n: int) -> None:
     for _ in range(n):
         dossier_services.dossier_open(
-            candidate=CandidateFactory(branch=cast.branch_a),
+            candidate=CandidateFactory.create(branch=cast.branch_a),
             version=cast.version,
             company=cast.company_a,
             access_route="continuing",
@@ -64,7 +64,7 @@ def test_a_certificate_pages_query_count_does_not_grow_with_its_size(
     from tests import workflow
 
     for _ in range(3):
-        workflow.award(cast, candidate=CandidateFactory(branch=cast.branch_a))
+        workflow.award(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
     client = api_as(cast.staff_a)
     counts = []
     for size in (1, 3):

@@ -113,7 +113,7 @@ def test_a_403_is_recorded_as_a_refusal(client: Any, cast: Any) -> None:
 
 
 def test_another_branchs_object_refused_by_404_is_recorded(client: Any, cast: Any) -> None:
-    dossier: Any = DossierFactory(candidate__branch=cast.branch_b, version=cast.version)
+    dossier: Any = DossierFactory.create(candidate__branch=cast.branch_b, version=cast.version)
     client.force_login(cast.staff_a)
 
     response = client.get(reverse("candidates:dossier_detail", args=[dossier.pk]))

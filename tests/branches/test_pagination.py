@@ -10,7 +10,9 @@ def test_pages_match_the_plain_paginator_in_content_and_order(cast, django_asser
     from branches.pagination import DeferredJoinPaginator
 
     for _ in range(23):
-        DossierFactory(candidate=CandidateFactory(branch=cast.branch_a), version=cast.version)
+        DossierFactory.create(
+            candidate=CandidateFactory.create(branch=cast.branch_a), version=cast.version
+        )
     queryset = Dossier.objects.with_list_relations().order_by("-opened_on", "-pk")
     for number in (1, 2, 3):
         plain = Paginator(queryset, 10).page(number)

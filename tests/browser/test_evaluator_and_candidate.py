@@ -222,7 +222,7 @@ def test_an_invited_candidate_activates_follows_downloads_and_shares(
     cast = live_cast
     viewport = VIEWPORTS[width_name]
     page.set_viewport_size(viewport)
-    candidate: Any = CandidateFactory(
+    candidate: Any = CandidateFactory.create(
         branch=cast.branch_a,
         user=None,
         last_name="Moreau",

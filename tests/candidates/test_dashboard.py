@@ -57,7 +57,7 @@ def test_dossiers_are_counted_by_status(cast: Any) -> None:
 def test_what_waits_on_the_staff(cast: Any) -> None:
     workflow.open_dossier(cast)
     workflow.open_dossier(cast, candidate=cast.other_candidate, route=AccessRoute.VAE)
-    workflow.ready_for_jury(cast, candidate=CandidateFactory(branch=cast.branch_a))
+    workflow.ready_for_jury(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
     waiting = dashboard.waiting_on_staff(cast.branch_a)
     assert waiting == {
         "admissibility": 1,
@@ -112,7 +112,7 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_volume(
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
     for _ in range(5):
-        workflow.open_dossier(cast, candidate=CandidateFactory(branch=cast.branch_a))
+        workflow.open_dossier(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
     with django_assert_num_queries(len(few)):
         response = client.get(URL)
     assert response.context["board"].total == 6

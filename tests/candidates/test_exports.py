@@ -64,7 +64,7 @@ def test_the_xlsx_export_is_a_workbook(client: Any, cast: Any) -> None:
 
 
 def test_a_formula_is_neutralised(client: Any, cast: Any) -> None:
-    candidate = CandidateFactory(branch=cast.branch_a, last_name="=HYPERLINK(1)")
+    candidate = CandidateFactory.create(branch=cast.branch_a, last_name="=HYPERLINK(1)")
     workflow.open_dossier(cast, candidate=candidate)
     client.force_login(cast.staff_a)
     assert ";'=HYPERLINK(1);" in _csv(client.get(DOSSIERS))

@@ -8,8 +8,10 @@ from tests.workflow import open_session, ready_for_jury
 
 def test_each_role_sees_exactly_its_dossiers(cast):
     own = ready_for_jury(cast)
-    other_candidates = DossierFactory(candidate=cast.other_candidate, version=cast.version)
-    foreign = DossierFactory(candidate=CandidateFactory(branch=cast.branch_b), version=cast.version)
+    other_candidates = DossierFactory.create(candidate=cast.other_candidate, version=cast.version)
+    foreign = DossierFactory.create(
+        candidate=CandidateFactory.create(branch=cast.branch_b), version=cast.version
+    )
     open_session(cast, [own])
 
     def visible(user):  # type: ignore[no-untyped-def]
@@ -35,7 +37,9 @@ def test_evaluations_follow_the_dossier_scope(cast):
 
 def test_the_scoped_list_costs_one_query(cast, django_assert_num_queries):
     for _ in range(3):
-        DossierFactory(candidate=CandidateFactory(branch=cast.branch_a), version=cast.version)
+        DossierFactory.create(
+            candidate=CandidateFactory.create(branch=cast.branch_a), version=cast.version
+        )
     from branches.access import roles_of
 
     roles_of(cast.staff_a)

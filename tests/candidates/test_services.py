@@ -96,7 +96,7 @@ class TestDossierOpen:
         assert dossier.version == cast.version
 
     def test_it_refuses_a_cqpi_the_branch_has_not_adopted(self, cast):
-        branch_c = BranchFactory(code="gamma")
+        branch_c = BranchFactory.create(code="gamma")
         _, version = build_referentiel(
             branches=[cast.branch_b, branch_c], title="Opérateur qualité"
         )
@@ -336,5 +336,5 @@ def test_a_stale_instance_cannot_replay_a_transition(cast):
 
 
 def test_candidates_of_other_branches_stay_apart(cast):
-    CandidateFactory(branch=cast.branch_b)
+    CandidateFactory.create(branch=cast.branch_b)
     assert set(Candidate.objects.visible_to(cast.staff_a)) == {cast.candidate, cast.other_candidate}

@@ -63,7 +63,7 @@ class TestPermissions:
 
     def test_a_candidate_of_another_branch_gets_a_404(self, client, cast):
         dossier = open_dossier(cast)
-        CandidateFactory(branch=cast.branch_b, user=cast.outsider)
+        CandidateFactory.create(branch=cast.branch_b, user=cast.outsider)
         client.force_login(cast.outsider)
         assert client.get(detail_url(dossier)).status_code == 404
 

@@ -28,7 +28,7 @@ def make_dossiers(cast: Any, n: int) -> list[Dossier]:
     dossiers: list[Dossier] = []
     for _ in range(n):
         dossier: Dossier = DossierFactory.create(
-            candidate=CandidateFactory(branch=cast.branch_a),
+            candidate=CandidateFactory.create(branch=cast.branch_a),
             version=cast.version,
             company=cast.company_a,
         )
@@ -60,7 +60,9 @@ def test_the_list_shows_the_branch_dossiers_and_nothing_of_other_branches(
     client: Any, cast: Any
 ) -> None:
     mine = make_dossiers(cast, 2)
-    theirs = DossierFactory(candidate=CandidateFactory(branch=cast.branch_b), version=cast.version)
+    theirs = DossierFactory.create(
+        candidate=CandidateFactory.create(branch=cast.branch_b), version=cast.version
+    )
     client.force_login(cast.staff_a)
 
     response = client.get(reverse("candidates:dossier_list"))
@@ -72,8 +74,8 @@ def test_the_list_shows_the_branch_dossiers_and_nothing_of_other_branches(
 
 
 def test_the_list_searches_by_candidate_name_and_by_reference(client: Any, cast: Any) -> None:
-    durand = DossierFactory(candidate=cast.candidate, version=cast.version)
-    petit = DossierFactory(candidate=cast.other_candidate, version=cast.version)
+    durand = DossierFactory.create(candidate=cast.candidate, version=cast.version)
+    petit = DossierFactory.create(candidate=cast.other_candidate, version=cast.version)
     client.force_login(cast.staff_a)
     url = reverse("candidates:dossier_list")
 
@@ -88,12 +90,12 @@ def test_the_list_filters_by_status_and_by_cqpi(client: Any, cast: Any) -> None:
     other_cqpi, other_version = build_referentiel(
         branches=[cast.branch_a], title="Opérateur qualité"
     )
-    open_one = DossierFactory(candidate=cast.candidate, version=cast.version)
-    evaluated = DossierFactory(
+    open_one = DossierFactory.create(candidate=cast.candidate, version=cast.version)
+    evaluated = DossierFactory.create(
         candidate=cast.other_candidate, version=cast.version, status=DossierStatus.EVALUATION
     )
-    quality = DossierFactory(
-        candidate=CandidateFactory(branch=cast.branch_a), version=other_version
+    quality = DossierFactory.create(
+        candidate=CandidateFactory.create(branch=cast.branch_a), version=other_version
     )
     client.force_login(cast.staff_a)
     url = reverse("candidates:dossier_list")
@@ -174,7 +176,7 @@ def test_opening_is_refused_to_people_who_do_not_run_a_branch(
 def test_the_opening_form_offers_only_the_branch_companies_and_candidates(
     client: Any, cast: Any
 ) -> None:
-    CandidateFactory(branch=cast.branch_b, last_name="Ailleurs")
+    CandidateFactory.create(branch=cast.branch_b, last_name="Ailleurs")
     client.force_login(cast.staff_a)
 
     content = client.get(reverse("candidates:dossier_open")).content.decode()

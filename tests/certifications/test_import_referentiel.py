@@ -39,7 +39,9 @@ SAMPLE_BRANCHES = ("commerce-distribution", "metallurgie", "vente-a-distance")
 
 @pytest.fixture
 def branches() -> dict[str, Any]:
-    return {code: BranchFactory(code=code, name=f"Branche {code}") for code in SAMPLE_BRANCHES}
+    return {
+        code: BranchFactory.create(code=code, name=f"Branche {code}") for code in SAMPLE_BRANCHES
+    }
 
 
 def sample() -> dict[str, Any]:
@@ -126,9 +128,9 @@ def test_a_second_version_retires_the_first_and_the_open_dossier_keeps_version_o
     first = ReferentielVersion.objects.get(referentiel__code="agent-logistique", number=1)
     first_capacities = set(Capacity.objects.filter(bloc__version=first).values_list("pk", "title"))
     branch = branches["commerce-distribution"]
-    staff: Any = UserFactory()
+    staff: Any = UserFactory.create()
     Membership.objects.create(user=staff, branch=branch, role=Role.STAFF)
-    candidate: Any = CandidateFactory(branch=branch)
+    candidate: Any = CandidateFactory.create(branch=branch)
     dossier = dossier_services.dossier_open(
         candidate=candidate,
         version=first,
@@ -253,7 +255,7 @@ def test_a_registration_longer_than_five_years_is_refused(
 
 
 def test_a_registration_code_of_another_cqpi_is_refused(branches: dict[str, Any]) -> None:
-    other: Any = ReferentielFactory()
+    other: Any = ReferentielFactory.create()
     Registration.objects.create(
         referentiel=other,
         kind="rncp",

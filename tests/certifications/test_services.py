@@ -25,7 +25,7 @@ from tests.workflow import award
 
 class TestReferentielValidation:
     def draft(self, cast):  # type: ignore[no-untyped-def]
-        referentiel = ReferentielFactory(status=ReferentielStatus.DRAFT, validated_on=None)
+        referentiel = ReferentielFactory.create(status=ReferentielStatus.DRAFT, validated_on=None)
         version = ReferentielVersion.objects.create(
             referentiel=referentiel, number=1, effective_from=datetime.date(2024, 1, 1)
         )

@@ -148,7 +148,7 @@ def test_the_list_costs_the_same_queries_for_1_and_for_4_certificates(
     with CaptureQueriesContext(connection) as one:
         first = client.get(url).content.decode()
     for _ in range(3):
-        workflow.award(cast, candidate=CandidateFactory(branch=cast.branch_a))
+        workflow.award(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
     with django_assert_num_queries(len(one)):
         four = client.get(url).content.decode()
     assert first.count('name="certificate"') == 1

@@ -225,6 +225,6 @@ class TestDownload:
         assert client.post(download_url(rendered)).status_code == 405
 
     def test_an_unrelated_candidate_with_an_account_gets_a_404(self, client, cast, rendered):
-        CandidateFactory(branch=cast.branch_b, user=cast.outsider)
+        CandidateFactory.create(branch=cast.branch_b, user=cast.outsider)
         client.force_login(cast.outsider)
         assert client.get(download_url(rendered)).status_code == 404

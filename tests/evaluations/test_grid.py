@@ -177,7 +177,7 @@ def test_my_sheets_list_grids_of_every_branch_that_habilitated_me(client: Any, c
     from tests.factories import CandidateFactory
 
     ours = assigned(cast).sheets.get()
-    candidate_b: Any = CandidateFactory(branch=cast.branch_b)
+    candidate_b: Any = CandidateFactory.create(branch=cast.branch_b)
     dossier_b = dossier_services.dossier_open(
         candidate=candidate_b,
         version=cast.version,
@@ -283,7 +283,7 @@ def test_the_grid_shows_no_file_of_another_dossier(client: Any, cast: Any) -> No
     ours = assigned(cast).sheets.get()
     from tests.factories import CandidateFactory
 
-    theirs_candidate: Any = CandidateFactory(branch=cast.branch_a, last_name="Autre")
+    theirs_candidate: Any = CandidateFactory.create(branch=cast.branch_a, last_name="Autre")
     from evaluations import services
     from evaluations.models import EvaluationKind
     from tests.evaluations.test_views import in_evaluation

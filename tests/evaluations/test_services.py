@@ -88,13 +88,13 @@ class TestEvaluationAssignment:
 
     def test_a_habilitation_by_another_branch_does_not_count(self, cast):
         dossier = dossier_in_evaluation(cast)
-        only_b = UserFactory(email="only.b@example.test")
+        only_b = UserFactory.create(email="only.b@example.test")
         habilitate(only_b, branch=cast.branch_b, referentiel=cast.referentiel)
         assert only_b not in eligible_evaluators(dossier=dossier)
 
     def test_the_referent_must_belong_to_the_candidates_company(self, cast):
         dossier = dossier_in_evaluation(cast)
-        stranger = UserFactory(email="stranger@example.test")
+        stranger = UserFactory.create(email="stranger@example.test")
         Membership.objects.create(
             user=stranger, branch=cast.branch_b, role=Role.REFERENT, company=cast.company_b
         )
@@ -287,7 +287,7 @@ class TestJurySession:
     def test_the_equal_numbers_rule_refuses_an_unbalanced_jury(self, cast):
         cast.branch_a.quorum_rule = QuorumRule.EQUAL
         cast.branch_a.save()
-        extra = UserFactory(email="jury2@example.test")
+        extra = UserFactory.create(email="jury2@example.test")
         Membership.objects.create(
             user=extra, branch=cast.branch_a, role=Role.JURY, college=College.EMPLOYERS
         )
@@ -310,7 +310,7 @@ class TestJurySession:
         assert "2 requis" in info.value.message
 
     def test_chair_and_vice_chair_come_from_opposite_colleges(self, cast):
-        other_employer = UserFactory(email="jury3@example.test")
+        other_employer = UserFactory.create(email="jury3@example.test")
         Membership.objects.create(
             user=other_employer, branch=cast.branch_a, role=Role.JURY, college=College.EMPLOYERS
         )

@@ -222,7 +222,7 @@ def test_my_sheets_list_the_evaluator_sheets_only(client: Any, cast: Any) -> Non
 def make_sheets(cast: Any, n: int) -> None:
     for _ in range(n):
         dossier: Dossier = DossierFactory.create(
-            candidate=CandidateFactory(branch=cast.branch_a),
+            candidate=CandidateFactory.create(branch=cast.branch_a),
             version=cast.version,
             status=DossierStatus.EVALUATION,
         )

@@ -61,8 +61,8 @@ def _decide(branch: Branch, version: Any, rows: list[tuple], sessions: dict, by:
     decisions = []
     for outcome, route, first, year, days in rows:
         decided_at = datetime.datetime(year, 6, 15, 12, tzinfo=PARIS)
-        dossier = DossierFactory(
-            candidate=CandidateFactory(branch=branch),
+        dossier = DossierFactory.create(
+            candidate=CandidateFactory.create(branch=branch),
             branch=branch,
             version=version,
             access_route=route,
@@ -111,8 +111,10 @@ def build_dataset(cast: Any) -> Dataset:
         recorded_by=by,
     )
     # Evaluators: the cast's evaluator (A and B, current), one more in B, one in A for 2023–2024.
-    habilitate(UserFactory(email="eval.b@example.test"), branch=cast.branch_b, referentiel=cqpi_b)
-    past = UserFactory(email="eval.ancien@example.test")
+    habilitate(
+        UserFactory.create(email="eval.b@example.test"), branch=cast.branch_b, referentiel=cqpi_b
+    )
+    past = UserFactory.create(email="eval.ancien@example.test")
     past.habilitations.create(
         branch=cast.branch_a,
         referentiel=cast.referentiel,

@@ -153,8 +153,8 @@ def _build_side(
     version: Any,
 ) -> Side:
     branch = staff.memberships.get().branch
-    company: Any = CompanyFactory(branch=branch, name=f"Entreprise {code}")
-    candidate: Any = CandidateFactory(
+    company: Any = CompanyFactory.create(branch=branch, name=f"Entreprise {code}")
+    candidate: Any = CandidateFactory.create(
         branch=branch, user=candidate_user, last_name=candidate_name, first_name="Cand"
     )
 
@@ -232,33 +232,33 @@ def _build_side(
 
 
 def build_world() -> World:
-    branch_a: Any = BranchFactory(code="alpha", name="Branche Alpha")
-    branch_b: Any = BranchFactory(code="beta", name="Branche Beta")
+    branch_a: Any = BranchFactory.create(code="alpha", name="Branche Alpha")
+    branch_b: Any = BranchFactory.create(code="beta", name="Branche Beta")
     referentiel, version = build_referentiel(
         branches=[branch_a, branch_b], title="Agent logistique"
     )
 
     def member(email: str, branch: Any, role: str, **extra: Any) -> Any:
-        user: Any = UserFactory(email=email)
+        user: Any = UserFactory.create(email=email)
         Membership.objects.create(user=user, branch=branch, role=role, **extra)
         return user
 
     users: dict[str, Any] = {
-        "admin": UserFactory(email="admin@iso.test", is_superuser=True, is_staff=True),
+        "admin": UserFactory.create(email="admin@iso.test", is_superuser=True, is_staff=True),
         "staff_a": member("staff.a@iso.test", branch_a, Role.STAFF),
         "staff_b": member("staff.b@iso.test", branch_b, Role.STAFF),
-        "evaluator": UserFactory(email="evaluateur@iso.test"),
-        "other_evaluator": UserFactory(email="autre.evaluateur@iso.test"),
+        "evaluator": UserFactory.create(email="evaluateur@iso.test"),
+        "other_evaluator": UserFactory.create(email="autre.evaluateur@iso.test"),
         "jury_employer": member(
             "jury.employeur@iso.test", branch_a, Role.JURY, college=College.EMPLOYERS
         ),
         "jury_employee": member(
             "jury.salarie@iso.test", branch_a, Role.JURY, college=College.EMPLOYEES
         ),
-        "candidate": UserFactory(email="candidat@iso.test"),
-        "other_candidate": UserFactory(email="autre.candidat@iso.test"),
-        "coc": UserFactory(email="coc@iso.test", is_coc_observer=True),
-        "outsider": UserFactory(email="personne@iso.test"),
+        "candidate": UserFactory.create(email="candidat@iso.test"),
+        "other_candidate": UserFactory.create(email="autre.candidat@iso.test"),
+        "coc": UserFactory.create(email="coc@iso.test", is_coc_observer=True),
+        "outsider": UserFactory.create(email="personne@iso.test"),
     }
     for who in ("evaluator", "other_evaluator"):
         habilitate(users[who], branch=branch_a, referentiel=referentiel)
@@ -279,7 +279,7 @@ def build_world() -> World:
     side_b = _build_side(
         code="B",
         candidate_name=FOREIGN_CANDIDATE,
-        candidate_user=UserFactory(email="candidat.b@iso.test"),
+        candidate_user=UserFactory.create(email="candidat.b@iso.test"),
         staff=users["staff_b"],
         evaluator=users["other_evaluator"],
         jury=jury_b,
@@ -288,7 +288,7 @@ def build_world() -> World:
     users["referent_a"] = member(
         "referent.a@iso.test", branch_a, Role.REFERENT, company=side_a.company
     )
-    other: Any = CandidateFactory(
+    other: Any = CandidateFactory.create(
         branch=branch_a,
         user=users["other_candidate"],
         last_name=OTHER_CANDIDATE,
