@@ -36,6 +36,10 @@ def client_ip(request: Any) -> str | None:
 
 
 def context_of(request: Any) -> RequestContext:
+    # A DRF Request authenticates lazily when `.user` is read: reading it from inside an
+    # authentication signal would authenticate again, and again. Its underlying
+    # HttpRequest holds the user already known (DRF copies it there once resolved).
+    request = getattr(request, "_request", request)
     return RequestContext(
         user=getattr(request, "user", None),
         ip_address=client_ip(request),
