@@ -75,10 +75,14 @@ test: venv test-deps messages
 pytest: venv
 	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest --durations=10 $(PYTEST_ARGS)
 
-# The web benchmark (bench/web.py): gunicorn under production settings, wrk at 20 connections.
-bench: venv
+# The benchmarks, on local PostgreSQL and Redis (docs/PERFORMANCE.md): pages under gunicorn with
+# production settings and wrk at 20 connections, then PDF rendering, then the hot queries' plans.
+bench: venv messages
 	@command -v wrk >/dev/null || scripts/apt-ensure.sh wrk
 	$(PY) bench/web.py
+	$(PY) bench/pdf.py
+	$(PY) bench/explain.py > var/bench/explain.md
+	@echo "query plans written to var/bench/explain.md"
 
 format: venv
 	.venv/bin/ruff format .

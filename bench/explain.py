@@ -1,0 +1,82 @@
+"""EXPLAIN ANALYZE of the hot queries on the load data, as Markdown for docs/PERFORMANCE.md.
+
+The queries are the ones the pages run, built by the same querysets, for the staff of the
+largest branch. Run after bench/web.py has prepared the database:
+    .venv/bin/python bench/explain.py > var/bench/explain.md
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cqpi.settings.base")
+os.environ.setdefault(
+    "DATABASE_URL",
+    os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cqpi_bench"),
+)
+os.environ.setdefault("DEBUG", "0")
+
+
+def explain(title: str, queryset: Any, *, count: bool = False) -> None:
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    if count:  # what the paginator asks first
+        sql = f"SELECT COUNT(*) FROM ({sql}) AS counted"
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    print(f"### {title}\n\n```\n{plan}\n```\n")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from branches.models import Branch, Membership
+    from candidates.forms import DossierFilterForm
+    from candidates.models import Dossier
+    from certifications.models import Certificate
+
+    branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n")[0]
+    staff = Membership.objects.filter(branch=branch, role="staff")[0].user
+    base = Dossier.objects.managed_by(staff).with_list_relations()
+    name = Dossier.objects.filter(branch=branch).select_related("candidate")[0].candidate.last_name
+
+    def filtered(**data: str) -> Any:
+        form = DossierFilterForm(data, user=staff)
+        assert form.is_valid(), form.errors
+        return form.apply(base)
+
+    print(f"Largest branch: {branch.code}, {branch.n} dossiers.\n")
+    listing = filtered()
+    explain("Dossier list, first page (ids)", listing.values_list("pk", flat=True)[:50])
+    explain(
+        "Dossier list, a deep page (ids at offset 24,950)",
+        listing.values_list("pk", flat=True)[24950:25000],
+    )
+    explain("Dossier list, count", listing.order_by().values("pk"), count=True)
+    awarded = filtered(status="awarded")
+    explain("Dossier list filtered by status (ids)", awarded.values_list("pk", flat=True)[:50])
+    searched = filtered(q=name[:5])
+    explain(f"Dossier list, search {name[:5]!r} (ids)", searched.values_list("pk", flat=True)[:50])
+    explain(
+        f"Dossier list, search {name[:5]!r} (count)", searched.order_by().values("pk"), count=True
+    )
+    dossier = Dossier.objects.filter(branch=branch).order_by("-pk")[0]
+    explain(
+        "Dossier detail (scoped lookup)", Dossier.objects.visible_to(staff).filter(pk=dossier.pk)
+    )
+    code = Certificate.objects.filter(branch=branch)[0].verification_code
+    explain("Public verification (by code)", Certificate.objects.filter(verification_code=code))
+
+
+if __name__ == "__main__":
+    main()
