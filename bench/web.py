@@ -218,6 +218,7 @@ def main() -> int:
             ),
             ("API dossier list", "/api/v1/dossiers/", staff),
             ("public verification", f"/verify/{targets['code']}/", None),
+            ("national figures (the branch's, cached)", "/chiffres/", staff),
         ]
         results = []
         for page, path, cookie in pages:
