@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 
 class DeferredJoinPaginator(Paginator):
     """Finds a page's ids first (an index can answer it, even at a large offset), then joins
     and loads only those rows — instead of joining every skipped row to throw it away."""
+
+    # Only a queryset will do: the page is found through its ids.
+    object_list: QuerySet[Any]
+
+    def __init__(self, object_list: QuerySet[Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(object_list, *args, **kwargs)
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
@@ -22,4 +29,4 @@ class DeferredJoinPaginator(Paginator):
         rows = (
             {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)} if ids else {}
         )
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return Page([rows[pk] for pk in ids if pk in rows], number, self)

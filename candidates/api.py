@@ -115,7 +115,10 @@ class DossierCreateSerializer(serializers.Serializer):
 
 
 class BulkDossierSerializer(serializers.Serializer):
-    items = DossierCreateSerializer(many=True, allow_empty=False, max_length=BULK_MAX_ITEMS)
+    # What many=True builds, spelled out: the stubs' serializer __init__ lacks max_length.
+    items: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=DossierCreateSerializer(), allow_empty=False, max_length=BULK_MAX_ITEMS
+    )
 
 
 class BulkResultSerializer(serializers.Serializer):

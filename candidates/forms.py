@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -15,6 +15,9 @@ from branches.models import Branch, Company
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
 
 from .models import AccessRoute, Candidate, Dossier, DossierStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def staff_branches(user: Any) -> QuerySet[Branch]:
@@ -63,7 +66,7 @@ class CandidateChoiceField(forms.ModelChoiceField):
         return f"{obj.last_name.upper()} {obj.first_name} — {obj.birth_date:%d/%m/%Y}"
 
 
-def _year_choices() -> list[tuple[str, str]]:
+def _year_choices() -> list[tuple[str, StrOrPromise]]:
     this_year = timezone.localdate().year
     return [("", _("Toutes")), *((str(y), str(y)) for y in range(this_year, this_year - 16, -1))]
 
@@ -305,4 +308,5 @@ class BranchChoiceForm(PortalForm):
         assert isinstance(field, forms.ModelChoiceField)
         if self.is_bound and self.is_valid() and self.cleaned_data["branch"]:
             return self.cleaned_data["branch"]
+        assert field.queryset is not None  # declared with one; the stubs allow None
         return field.queryset.first()

@@ -278,7 +278,9 @@ def validate_rows(
         for name in REQUIRED:
             if value.get(name) in ("", None):
                 reasons.append(_("champ « %(column)s » manquant") % {"column": name})
-        last_name, first_name = value.get("last_name", ""), value.get("first_name", "")
+        # As text, like the other columns: a spreadsheet may hold a date in any cell.
+        last_name = str(value.get("last_name", ""))
+        first_name = str(value.get("first_name", ""))
         birth_date = None
         if value.get("birth_date"):
             birth_date = _parse_date(value["birth_date"])

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from branches.models import Branch
 
 from .models import CertificateStatus
 
@@ -63,13 +66,14 @@ class ReissueForm(StaffForm):
 
 
 class AdoptForm(StaffForm):
-    branch = forms.ModelChoiceField(label=_("Branche"), queryset=None)  # type: ignore[arg-type]
+    # The branches on offer depend on the user and the référentiel: set in __init__.
+    branch = forms.ModelChoiceField(label=_("Branche"), queryset=Branch.objects.none())
     accord_date = forms.DateField(
         label=_("Date de l'accord"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args: Any, branches: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, branches: QuerySet[Branch], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["branch"]
         assert isinstance(field, forms.ModelChoiceField)

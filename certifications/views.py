@@ -355,6 +355,10 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        # Part of the file protocol zipfile expects; there is nothing to release.
+        pass
+
     def drain(self) -> Iterator[bytes]:
         chunks, self._chunks = self._chunks, []
         yield from chunks
@@ -363,7 +367,7 @@ class _Sink:
 def zip_stream(certificates: Iterable[Certificate]) -> Iterator[bytes]:
     """The certificates' PDFs as one ZIP, produced while it is sent (never whole in memory)."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for certificate in certificates:
             try:
                 handle = certificate.pdf.open("rb")

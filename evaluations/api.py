@@ -128,7 +128,9 @@ class ResultSerializer(serializers.ModelSerializer):
 
 
 class SheetSerializer(SheetSummarySerializer):
-    evaluation = serializers.PrimaryKeyRelatedField(read_only=True)
+    evaluation: serializers.PrimaryKeyRelatedField[Evaluation] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     dossier = serializers.IntegerField(source="evaluation.dossier_id", read_only=True)
     results = ResultSerializer(many=True, read_only=True)
 
@@ -154,7 +156,10 @@ class SaveResultsSerializer(serializers.Serializer):
         max_value=2**31 - 1,
         help_text="La version de la grille lue : une grille modifiée depuis donne 409.",
     )
-    results = ResultInputSerializer(many=True, max_length=500)
+    # What many=True builds, spelled out: the stubs' serializer __init__ lacks max_length.
+    results: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=ResultInputSerializer(), max_length=500
+    )
 
 
 class SheetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -352,7 +357,10 @@ class DecisionCapacitySerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.ModelSerializer):
     capacities = DecisionCapacitySerializer(many=True, read_only=True)
-    certificates = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # What many=True builds, spelled out so that its type is known.
+    certificates = serializers.ManyRelatedField(
+        child_relation=serializers.PrimaryKeyRelatedField(read_only=True), read_only=True
+    )
 
     class Meta:
         model = Decision
@@ -387,7 +395,9 @@ class DecisionCreateSerializer(serializers.Serializer):
         max_length=500,
         help_text="Capacités validées ; par défaut, celles que l'évaluation finale propose.",
     )
-    overrides = OverrideSerializer(many=True, required=False, default=list, max_length=500)
+    overrides: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=OverrideSerializer(), required=False, default=list, max_length=500
+    )
     reasons = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 

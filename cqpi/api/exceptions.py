@@ -87,8 +87,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             code = "invalid"
         response.data = error_body(code or "invalid", message, fields)
     else:
-        detail = exc.detail
-        message = str(detail) if not isinstance(detail, (list, dict)) else str(exc.default_detail)
-        code = getattr(detail, "code", None) or exc.default_code
+        plain = exc.detail
+        message = str(plain) if not isinstance(plain, (list, dict)) else str(exc.default_detail)
+        code = getattr(plain, "code", None) or exc.default_code
         response.data = error_body(str(code), message)
     return response

@@ -12,10 +12,16 @@ from rest_framework import serializers
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Code stable, lisible par une machine.")
     message = serializers.CharField(help_text="Message dans la langue demandée.")
-    fields = serializers.DictField(
-        child=serializers.JSONField(),
-        help_text="Erreurs par champ : {champ: [{code, message}]}; par index pour un lot.",
-    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Added here rather than declared: a class attribute named "fields" reads as overriding
+        # the Serializer.fields property (DRF's metaclass pops it, but a type checker can't know).
+        fields = super().get_fields()
+        fields["fields"] = serializers.DictField(
+            child=serializers.JSONField(),
+            help_text="Erreurs par champ : {champ: [{code, message}]}; par index pour un lot.",
+        )
+        return fields
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -67,9 +67,15 @@ def test_a_stale_grid_is_409_and_nothing_is_overwritten(cast: Any, api_as: Any) 
     sheet = evaluation_services.evaluation_create(
         dossier=dossier, kind="final", external_evaluator=cast.evaluator, by=cast.staff_a
     ).sheets.get()
-    capacity = dossier.version.blocs.first().capacities.first()
+    bloc = dossier.version.blocs.first()
+    assert bloc is not None
+    capacity = bloc.capacities.first()
+    assert capacity is not None
     client = api_as(cast.evaluator)
-    body = {"expected_version": 0, "results": [{"capacity": capacity.pk, "outcome": "acquired"}]}
+    body: dict[str, Any] = {
+        "expected_version": 0,
+        "results": [{"capacity": capacity.pk, "outcome": "acquired"}],
+    }
     assert (
         client.post(f"/api/v1/evaluation-sheets/{sheet.pk}/save-results/", body).status_code == 200
     )

@@ -157,8 +157,9 @@ def test_verify_answers_404_for_an_unknown_code(anon: Any, db: Any) -> None:
 def test_verify_is_throttled_per_address(anon: Any, db: Any, settings: Any) -> None:
     from cqpi.api.throttles import VerifyThrottle
 
-    statuses = [
-        anon.get("/api/v1/verify/x/").status_code for _ in range(VerifyThrottle().num_requests + 1)
-    ]
+    throttle = VerifyThrottle()
+    limit, _duration = throttle.parse_rate(throttle.get_rate())
+    assert limit is not None
+    statuses = [anon.get("/api/v1/verify/x/").status_code for _ in range(limit + 1)]
     assert statuses[-1] == 429
     assert set(statuses[:-1]) == {404}

@@ -18,7 +18,9 @@ S = DossierStatus
 
 
 def last_history(dossier: Dossier) -> DossierHistory:
-    return dossier.history.order_by("-pk").first()
+    entry = dossier.history.order_by("-pk").first()
+    assert entry is not None
+    return entry
 
 
 def assert_refused_without_trace(dossier: Dossier, call, exc=InvalidTransition) -> None:  # type: ignore[no-untyped-def]

@@ -77,6 +77,7 @@ def test_numbers_continue_after_the_generated_ones(reference_data, django_user_m
 
     generate(dossiers=200, seed=5)
     dossier = Dossier.objects.order_by("-pk").first()
+    assert dossier is not None
     number = int(dossier.reference.rsplit("-", 1)[1])
     counter = Counter.objects.get(
         branch=dossier.branch, kind="dossier", year=dossier.opened_on.year

@@ -145,7 +145,9 @@ class TestScoring:
     def test_saving_bumps_the_version_and_stores_marks(self, cast):
         _, sheet = final_sheet(cast)
         capacity = Capacity.objects.filter(bloc__version=cast.version).first()
+        assert capacity is not None
         indicator = capacity.indicators.first()
+        assert indicator is not None
         services.sheet_save(
             sheet=sheet,
             entries={
@@ -165,6 +167,7 @@ class TestScoring:
     def test_a_stale_version_is_refused_and_nothing_is_overwritten(self, cast):
         _, sheet = final_sheet(cast)
         capacity = Capacity.objects.filter(bloc__version=cast.version).first()
+        assert capacity is not None
         first = {capacity.pk: services.CapacityEntry(outcome=CapacityOutcome.ACQUIRED)}
         second = {capacity.pk: services.CapacityEntry(outcome=CapacityOutcome.NOT_ACQUIRED)}
         other_tab = EvaluationSheet.objects.get(pk=sheet.pk)
@@ -178,7 +181,9 @@ class TestScoring:
     def test_marks_outside_the_scale_are_refused(self, cast):
         _, sheet = final_sheet(cast)
         capacity = Capacity.objects.filter(bloc__version=cast.version).first()
+        assert capacity is not None
         indicator = capacity.indicators.first()
+        assert indicator is not None
         with pytest.raises(DomainError) as info:
             services.sheet_save(
                 sheet=sheet,
@@ -499,6 +504,7 @@ class TestRollCall:
         dossier = ready_for_jury(cast)
         session = open_session(cast, [dossier])
         member = session.members.first()
+        assert member is not None
         with pytest.raises(InvalidTransition):
             services.jury_member_set_presence(member=member, present=False, by=cast.staff_a)
 
