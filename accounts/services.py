@@ -128,6 +128,16 @@ def session_end(*, session_key: str, by: Any) -> None:
         audit_record("auth.session_ended", obj=record.user, actor=by)
 
 
+def session_forget_own(*, session_key: str, by: Any) -> None:
+    """A person ends one of their own sessions (a forgotten computer, a lost phone)."""
+    record = UserSession.objects.filter(session_key=session_key, user=by).first()
+    if record is None:
+        raise PermissionDenied
+    _session_store(session_key).delete()
+    record.delete()
+    audit_record("auth.session_ended", obj=by, actor=by)
+
+
 def user_end_sessions(*, user: Any) -> int:
     """End every recorded session of the user, whatever the session engine; returns how many."""
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))

@@ -33,7 +33,7 @@ from candidates.models import Candidate
 
 from . import services
 from .forms import LoginForm, TokenForm
-from .models import User
+from .models import User, UserSession
 
 BACKUP_CODES = 10
 
@@ -221,3 +221,33 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         audit_record("auth.two_factor_failed", actor=user, request=request)
         form.add_error("token", _("Ce code n'est pas valide ou a déjà servi."))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own account: open sessions (ending any of them) and two-factor status."""
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "sessions": UserSession.objects.filter(user=user),
+            "current_key": request.session.session_key,
+            "may_use_two_factor": services.may_use_two_factor(user),
+            "has_device": user_has_device(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest, pk: int) -> HttpResponse:
+    # Someone else's session is not found here: a 404, like another branch's object.
+    record = get_object_or_404(UserSession, pk=pk, user=request.user)
+    if record.session_key == request.session.session_key:
+        return redirect("accounts:account")  # this one ends by logging out
+    services.session_forget_own(session_key=record.session_key, by=request.user)
+    messages.success(request, _("La session a été fermée."))
+    return redirect("accounts:account")

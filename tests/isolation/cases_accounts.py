@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from accounts.models import UserSession
+
 from .framework import ALL_SIGNED_IN, Case, listing, sides
+from .world import World
 
 STAFF = frozenset({"admin", "staff_a"})
 # Who may set up two-factor authentication: branch staff, jury members, national roles.
 TWO_FACTOR = frozenset({"admin", "staff_a", "staff_b", "jury_employer", "jury_employee", "coc"})
 
+
+def _staff_a_session(world: World) -> str:
+    record = UserSession.objects.filter(user=world.user("staff_a")).order_by("pk").first()
+    assert record is not None, "the matrix signs staff_a in before building URLs"
+    return reverse("accounts:session_end", args=[record.pk])
+
+
 CASES = [
+    Case("accounts:account", listing("accounts:account"), read=ALL_SIGNED_IN),
+    Case(
+        "accounts:session_end",
+        # staff_a's own (current) session: only staff_a finds it; everyone else gets a 404.
+        {"own": _staff_a_session},
+        methods=("POST",),
+        allow={"own": {"POST": frozenset({"staff_a"})}},
+    ),
     Case(
         "accounts:password_reset",
         listing("accounts:password_reset"),
