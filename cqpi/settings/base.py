@@ -32,10 +32,10 @@ DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# The public address of the site: it goes into certificates' QR codes and emails.
 # `make bench` mounts a baseline view to measure pages against; never on otherwise.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
+# The public address of the site: it goes into certificates' QR codes and emails.
 SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
