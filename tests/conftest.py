@@ -72,8 +72,14 @@ def cast(db: Any) -> Cast:
     )
     habilitate(evaluator, branch=branch_a, referentiel=referentiel)
     habilitate(evaluator, branch=branch_b, referentiel=referentiel)
-    candidate_user = UserFactory.create(email="candidat@example.test")
-    other_candidate_user = UserFactory.create(email="autre.candidat@example.test")
+    # The candidates' accounts carry their names: a Faker name could collide with the
+    # other candidate's, and tests check that one never sees the other's.
+    candidate_user = UserFactory.create(
+        email="candidat@example.test", first_name="Léa", last_name="Durand"
+    )
+    other_candidate_user = UserFactory.create(
+        email="autre.candidat@example.test", first_name="Marc", last_name="Petit"
+    )
     candidate = CandidateFactory.create(
         branch=branch_a, user=candidate_user, last_name="Durand", first_name="Léa"
     )
