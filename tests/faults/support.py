@@ -103,6 +103,7 @@ class ThrowawayPostgres:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.url, self._stop = services.start_postgres(workdir)
+        self.port = int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
         self.data = workdir / "pgdata"
 
     def database_url(self, name: str) -> str:
@@ -124,7 +125,9 @@ class ThrowawayPostgres:
         self.pg_ctl("-m", "fast", "-w", "stop")
 
     def start(self) -> None:
-        self.pg_ctl("-l", str(self.workdir / "log"), "-w", "start")
+        # pg_ctl start does not reuse the first start's options (restart does): give them again.
+        options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.pg_ctl("-o", options, "-l", str(self.workdir / "log"), "-w", "start")
 
     def destroy(self) -> None:
         self._stop()
@@ -140,25 +143,25 @@ def broker(url: str) -> Iterator[None]:
         # kombu keeps its pools in global groups keyed by connection: clear them all, or a
         # closed pool would be found again under the same URL.
         kombu.pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
+        # Celery caches its connection and producer pools on private attributes.
+        app._pool = None  # type: ignore[attr-defined]
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     saved = (app.conf.broker_url, app.conf.task_always_eager)
+    # Celery reads the CELERY_BROKER_URL environment variable before its configuration.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
     reset_pools()
-    app.conf.broker_url = url
-    app.conf.task_always_eager = False
+    os.environ["CELERY_BROKER_URL"] = url
+    app.conf.update(broker_url=url, task_always_eager=False)
     try:
         yield
     finally:
         reset_pools()
-        app.conf.broker_url, app.conf.task_always_eager = saved
-
-
-def purge(url: str) -> None:
-    from cqpi.celery import app
-
-    with app.connection_for_write(url) as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
+        app.conf.update(broker_url=saved[0], task_always_eager=saved[1])
 
 
 class Worker:
