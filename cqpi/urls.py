@@ -23,3 +23,6 @@ urlpatterns = [
 
 if settings.BENCHMARK_VIEWS:
     urlpatterns.append(path("bench/baseline", views.bench_baseline, name="bench_baseline"))
+
+handler404 = "cqpi.errors.page_not_found"
+handler500 = "cqpi.errors.server_error"
