@@ -268,7 +268,14 @@ def backup_create(*, output: Path, log: Log) -> tuple[Path, dict[str, Any]]:
         try:
             with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
                 files[dump.name] = {"size": dump.stat().st_size, "sha256": _sha256_file(dump)}
-                tar.add(dump, arcname=dump.name)
+                with dump.open("rb") as handle:
+                    info = tarfile.TarInfo(dump.name)
+                    info.size, info.mtime, info.mode = (
+                        dump.stat().st_size,
+                        int(now.timestamp()),
+                        0o600,
+                    )
+                    tar.addfile(info, handle)
                 log(f"Archiving the media files of {media_root}…")
                 for relative, path in _media_files(media_root):
                     data = path.read_bytes()
