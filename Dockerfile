@@ -11,11 +11,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/data/media
 
 # WeasyPrint's native libraries (Pango, HarfBuzz subsetting), a font for certificates,
-# and gettext to compile the French messages at build time.
+# gettext to compile the French messages at build time, and the PostgreSQL client
+# (pg_dump, pg_restore, psql; bookworm's 15, as the server) for `manage.py backup`/`restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 shared-mime-info \
-        fonts-dejavu-core gettext \
+        fonts-dejavu-core gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --create-home --home-dir /home/app --uid 10001 app \
