@@ -105,6 +105,15 @@ class CleanRow:
     access_route: str
     first_certification: bool
 
+    # For the preview page: the stored values stay raw so that the preview survives JSON.
+    @property
+    def birth_date_value(self) -> datetime.date:
+        return datetime.date.fromisoformat(self.birth_date)
+
+    @property
+    def access_route_label(self) -> str:
+        return str(AccessRoute(self.access_route).label)
+
 
 @dataclass
 class Preview:

@@ -233,7 +233,12 @@ def test_a_good_file_is_previewed_then_confirmed(client: Any, cast: Any) -> None
     )
     preview_url = response["Location"]
     token = preview_url.rstrip("/").rsplit("/", 1)[-1]
-    assert client.get(preview_url).status_code == 200
+    preview = client.get(preview_url)
+    assert preview.status_code == 200
+    # The rows read as the staff wrote them: French dates and labels, not stored codes.
+    page = preview.content.decode()
+    assert "<td>02/03/1990</td>" in page and "<td>Formation continue</td>" in page
+    assert "1990-03-02" not in page and "<td>continuing</td>" not in page
     count = Dossier.objects.count()
     confirmed = client.post(reverse("candidates:import_confirm", args=[token]))
     assert confirmed["Location"] == reverse("candidates:dossier_list")

@@ -231,6 +231,16 @@ def test_the_detail_page_shows_the_history(
     assert "Délivré" in page.content.decode()
 
 
+def test_the_detail_page_of_a_rendered_certificate_names_the_system_for_the_render(
+    client: Any, cast: Any, rendered: Certificate
+) -> None:
+    # The worker's "PDF généré" event has no person: the page once crashed on it.
+    client.force_login(cast.staff_a)
+    page = client.get(reverse("certifications:certificate_detail", args=[rendered.pk]))
+    assert page.status_code == 200
+    assert "système" in page.content.decode()
+
+
 # --- ZIP -------------------------------------------------------------------------
 
 
