@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
 import shutil
@@ -164,6 +165,17 @@ def broker(url: str) -> Iterator[None]:
         app.conf.update(broker_url=saved[0], task_always_eager=saved[1])
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when the test process dies.
+
+    A test process killed from outside (a cancelled run, a timeout) never reaches its
+    teardown; without this its worker would live on and keep rendering, through beat's
+    sweep, into whatever database next takes the same test name.
+    """
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class Worker:
     """`celery worker` in its own process group, so that killing it kills its children too."""
 
@@ -216,6 +228,7 @@ class Worker:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         if wait:
             marker = f"===== start {self.starts} ====="
