@@ -209,6 +209,15 @@ def build_snapshot(
     }
 
 
+def certificate_number(*, partial: bool, branch_prefix: str, year: int, sequence: int) -> str:
+    """CQPI-<branch>-<year>-<sequence> for a certificate, AVP-… for a partial validation.
+
+    Both kinds share the branch's yearly "certificate" counter, so a number is unique
+    across kinds even without its prefix.
+    """
+    return f"{'AVP' if partial else 'CQPI'}-{branch_prefix}-{year}-{sequence:06d}"
+
+
 def certificate_issue(
     *,
     decision: Any,
@@ -231,7 +240,6 @@ def certificate_issue(
     issued_on = issued_on or timezone.localdate()
     number = counter_next(branch=branch, kind="certificate", year=issued_on.year)
     kind = CertificateKind.PARTIAL if partial else CertificateKind.CERTIFICATE
-    prefix = "AVP" if partial else "CQPI"
     valid_until = None
     if partial and branch.partial_validity_months:
         valid_until = _add_months(issued_on, branch.partial_validity_months)
@@ -241,7 +249,9 @@ def certificate_issue(
     snapshot["kind"] = kind
     snapshot["valid_until"] = valid_until.isoformat() if valid_until else None
     certificate = Certificate.objects.create(
-        number=f"{prefix}-{branch.prefix}-{issued_on.year}-{number:06d}",
+        number=certificate_number(
+            partial=partial, branch_prefix=branch.prefix, year=issued_on.year, sequence=number
+        ),
         kind=kind,
         dossier=dossier,
         decision=decision,
@@ -406,9 +416,12 @@ def certificate_reissue(
         if value is not None and value.strip():
             holder[key] = value.strip()
     # The same series as the original (kind and branch prefix), numbered in today's year.
-    series = locked.number.rsplit("-", 2)[0]
-    sequence = counter_next(branch=locked.branch, kind="certificate", year=today.year)
-    number = f"{series}-{today.year}-{sequence:06d}"
+    number = certificate_number(
+        partial=locked.kind == CertificateKind.PARTIAL,
+        branch_prefix=locked.branch.prefix,
+        year=today.year,
+        sequence=counter_next(branch=locked.branch, kind="certificate", year=today.year),
+    )
     snapshot.update(
         {
             "number": number,

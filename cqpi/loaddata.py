@@ -48,6 +48,7 @@ from certifications.models import (
     RenderStatus,
     VersionStatus,
 )
+from certifications.services import certificate_number
 from evaluations.models import (
     AgendaItem,
     CapacityOutcome,
@@ -740,10 +741,15 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
                         certificate_count += 1
                         partial = outcome == Outcome.PARTIAL
                         issued_on = timezone.localdate(held_on)
-                        key = ("partial" if partial else "certificate", issued_on.year)
+                        # One counter for both kinds, as certificate_issue numbers them.
+                        key = ("certificate", issued_on.year)
                         counters[key] = counters.get(key, 0) + 1
-                        prefix = "AVP" if partial else "CQPI"
-                        number = f"{prefix}-{branch.prefix}-{issued_on.year}-{counters[key]:06d}"
+                        number = certificate_number(
+                            partial=partial,
+                            branch_prefix=branch.prefix,
+                            year=issued_on.year,
+                            sequence=counters[key],
+                        )
                         referentiel = referentiels[referentiel_id]
                         valid_until = None
                         if partial and branch.partial_validity_months:
