@@ -15,6 +15,7 @@ from branches.models import Branch, Company
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
 
 from .models import AccessRoute, Candidate, Dossier, DossierStatus
+from .widgets import FastSelect
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -94,17 +95,28 @@ class DossierFilterForm(PortalForm):
         label=_("Statut"),
         required=False,
         choices=[("", _("Tous les statuts")), *DossierStatus.choices],
+        widget=FastSelect,
     )
     cqpi = forms.ModelChoiceField(
-        label=_("CQPI"), required=False, queryset=Referentiel.objects.none(), empty_label=_("Tous")
+        label=_("CQPI"),
+        required=False,
+        queryset=Referentiel.objects.none(),
+        empty_label=_("Tous"),
+        widget=FastSelect,
     )
     access_route = forms.ChoiceField(
         label=_("Voie d'accès"),
         required=False,
         choices=[("", _("Toutes")), *AccessRoute.choices],
+        widget=FastSelect,
     )
     year = forms.TypedChoiceField(
-        label=_("Année d'ouverture"), required=False, coerce=int, empty_value=None, choices=[]
+        label=_("Année d'ouverture"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[],
+        widget=FastSelect,
     )
     sort = forms.ChoiceField(
         label=_("Trier par"),
@@ -116,6 +128,7 @@ class DossierFilterForm(PortalForm):
             ("-name", _("Nom du candidat (Z → A)")),
             ("status", _("Statut")),
         ],
+        widget=FastSelect,
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Membership
 from candidates.forms import DateInput, PortalForm, staff_branches
 from candidates.models import Dossier, DossierStatus
+from candidates.widgets import FastSelect
 from certifications.models import Capacity
 
 from . import selectors
@@ -190,14 +192,39 @@ class ConvokeForm(PortalForm):
         )
 
 
+class DossierChoiceIterator(ModelChoiceIterator):
+    """The options from five columns per row instead of five model instances: a branch may
+    have a thousand dossiers and more ready for its jury."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.queryset.values_list(
+            "pk",
+            "reference",
+            "candidate__first_name",
+            "candidate__last_name",
+            "version__referentiel__title",
+        )
+        for pk, reference, first_name, last_name, title in rows:
+            # Candidate.full_name, spelt out on the columns.
+            label = f"{reference} — {first_name} {last_name.upper()} — {title}"
+            yield (pk, label)
+
+
 class DossierChoiceField(forms.ModelChoiceField):
+    iterator = DossierChoiceIterator
+
     def label_from_instance(self, obj: Dossier) -> str:
         return f"{obj.reference} — {obj.candidate.full_name} — {obj.version.referentiel.title}"
 
 
 class AgendaForm(PortalForm):
     dossier = DossierChoiceField(
-        label=_("Dossier prêt pour le jury"), queryset=None, empty_label=_("— Choisir —")
+        label=_("Dossier prêt pour le jury"),
+        queryset=None,
+        empty_label=_("— Choisir —"),
+        widget=FastSelect,
     )
 
     def __init__(self, *args: Any, session: JurySession, user: Any, **kwargs: Any) -> None:
