@@ -6,7 +6,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -150,7 +150,7 @@ class DossierFilterForm(PortalForm):
         data = self.cleaned_data
         query = data["q"].strip()
         if query:
-            dossiers = dossiers.filter(self._search(query))
+            dossiers = dossiers.filter(self._search(query, scope=dossiers))
         if data["status"]:
             dossiers = dossiers.filter(status=data["status"])
         if data["cqpi"]:
@@ -166,24 +166,31 @@ class DossierFilterForm(PortalForm):
         return dossiers.order_by(*self.SORTS.get(data["sort"] or "-opened", self.SORTS["-opened"]))
 
     @staticmethod
-    def _search(query: str) -> Q:
+    def _search(query: str, *, scope: QuerySet[Dossier]) -> Q:
+        """The dossiers whose candidate's names start with each word, whose number or a
+        certificate's number starts with the query, or whose company's name holds it (or SIRET
+        is it).
+
+        One `IN` over a UNION of the four lookups, each answered by its own index (prefix
+        indexes on names and numbers; the short company table) within the user's `scope`,
+        rather than an OR across the joined tables, which PostgreSQL can only evaluate row by
+        row over the whole branch — for the page's count as well as for its rows.
+        """
         from certifications.models import Certificate
 
         names = Q()
         for word in query.split():
-            names &= Q(candidate__last_name__istartswith=word) | Q(
-                candidate__first_name__istartswith=word
-            )
-        return (
-            names
-            | Q(reference__istartswith=query)
-            | Q(
-                Exists(
-                    Certificate.objects.filter(dossier_id=OuterRef("pk"), number__istartswith=query)
-                )
-            )
-            | Q(company__in=Company.objects.filter(Q(name__icontains=query) | Q(siret=query)))
+            names &= Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
+        scoped = scope.order_by().values("pk")
+        companies = Company.objects.filter(Q(name__icontains=query) | Q(siret=query))
+        matches = scoped.filter(
+            candidate_id__in=Candidate.objects.filter(names).values("pk")
+        ).union(
+            scoped.filter(reference__istartswith=query),
+            Certificate.objects.filter(number__istartswith=query).values("dossier_id").order_by(),
+            scoped.filter(company_id__in=companies.values("pk")),
         )
+        return Q(pk__in=matches)
 
 
 class DossierOpenForm(PortalForm):

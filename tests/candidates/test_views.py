@@ -86,6 +86,35 @@ def test_the_list_searches_by_candidate_name_and_by_reference(client: Any, cast:
     assert petit.reference in by_reference and durand.reference not in by_reference
 
 
+def test_the_list_searches_by_certificate_number_company_and_every_word_of_a_name(
+    client: Any, cast: Any
+) -> None:
+    decision = workflow.award(cast)
+    awarded, certificate = decision.dossier, decision.certificates.get()
+    at_alpha = DossierFactory.create(
+        candidate=cast.other_candidate, version=cast.version, company=cast.company_a
+    )
+    elsewhere = DossierFactory.create(
+        candidate=CandidateFactory.create(branch=cast.branch_b, last_name=cast.candidate.last_name),
+        version=cast.version,
+    )
+    client.force_login(cast.staff_a)
+    url = reverse("candidates:dossier_list")
+
+    def found(query: str) -> set[str]:
+        page = client.get(url, {"q": query}).context["page"]
+        return {dossier.reference for dossier in page.object_list}
+
+    assert found(certificate.number.lower()) == {awarded.reference}
+    assert at_alpha.reference in found("industries")
+    assert found("industries zzz") == set()
+    first, last = cast.candidate.first_name, cast.candidate.last_name
+    assert found(f"{last[:3]} {first[:2]}") == found(f"{first} {last}") == {awarded.reference}
+    assert found(f"{last} Zzz") == set()
+    # Another branch's dossier with the same name stays out of the results.
+    assert elsewhere.reference not in found(last)
+
+
 def test_the_list_filters_by_status_and_by_cqpi(client: Any, cast: Any) -> None:
     other_cqpi, other_version = build_referentiel(
         branches=[cast.branch_a], title="Opérateur qualité"
