@@ -21,7 +21,7 @@ from branches.models import Branch, Company
 from certifications.models import ReferentielVersion
 from cqpi.api.fields import ScopedPrimaryKeyRelatedField
 from cqpi.api.idempotency import idempotent
-from cqpi.api.pagination import IdCursorPagination
+from cqpi.api.pagination import DeferredJoinCursorPagination
 
 from . import services
 from .models import AccessRoute, Candidate, Dossier, DossierHistory
@@ -164,7 +164,7 @@ class DossierViewSet(
 
     queryset = Dossier.objects.none()
     serializer_class = DossierSerializer
-    pagination_class = IdCursorPagination
+    pagination_class = DeferredJoinCursorPagination
     filterset_class = DossierFilter
     ordering_fields = ["id"]
 

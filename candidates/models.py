@@ -117,11 +117,16 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             return self.none()
         sheet = apps.get_model("evaluations", "EvaluationSheet")
         agenda = apps.get_model("evaluations", "AgendaItem")
-        condition = (
-            Q(branch_id__in=roles.staff_branch_ids)
-            | Q(company_id__in=roles.referent_company_ids)
-            | Q(candidate__user_id=roles.user_id)
+        condition = Q(branch_id__in=roles.staff_branch_ids) | Q(
+            company_id__in=roles.referent_company_ids
         )
+        if roles.is_candidate:
+            # Only for whom has a candidate profile, and as a subquery rather than a join:
+            # an OR across the join keeps PostgreSQL from walking an index of the dossiers
+            # (the API's list, newest first, read every dossier of the branch).
+            condition |= Q(
+                candidate_id__in=Candidate.objects.filter(Q(user_id=roles.user_id)).values("pk")
+            )
         if roles.is_evaluator or roles.is_referent:
             condition |= Q(
                 pk__in=sheet.objects.filter(evaluator_id=roles.user_id).values(
@@ -194,6 +199,8 @@ class Dossier(models.Model):
             # The staff list: a branch's dossiers newest first, filtered by status or not.
             models.Index(fields=["branch", "-opened_on", "-id"]),
             models.Index(fields=["branch", "status", "-opened_on", "-id"]),
+            # The API's list, newest id first (cursor pagination) within the user's branch.
+            models.Index(fields=["branch", "id"], name="candidates_dossier_branch_pk"),
         ]
 
     def __str__(self) -> str:
