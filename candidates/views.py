@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -69,9 +70,30 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
             "section": "dossiers",
             "filters": filters,
             "page": page,
+            "rows": _list_rows(page.object_list),
             "show_branch": roles.is_national_admin or len(roles.staff_branch_ids) > 1,
         },
     )
+
+
+def _list_rows(dossiers: Any) -> list[dict[str, Any]]:
+    """The list's cells as plain values. The template engine looks an attribute up by trying
+    a dictionary key, then an attribute, through each related object in turn: for fifty rows
+    of six cells that cost more than the rest of the page."""
+    return [
+        {
+            "url": reverse("candidates:dossier_detail", args=[dossier.pk]),
+            "reference": dossier.reference,
+            "candidate": dossier.candidate.full_name,
+            "cqpi": dossier.version.referentiel.title,
+            "version": dossier.version.number,
+            "company": (dossier.company.name if dossier.company else "") or "—",
+            "branch": dossier.branch.name,
+            "status": dossier.status,
+            "opened_on": dossier.opened_on,
+        }
+        for dossier in dossiers
+    ]
 
 
 @login_required

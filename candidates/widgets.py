@@ -8,11 +8,19 @@ the request. These widgets produce byte for byte the markup of Django's template
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import forms
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+def _escape(value: Any) -> str:
+    """django.utils.html.conditional_escape without its lazy-string wrapper (thousands of
+    calls for a long select): the same html.escape, or the value's own __html__()."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -22,22 +30,22 @@ def _attrs(attrs: dict[str, Any]) -> str:
         if value is False:
             continue
         if value is True:
-            out.append(f" {conditional_escape(name)}")
+            out.append(f" {_escape(name)}")
         else:
-            out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+            out.append(f' {_escape(name)}="{_escape(str(value))}"')
     return "".join(out)
 
 
 def render_select(widget: dict[str, Any]) -> SafeString:
     """select.html with select_option.html for every option, from the widget's context."""
-    out = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    out = [f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            out.append(f'\n  <optgroup label="{_escape(group_name)}">')
         for option in group_choices:
             out.append(
-                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                f'\n  <option value="{_escape(str(option["value"]))}"'
+                f"{_attrs(option['attrs'])}>{_escape(option['label'])}</option>\n"
             )
         if group_name:
             out.append("\n  </optgroup>")

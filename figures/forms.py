@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
+from candidates.widgets import FastSelect
 from certifications.models import Referentiel
 
 from .selectors import FigureFilters, figures_branches, figures_scope
@@ -28,12 +29,14 @@ class FiguresFilterForm(forms.Form):
         queryset=Branch.objects.none(),
         required=False,
         empty_label=_("Toutes les branches"),
+        widget=FastSelect,
     )
     cqpi = forms.ModelChoiceField(
         label=_("CQPI"),
         queryset=Referentiel.objects.order_by("title"),
         required=False,
         empty_label=_("Tous les CQPI"),
+        widget=FastSelect,
     )
 
     def __init__(self, data: Any, *, user: Any) -> None:
