@@ -229,6 +229,7 @@ def main() -> int:
             "cqpi.wsgi",
             "--workers",
             os.environ.get("BENCH_WORKERS", "2"),
+            *gunicorn_threads(),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -267,6 +268,12 @@ def main() -> int:
         result.ratio = result.requests_per_s / baseline if baseline else 0.0
     report(targets, results)
     return 0
+
+
+def gunicorn_threads() -> list[str]:
+    """BENCH_THREADS=N (N > 1) runs gthread workers of N threads each instead of sync ones."""
+    threads = int(os.environ.get("BENCH_THREADS", "1"))
+    return ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
 
 
 def probe(url: str, cookie: str | None) -> int:
