@@ -199,6 +199,10 @@ class Dossier(models.Model):
             # The staff list: a branch's dossiers newest first, filtered by status or not.
             models.Index(fields=["branch", "-opened_on", "-id"]),
             models.Index(fields=["branch", "status", "-opened_on", "-id"]),
+            # The list filtered by CQPI (with or without a status): its count, index-only.
+            models.Index(
+                fields=["branch", "version", "status"], name="candidates_dossier_branch_cqpi"
+            ),
             # The API's list, newest id first (cursor pagination) within the user's branch.
             models.Index(fields=["branch", "id"], name="candidates_dossier_branch_pk"),
         ]
