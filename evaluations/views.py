@@ -103,8 +103,12 @@ def _render_sheet(request: HttpRequest, sheet: EvaluationSheet, form: SheetForm)
 def sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """Score, save (with the optimistic version check) and, once confirmed, submit one grid."""
     sheet = get_object_or_404(
-        selectors.sheets_of(user=request.user).select_related(
-            "evaluation__dossier__company", "evaluation__dossier__version"
+        # Only the relations the page reads: the dossier's branch and company joined too made
+        # an eight-table join that took PostgreSQL longer to plan than to run.
+        selectors.sheets_of(user=request.user)
+        .select_related(None)
+        .select_related(
+            "evaluation__dossier__candidate", "evaluation__dossier__version__referentiel"
         ),
         pk=pk,
     )
