@@ -32,36 +32,55 @@ def _attrs(attrs: dict[str, Any]) -> str:
         if value is True:
             out.append(f" {_escape(name)}")
         else:
-            out.append(f' {_escape(name)}="{_escape(str(value))}"')
+            out.append(f' {_escape(name)}="{_escape(value)}"')
     return "".join(out)
 
 
-def render_select(widget: dict[str, Any]) -> SafeString:
-    """select.html with select_option.html for every option, from the widget's context."""
-    out = [f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-    for group_name, group_choices, _index in widget["optgroups"]:
-        if group_name:
-            out.append(f'\n  <optgroup label="{_escape(group_name)}">')
-        for option in group_choices:
+def render_select(widget: forms.Select, name: str, value: Any, attrs: dict[str, Any] | None) -> str:
+    """select.html with select_option.html for every option.
+
+    The options are walked as ChoiceWidget.optgroups() walks them (the same selection rule:
+    the first match only, unless multiple), without building a context dict per option.
+    """
+    select_attrs = widget.build_attrs(widget.attrs, attrs)
+    if widget.allow_multiple_selected:
+        select_attrs["multiple"] = True
+    values = widget.format_value(value)
+    out = [f'<select name="{_escape(name)}"{_attrs(select_attrs)}>']
+    has_selected = False
+    for option_value, option_label in widget.choices:
+        if option_value is None:
+            option_value = ""
+        grouped = isinstance(option_label, (list, tuple))
+        if grouped:
+            out.append(f'\n  <optgroup label="{_escape(option_value)}">')
+            options = option_label
+        else:
+            options = [(option_value, option_label)]
+        for subvalue, sublabel in options:
+            selected = (not has_selected or widget.allow_multiple_selected) and str(
+                subvalue
+            ) in values
+            has_selected |= selected
             out.append(
-                f'\n  <option value="{_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{_escape(option['label'])}</option>\n"
+                f'\n  <option value="{_escape(subvalue)}"{" selected" if selected else ""}>'
+                f"{_escape(sublabel)}</option>\n"
             )
-        if group_name:
+        if grouped:
             out.append("\n  </optgroup>")
     out.append("\n</select>")
-    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+    return "".join(out)
 
 
 class FastSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        return render_select(self.get_context(name, value, attrs)["widget"])
+        return mark_safe(render_select(self, name, value, attrs))  # noqa: S308 - all escaped
 
 
 class FastSelectMultiple(forms.SelectMultiple):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        return render_select(self.get_context(name, value, attrs)["widget"])
+        return mark_safe(render_select(self, name, value, attrs))  # noqa: S308 - all escaped

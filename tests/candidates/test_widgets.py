@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django import forms
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import override
 
 from candidates.models import DossierStatus
@@ -18,10 +19,13 @@ CHOICES: list[Any] = [
     ("a", 'A & "b" <c>'),
     ("Groupe", [(1, "un"), (2, "deux")]),
     (3, "trois"),
+    ("x&y", mark_safe("<b>déjà sûr</b>")),
+    (mark_safe("s&t"), "valeur marquée sûre"),
+    (None, "aucune"),
 ]
 
 
-@pytest.mark.parametrize("value", [None, "", "a", 2, "3"])
+@pytest.mark.parametrize("value", [None, "", "a", 2, "3", "x&y"])
 @pytest.mark.parametrize(
     "attrs", [None, {"id": "id_x", "required": True, "disabled": False, "data-q": '"x"'}]
 )
