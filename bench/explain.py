@@ -48,7 +48,13 @@ def main() -> None:
     branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n")[0]
     staff = Membership.objects.filter(branch=branch, role="staff")[0].user
     base = Dossier.objects.managed_by(staff).with_list_relations()
-    name = Dossier.objects.filter(branch=branch).select_related("candidate")[0].candidate.last_name
+    # The name bench/web.py searches for: the candidate of the branch's newest awarded dossier.
+    name = (
+        Dossier.objects.filter(branch=branch, status="awarded")
+        .order_by("-pk")
+        .select_related("candidate")[0]
+        .candidate.last_name
+    )
 
     def filtered(**data: str) -> Any:
         form = DossierFilterForm(data, user=staff)
@@ -60,24 +66,65 @@ def main() -> None:
     print(f"Largest branch: {branch.code}, {count} dossiers.\n")
     listing = filtered()
     explain("Dossier list, first page (ids)", listing.values_list("pk", flat=True)[:50])
+    deep = (count // 50 - 5) * 50  # the page bench/web.py measures
     explain(
-        "Dossier list, a deep page (ids at offset 24,950)",
-        listing.values_list("pk", flat=True)[24950:25000],
+        f"Dossier list, a deep page (ids at offset {deep:,})",
+        listing.values_list("pk", flat=True)[deep : deep + 50],
     )
     explain("Dossier list, count", listing.order_by().values("pk"), count=True)
     awarded = filtered(status="awarded")
     explain("Dossier list filtered by status (ids)", awarded.values_list("pk", flat=True)[:50])
-    searched = filtered(q=name[:5])
-    explain(f"Dossier list, search {name[:5]!r} (ids)", searched.values_list("pk", flat=True)[:50])
+    cqpi = str(dossier_cqpi(branch))
+    by_cqpi = filtered(status="awarded", cqpi=cqpi)
     explain(
-        f"Dossier list, search {name[:5]!r} (count)", searched.order_by().values("pk"), count=True
+        "Dossier list filtered by status and CQPI (count)",
+        by_cqpi.order_by().values("pk"),
+        count=True,
     )
+    for query in (name, name[:3]):
+        searched = filtered(q=query)
+        explain(f"Dossier list, search {query!r} (ids)", searched.values_list("pk", flat=True)[:50])
+        explain(
+            f"Dossier list, search {query!r} (count)", searched.order_by().values("pk"), count=True
+        )
     dossier = Dossier.objects.filter(branch=branch).order_by("-pk")[0]
     explain(
         "Dossier detail (scoped lookup)", Dossier.objects.visible_to(staff).filter(pk=dossier.pk)
     )
+    api = Dossier.objects.visible_to(staff).with_list_relations()
+    explain(
+        "API dossier list, a page's ids (newest first)",
+        api.select_related(None).only("pk").order_by("-id")[:26],
+    )
+    ids = list(api.order_by("-id").values_list("pk", flat=True)[:25])
+    explain("API dossier list, the page's rows", api.order_by().filter(pk__in=ids))
+    from evaluations.forms import AgendaForm
+    from evaluations.models import JurySession
+
+    session = JurySession.objects.filter(branch=branch).order_by("-pk")[0]
+    agenda = AgendaForm(session=session, user=staff).fields["dossier"]
+    explain(
+        "Jury session, the dossiers ready for the jury (the agenda's choices)",
+        agenda.queryset.values_list(  # type: ignore[attr-defined]
+            "pk",
+            "reference",
+            "candidate__first_name",
+            "candidate__last_name",
+            "version__referentiel__title",
+        ),
+    )
     code = Certificate.objects.filter(branch=branch)[0].verification_code
     explain("Public verification (by code)", Certificate.objects.filter(verification_code=code))
+
+
+def dossier_cqpi(branch: Any) -> int:
+    from candidates.models import Dossier
+
+    return int(
+        Dossier.objects.filter(branch=branch, status="awarded")
+        .order_by("-pk")
+        .values_list("version__referentiel_id", flat=True)[0]
+    )
 
 
 if __name__ == "__main__":
