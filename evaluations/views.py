@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,6 +36,7 @@ from .models import (
     CapacityOutcome,
     EvaluationSheet,
     JurySession,
+    Outcome,
     SessionStatus,
     SheetStatus,
 )
@@ -315,14 +318,17 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
             member.college, {"label": member.get_college_display(), "members": []}
         )
         group["members"].append(member)
+    may_decide = session.status == SessionStatus.OPEN and (
+        manages or any(m.user_id == request.user.pk and m.present for m in members)
+    )
     context: dict[str, Any] = {
         "section": "sessions",
         "session": session,
         "colleges": list(colleges.values()),
         "agenda": agenda,
+        "agenda_rows": _agenda_rows(session, agenda, manages=manages, may_decide=may_decide),
         "manages": manages,
-        "may_decide": session.status == SessionStatus.OPEN
-        and (manages or any(m.user_id == request.user.pk and m.present for m in members)),
+        "may_decide": may_decide,
         "problems": services.quorum_problems(session)
         if session.status == SessionStatus.PLANNED
         else [],
@@ -333,6 +339,35 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
             session=session, user=request.user
         )
     return render(request, "evaluations/session_detail.html", context)
+
+
+def _agenda_rows(
+    session: JurySession, agenda: Sequence[AgendaItem], *, manages: bool, may_decide: bool
+) -> list[dict[str, Any]]:
+    """The agenda's cells as plain values (see candidates.views._list_rows): a session may
+    hold fifty dossiers and more, each cell reached through three related objects."""
+    outcomes = dict(Outcome.choices)
+    rows = []
+    for item in agenda:
+        dossier = item.dossier
+        decisions = dossier.session_decisions  # type: ignore[attr-defined]
+        decision = decisions[0] if decisions else None
+        record_url = reverse("evaluations:decision_record", args=[session.pk, dossier.pk])
+        rows.append(
+            {
+                "position": item.position,
+                "url": reverse("candidates:dossier_detail", args=[dossier.pk]) if manages else "",
+                "reference": dossier.reference,
+                "candidate": dossier.candidate.full_name,
+                "cqpi": dossier.version.referentiel.title,
+                "status": dossier.status,
+                "decision": outcomes.get(decision.outcome, decision.outcome) if decision else "",
+                "record_url": record_url
+                if decision or (may_decide and dossier.status == DossierStatus.SCHEDULED)
+                else "",
+            }
+        )
+    return rows
 
 
 @login_required
