@@ -158,17 +158,22 @@ def _available_actions(dossier: Dossier) -> set[str]:
     return actions
 
 
-def _render_detail(request: HttpRequest, dossier: Dossier, **bound: Any) -> HttpResponse:
-    dossier = (
-        Dossier.objects.with_list_relations()
-        .prefetch_related(
-            Prefetch("history", queryset=DossierHistory.objects.select_related("by")),
-            "evaluations__sheets__evaluator",
-            "decisions__session",
-            "certificates",
-        )
-        .get(pk=dossier.pk)
+def _detail_queryset() -> Any:
+    return Dossier.objects.with_list_relations().prefetch_related(
+        Prefetch("history", queryset=DossierHistory.objects.select_related("by")),
+        "evaluations__sheets__evaluator",
+        "decisions__session",
+        "certificates",
     )
+
+
+def _render_detail(
+    request: HttpRequest, dossier: Dossier, *, loaded: bool = False, **bound: Any
+) -> HttpResponse:
+    """The dossier page; `loaded` when `dossier` comes from _detail_queryset() already, else
+    it is read again (after a transition, its status and history changed)."""
+    if not loaded:
+        dossier = _detail_queryset().get(pk=dossier.pk)
     forms = {
         "admissibility_form": AdmissibilityForm(prefix="admissibility"),
         "positioning_form": CommentForm(prefix="positioning"),
@@ -190,7 +195,9 @@ def _render_detail(request: HttpRequest, dossier: Dossier, **bound: Any) -> Http
 
 @login_required
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _get_managed_dossier(request, pk))
+    return _render_detail(
+        request, _get_managed_dossier(request, pk, _detail_queryset()), loaded=True
+    )
 
 
 def _transition_view(
