@@ -36,6 +36,10 @@ class Result:
     p99_ms: float
     errors: int
     ratio: float = 0.0
+    # The baseline's throughput measured right before this page, and the machine's load
+    # average (1 min) after it: the machine is shared, its load drifts during a run.
+    baseline_rps: float = 0.0
+    load: float = 0.0
 
 
 def free_port() -> int:
@@ -114,17 +118,33 @@ def login(base: str, email: str, password: str) -> str:
     raise RuntimeError(f"login failed for {email}")
 
 
-def wrk(base: str, page: str, path: str, cookie: str | None, seconds: int) -> Result:
+def wrk(
+    base: str, page: str, path: str, cookie: str | None, seconds: int, warmup: int = 3
+) -> Result:
     headers = ["-H", f"Cookie: sessionid={cookie}"] if cookie else []
     url = f"{base}{path}"
     # Warm-up, not measured.
     subprocess.run(
-        ["wrk", "-t2", "-c20", "-d3s", *headers, url],
+        ["wrk", "-t2", "-c20", f"-d{warmup}s", *headers, url],
         check=True,
         capture_output=True,
     )
+    # A 10 s timeout rather than wrk's 2 s: a slow answer is measured as slow (the p95 says
+    # it), not counted as an error with no latency.
     done = subprocess.run(
-        ["wrk", "-t2", "-c20", f"-d{seconds}s", "--latency", "-s", LUA, *headers, url],
+        [
+            "wrk",
+            "-t2",
+            "-c20",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            LUA,
+            *headers,
+            url,
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -138,6 +158,7 @@ def wrk(base: str, page: str, path: str, cookie: str | None, seconds: int) -> Re
         p95_ms=float(figures["p95"]) / 1000,
         p99_ms=float(figures["p99"]) / 1000,
         errors=int(float(figures["errors"])),
+        load=os.getloadavg()[0],
     )
 
 
@@ -248,24 +269,30 @@ def main() -> int:
             for key, path, who in bench_pages(targets)
         ]
         results = []
-        for page, path, cookie in pages:
+        baseline_seconds = int(os.environ.get("BENCH_BASELINE_SECONDS", "5"))
+        for index, (page, path, cookie) in enumerate(pages):
             status = probe(f"{base}{path}", cookie)
             if status != 200:
                 print(f"skipped {page}: {path} answers {status}", flush=True)
                 continue
+            neighbour = None
+            if index > 0:
+                baseline_page, baseline_path, _ = pages[0]
+                neighbour = wrk(base, baseline_page, baseline_path, None, baseline_seconds, 1)
             result = wrk(base, page, path, cookie, seconds)
+            result.baseline_rps = (neighbour or result).requests_per_s
             results.append(result)
             print(
                 f"{page:45} {result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:6.1f}  "
-                f"p95 {result.p95_ms:6.1f}  p99 {result.p99_ms:6.1f} ms  errors {result.errors}",
+                f"p95 {result.p95_ms:6.1f}  p99 {result.p99_ms:6.1f} ms  errors {result.errors}"
+                f"  (baseline just before: {result.baseline_rps:.1f} req/s, load {result.load:.1f})",
                 flush=True,
             )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    baseline = results[0].requests_per_s
     for result in results:
-        result.ratio = result.requests_per_s / baseline if baseline else 0.0
+        result.ratio = result.requests_per_s / result.baseline_rps if result.baseline_rps else 0.0
     report(targets, results)
     return 0
 
@@ -326,13 +353,18 @@ def report(targets: dict[str, Any], results: list[Result]) -> None:
     print()
     print(
         f"Largest branch: {targets['branch']} ({targets['dossiers']} dossiers); "
-        f"figures at 20 connections, ratio = page req/s ÷ baseline req/s"
+        "figures at 20 connections; ratio = page req/s ÷ the baseline's req/s measured "
+        f"just before the page ({os.environ.get('BENCH_BASELINE_SECONDS', '5')} s); "
+        "load = 1-minute load average after the page"
     )
-    print(f"{'page':45} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} {'ratio':>6}")
+    print(
+        f"{'page':45} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>4} "
+        f"{'base/s':>8} {'ratio':>6} {'load':>5}"
+    )
     for r in results:
         print(
             f"{r.page:45} {r.requests_per_s:8.1f} {r.p50_ms:7.1f} {r.p95_ms:7.1f} "
-            f"{r.p99_ms:7.1f} {r.errors:4d} {r.ratio:6.2f}"
+            f"{r.p99_ms:7.1f} {r.errors:4d} {r.baseline_rps:8.1f} {r.ratio:6.2f} {r.load:5.1f}"
         )
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
