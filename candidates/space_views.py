@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from branches.access import roles_of
 from certifications.models import CertificateStatus, RenderStatus
@@ -35,6 +36,7 @@ def candidate_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     return wrapper
 
 
+@require_safe
 @candidate_required
 def home(request: HttpRequest) -> HttpResponse:
     dossiers = [
@@ -44,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "candidates/space/home.html", {"section": "space", "dossiers": dossiers})
 
 
+@require_safe
 @candidate_required
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = get_object_or_404(candidate_dossiers(user=request.user), pk=pk)
@@ -67,6 +70,7 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 @candidate_required
 def personal_data(request: HttpRequest) -> HttpResponse:
     """What is held about the candidate, on one page (right of access)."""
@@ -77,6 +81,7 @@ def personal_data(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @candidate_required
 def personal_data_download(request: HttpRequest) -> HttpResponse:
     """The same, as a JSON file to keep or take elsewhere (right to portability)."""

@@ -53,9 +53,9 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     """
     certificate = None
     if len(code) <= _MAX_CODE_LENGTH:
-        certificate = (
-            Certificate.objects.select_related("branch").filter(verification_code=code).first()
-        )
+        # The code is unique: no ORDER BY for first() to compile and run on every scan.
+        found = Certificate.objects.select_related("branch").filter(verification_code=code)
+        certificate = next(iter(found.order_by()[:1]), None)
     if certificate is None:
         return _noindex(render(request, "certifications/verify_not_found.html", status=404))
     snapshot = certificate.snapshot
@@ -188,6 +188,7 @@ def filter_certificates(queryset: Any, form: CertificateFilterForm) -> Any:
     return queryset
 
 
+@require_safe
 @login_required
 def certificate_list(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
@@ -249,6 +250,7 @@ def _render_detail(request: HttpRequest, certificate: Certificate, **bound: Any)
     return render(request, "certifications/certificate_detail.html", context, status=status)
 
 
+@require_safe
 @login_required
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _managed_certificate(request, pk))

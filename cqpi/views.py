@@ -13,6 +13,7 @@ from branches.access import roles_of
 from . import health
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each person to their space; a page of its own for whom no space exists yet."""

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from .exports import table_csv, table_xlsx
 from .forms import FiguresFilterForm
@@ -18,6 +19,7 @@ EXPORT_TYPES = {
 }
 
 
+@require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = FiguresFilterForm(request.GET, user=request.user)
@@ -33,6 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "figures/dashboard.html", context, status=200 if figures else 400)
 
 
+@require_safe
 @login_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
