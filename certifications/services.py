@@ -299,10 +299,16 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
         data = render_certificate_pdf(certificate)
         if not _valid_pdf(data):
             raise ValueError("the renderer produced no valid PDF")
-        name = f"{certificate.number}.pdf"
         if certificate.pdf:
             certificate.pdf.delete(save=False)
-        certificate.pdf.save(name, ContentFile(data), save=False)
+        # One name per certificate: a file left by an attempt killed before its commit is
+        # replaced, never kept beside the new one under a suffixed name. The row lock keeps
+        # any other render of this certificate out meanwhile.
+        field = certificate.pdf.field
+        name = field.generate_filename(certificate, f"{certificate.number}.pdf")
+        if field.storage.exists(name):
+            field.storage.delete(name)
+        certificate.pdf = field.storage.save(name, ContentFile(data), max_length=field.max_length)
         certificate.pdf_sha256 = hashlib.sha256(data).hexdigest()
         certificate.render_status = RenderStatus.READY
         certificate.render_error = ""

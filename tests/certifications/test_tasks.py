@@ -58,6 +58,22 @@ def test_storing_twice_leaves_one_file_with_the_same_hash(cast, media_root):
     assert CertificateEvent.objects.filter(certificate=certificate, action="rendered").count() == 1
 
 
+def test_a_file_left_by_a_killed_attempt_is_replaced_not_kept_beside(cast, media_root):
+    certificate = pending_certificate(cast)
+    # A worker killed after writing the file and before its commit leaves this behind.
+    left = (
+        media_root / "certificates" / str(timezone.localdate().year) / f"{certificate.number}.pdf"
+    )
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_bytes(b"%PDF-1.7 half written")
+
+    stored = certificate_store_pdf(certificate_id=certificate.pk)
+
+    assert stored_files(media_root) == [left]
+    assert stored.pdf.name == f"certificates/{left.parent.name}/{left.name}"
+    assert hashlib.sha256(left.read_bytes()).hexdigest() == stored.pdf_sha256
+
+
 def test_the_pdf_is_stored_under_the_certificate_number(cast):
     certificate = certificate_store_pdf(certificate_id=pending_certificate(cast).pk)
     assert certificate.pdf.name.endswith(f"/{certificate.number}.pdf")

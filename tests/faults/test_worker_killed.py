@@ -54,4 +54,5 @@ def test_a_worker_killed_mid_session_loses_and_doubles_no_certificate(cast, make
         assert result.lost == 0, result.problems
         assert result.duplicated == 0 and result.duplicate_numbers == 0, result.problems
         assert result.unreadable == 0 and result.wrong_holder == 0, result.problems
+        assert result.orphan_files == 0, "a killed attempt's file was kept beside the new one"
         assert result.ready == result.expected == SIZE
