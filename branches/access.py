@@ -11,6 +11,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import BigIntegerField, CharField, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .models import Membership, Role
@@ -72,10 +74,8 @@ def roles_of(user: Any) -> Roles:
     jury: set[int] = set()
     referent_companies: set[int] = set()
     referent_branches: set[int] = set()
-    rows = Membership.objects.filter(user=user, is_active=True).values_list(
-        "role", "branch_id", "company_id"
-    )
-    for role, branch_id, company_id in rows:
+    is_evaluator = is_candidate = False
+    for role, branch_id, company_id in _role_rows(user):
         if role == Role.STAFF:
             staff.add(branch_id)
         elif role == Role.JURY:
@@ -83,6 +83,10 @@ def roles_of(user: Any) -> Roles:
         elif role == Role.REFERENT and company_id is not None:
             referent_companies.add(company_id)
             referent_branches.add(branch_id)
+        elif role == _EVALUATOR:
+            is_evaluator = True
+        elif role == _CANDIDATE:
+            is_candidate = True
     roles = Roles(
         user_id=user.pk,
         is_national_admin=user.is_superuser,
@@ -91,11 +95,41 @@ def roles_of(user: Any) -> Roles:
         jury_branch_ids=frozenset(jury),
         referent_company_ids=frozenset(referent_companies),
         referent_branch_ids=frozenset(referent_branches),
-        is_evaluator=user.habilitations.exists(),
-        is_candidate=user.candidate_profiles.exists(),
+        is_evaluator=is_evaluator,
+        is_candidate=is_candidate,
     )
     setattr(user, _CACHE_ATTR, roles)
     return roles
+
+
+# Markers of the two yes/no roles among the membership rows; never a Role value.
+_EVALUATOR = "~evaluator"
+_CANDIDATE = "~candidate"
+
+
+def _role_rows(user: Any) -> QuerySet[Any]:
+    """The user's active memberships, plus one marker row if they hold any habilitation and
+    one if they have a candidate profile: every role in one query (UNION ALL), as it is read
+    on every request."""
+    no_id = Cast(Value(None), output_field=BigIntegerField())  # typed, for PostgreSQL's UNION
+
+    def marker(related_name: str, role: str) -> QuerySet[Any]:
+        relation = user._meta.get_field(related_name)  # candidates is a room above: no import
+        return (
+            relation.related_model._default_manager.filter(**{relation.field.name: user})
+            .order_by()
+            .values_list(Value(role, output_field=CharField()), no_id, no_id)
+            .distinct()
+        )
+
+    memberships = (
+        Membership.objects.filter(user=user, is_active=True)
+        .order_by()
+        .values_list("role", "branch_id", "company_id")
+    )
+    return memberships.union(
+        marker("habilitations", _EVALUATOR), marker("candidate_profiles", _CANDIDATE), all=True
+    )
 
 
 def forget_roles(user: Any) -> None:
