@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import Http404
@@ -57,6 +58,18 @@ class FiguresFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("year_to", _("L'année de fin précède l'année de début."))
         return cleaned
+
+    def query(self) -> str:
+        """The valid filters as a query string, in a fixed order (for the export links): the
+        same filters give the same string, whatever else the address carried."""
+        data = self.cleaned_data
+        values = {
+            "year_from": data.get("year_from"),
+            "year_to": data.get("year_to"),
+            "branch": data["branch"].pk if data.get("branch") else None,
+            "cqpi": data["cqpi"].pk if data.get("cqpi") else None,
+        }
+        return urlencode({name: value for name, value in values.items() if value is not None})
 
     def figure_filters(self) -> FigureFilters:
         data = self.cleaned_data

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from .exports import table_csv, table_xlsx
 from .forms import FiguresFilterForm
-from .selectors import figures_for
+from .selectors import CACHE_SECONDS, FigureFilters, figures_for, figures_version
 from .tables import chart_specs, figure_tables, table_by_slug
 
 EXPORT_TYPES = {
@@ -19,20 +22,32 @@ EXPORT_TYPES = {
 }
 
 
+def figures_html(filters: FigureFilters, query: str) -> SafeString:
+    """The figures' charts, tables and export links, rendered once per filters and language
+    and cached like the figures themselves: recording a decision makes both stale."""
+    key = f"{filters.cache_key(figures_version())}:html"
+    html = cache.get(key)
+    if html is None:
+        figures = figures_for(filters)
+        html = render_to_string(
+            "figures/_figures.html",
+            {
+                "tables": figure_tables(figures),
+                "charts": {"charts": chart_specs(figures)},
+                "query": query,
+            },
+        )
+        cache.set(key, html, timeout=CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
+
+
 @require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = FiguresFilterForm(request.GET, user=request.user)
-    figures = figures_for(form.figure_filters()) if form.is_valid() else None
-    context = {
-        "section": "figures",
-        "form": form,
-        "figures": figures,
-        "tables": figure_tables(figures) if figures else [],
-        "charts": {"charts": chart_specs(figures)} if figures else None,
-        "query": request.GET.urlencode(),
-    }
-    return render(request, "figures/dashboard.html", context, status=200 if figures else 400)
+    html = figures_html(form.figure_filters(), form.query()) if form.is_valid() else None
+    context = {"section": "figures", "form": form, "figures_html": html}
+    return render(request, "figures/dashboard.html", context, status=200 if html else 400)
 
 
 @require_safe

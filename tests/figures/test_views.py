@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -140,7 +141,8 @@ def test_a_reversed_period_is_a_form_error_and_shows_no_figures(client: Any, cas
     response = as_client(client, cast.coc_observer).get(PAGE, {"year_from": 2025, "year_to": 2024})
     assert response.status_code == 400
     assert "L&#x27;année de fin précède l&#x27;année de début." in response.content.decode()
-    assert response.context["figures"] is None
+    assert response.context["figures_html"] is None
+    assert 'name="year_from" value="2025"' in response.content.decode()  # the input is kept
 
 
 def test_the_page_costs_the_same_queries_whatever_the_data(client: Any, cast: Any) -> None:
@@ -158,6 +160,52 @@ def test_the_page_costs_the_same_queries_whatever_the_data(client: Any, cast: An
     with CaptureQueriesContext(connection) as full:
         assert client.get(PAGE).status_code == 200
     assert len(full) == len(empty) <= 16
+
+
+def shown(html: str, label: str) -> str:
+    """An indicator's value as the page's first table shows it."""
+    found = re.search(
+        rf'<th scope="row">{re.escape(label)}</th>\s*<td class="figures-number">([^<]*)</td>', html
+    )
+    assert found, label
+    return found.group(1)
+
+
+def test_the_rendered_figures_are_reused_until_a_decision_is_recorded(
+    client: Any, cast: Any, dataset: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.workflow import award
+
+    client = as_client(client, cast.coc_observer)
+    first = client.get(PAGE)
+    assert shown(first.content.decode(), "Délivrances totales") == "11"
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(PAGE)
+    # Served from the cache: the same page, no figure query, and no template for the tables.
+    assert second.content == first.content
+    assert not any("evaluations_decision" in q["sql"] for q in again.captured_queries)
+    assert "figures/_figures.html" not in [t.name for t in second.templates]
+
+    award(cast)
+    third = client.get(PAGE).content.decode()
+    assert shown(third, "Délivrances totales") == "12"
+
+
+def test_the_export_links_carry_only_the_valid_filters_in_a_fixed_order(
+    client: Any, cast: Any, dataset: Any
+) -> None:
+    html = (
+        as_client(client, cast.coc_observer)
+        .get(PAGE, {"cqpi": "", "branch": dataset.branch_a.pk, "year_from": "02023", "x": "y"})
+        .content.decode()
+    )
+    csv_link = (
+        export_url("indicateurs", "csv") + f"?year_from=2023&amp;branch={dataset.branch_a.pk}"
+    )
+    assert f'href="{csv_link}"' in html
 
 
 # --- Exports ------------------------------------------------------------------------
