@@ -59,9 +59,10 @@ def main() -> int:
 
     staff = client_for(targets["staff"])
     evaluator = client_for(targets["evaluator"])
+    coc = client_for(targets["coc"])
     anonymous = client_for(None)
     pages: dict[str, tuple[str, Client]] = {
-        key: (path, {"staff": staff, "evaluator": evaluator, None: anonymous}[who])
+        key: (path, {"staff": staff, "evaluator": evaluator, "coc": coc, None: anonymous}[who])
         for key, path, who in web.bench_pages(targets)
     }
     chosen = args.pages or list(pages)

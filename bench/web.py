@@ -178,12 +178,20 @@ from django.db.models import F, Func
 session = JurySession.objects.filter(branch=branch).annotate(n=Count("agenda")).annotate(gap=Func(F("n") - 50, function="ABS")).order_by("gap").first()
 certificate = Certificate.objects.filter(branch=branch, status="valid").first()
 name = dossier.candidate.last_name
+# The national figures are the COC's page: one observer account beside the generated people.
+from accounts.models import User
+from django.contrib.auth.hashers import make_password
+coc, _ = User.objects.get_or_create(
+    email=f"coc.observateur@{LOAD_EMAIL_DOMAIN}",
+    defaults={"is_coc_observer": True, "password": make_password(LOAD_PASSWORD),
+              "first_name": "Observateur", "last_name": "COC"},
+)
 print(json.dumps({
-    "branch": branch.code, "dossiers": branch.n, "staff": staff.email,
+    "branch": branch.code, "branch_id": branch.pk, "dossiers": branch.n, "staff": staff.email,
     "dossier": dossier.pk, "sheet": sheet.pk, "evaluator": sheet.evaluator.email,
     "session": session.pk, "session_agenda": session.n, "code": certificate.verification_code,
     "name": name, "cqpi": dossier.version.referentiel_id, "pages": (branch.n + 49) // 50,
-    "password": LOAD_PASSWORD,
+    "password": LOAD_PASSWORD, "coc": coc.email,
 }))
 """
 
@@ -199,7 +207,9 @@ PAGE_NAMES = {
     "session": "jury session ({session_agenda} dossiers)",
     "api": "API dossier list",
     "verify": "public verification",
-    "figures": "national figures (the branch's, cached)",
+    "figures": "figures, CPNE staff (their branch, cached)",
+    "figures_coc": "figures, COC observer (national, cached)",
+    "figures_coc_filter": "figures, COC observer (a branch and a CQPI)",
 }
 
 
@@ -217,6 +227,12 @@ def bench_pages(targets: dict[str, Any]) -> list[tuple[str, str, str | None]]:
         ("api", "/api/v1/dossiers/", "staff"),
         ("verify", f"/verify/{targets['code']}/", None),
         ("figures", "/chiffres/", "staff"),
+        ("figures_coc", "/chiffres/", "coc"),
+        (
+            "figures_coc_filter",
+            f"/chiffres/?branch={targets['branch_id']}&cqpi={targets['cqpi']}",
+            "coc",
+        ),
     ]
     only = os.environ.get("BENCH_PAGES")
     if only:
@@ -263,7 +279,8 @@ def main() -> int:
         wait_for(f"{base}/healthz")
         staff = login(base, targets["staff"], targets["password"])
         evaluator = login(base, targets["evaluator"], targets["password"])
-        cookies = {"staff": staff, "evaluator": evaluator, None: None}
+        coc = login(base, targets["coc"], targets["password"])
+        cookies = {"staff": staff, "evaluator": evaluator, "coc": coc, None: None}
         pages = [
             (PAGE_NAMES[key].format(**targets), path, cookies[who])
             for key, path, who in bench_pages(targets)
