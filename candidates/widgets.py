@@ -8,32 +8,13 @@ the request. These widgets produce byte for byte the markup of Django's template
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
-
-def _escape(value: Any) -> str:
-    """django.utils.html.conditional_escape without its lazy-string wrapper (thousands of
-    calls for a long select): the same html.escape, or the value's own __html__()."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
-
-
-def _attrs(attrs: dict[str, Any]) -> str:
-    """attrs.html: ` name="value"`, a bare ` name` for True, nothing for False."""
-    out = []
-    for name, value in attrs.items():
-        if value is False:
-            continue
-        if value is True:
-            out.append(f" {_escape(name)}")
-        else:
-            out.append(f' {_escape(name)}="{_escape(value)}"')
-    return "".join(out)
+from cqpi.form_renderer import attributes as _attrs
+from cqpi.form_renderer import escape as _escape
 
 
 def render_select(widget: forms.Select, name: str, value: Any, attrs: dict[str, Any] | None) -> str:

@@ -90,6 +90,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cqpi.urls"
+# Django's form templates, the commonest written in Python (same markup): cqpi/form_renderer.py
+FORM_RENDERER = "cqpi.form_renderer.FastFormRenderer"
 WSGI_APPLICATION = "cqpi.wsgi.application"
 
 TEMPLATES = [
