@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -10,13 +11,25 @@ from django.db.models import QuerySet
 
 class DeferredJoinPaginator(Paginator):
     """Finds a page's ids first (an index can answer it, even at a large offset), then joins
-    and loads only those rows — instead of joining every skipped row to throw it away."""
+    and loads only those rows — instead of joining every skipped row to throw it away.
+
+    `rows`, if given, turns the page's narrowed queryset into what the page shows (say its
+    `.values(...)` across relations); the count and the ids stay on `object_list`, free of
+    the joins those values would add.
+    """
 
     # Only a queryset will do: the page is found through its ids.
     object_list: QuerySet[Any]
 
-    def __init__(self, object_list: QuerySet[Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        object_list: QuerySet[Any],
+        *args: Any,
+        rows: Callable[[Any], QuerySet[Any, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(object_list, *args, **kwargs)
+        self.rows = rows or (lambda queryset: queryset)
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
@@ -27,6 +40,13 @@ class DeferredJoinPaginator(Paginator):
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         # The same queryset (its select_related and prefetches), narrowed to the page's rows.
         rows = (
-            {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)} if ids else {}
+            {_pk(row): row for row in self.rows(self.object_list.order_by().filter(pk__in=ids))}
+            if ids
+            else {}
         )
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+def _pk(row: Any) -> Any:
+    """A row's primary key: a model instance's, or a values() dictionary's "pk" (ask for it)."""
+    return row["pk"] if isinstance(row, dict) else row.pk

@@ -7,7 +7,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -71,7 +71,11 @@ class Candidate(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name.upper()}"
+        return self.format_full_name(self.first_name, self.last_name)
+
+    @staticmethod
+    def format_full_name(first_name: str, last_name: str) -> str:
+        return f"{first_name} {last_name.upper()}"
 
 
 class AccessRoute(models.TextChoices):
@@ -147,6 +151,23 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
         if roles.is_national_admin:
             return self
         return self.filter(branch_id__in=roles.staff_branch_ids)
+
+    def list_values(self) -> QuerySet[Dossier, Any]:
+        """The dossier list's cells as dictionaries, joined in the query: fifty rows with
+        their candidate, CQPI, company and branch as model instances cost more to build
+        than the page's SQL."""
+        return self.values(
+            "pk",
+            "reference",
+            "status",
+            "opened_on",
+            "candidate__first_name",
+            "candidate__last_name",
+            "version__number",
+            "version__referentiel__title",
+            "company__name",
+            "branch__name",
+        )
 
     def with_list_relations(self) -> DossierQuerySet:
         return self.select_related(

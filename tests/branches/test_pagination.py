@@ -22,3 +22,27 @@ def test_pages_match_the_plain_paginator_in_content_and_order(cast, django_asser
     with django_assert_num_queries(0):  # relations came with the page's rows
         names = [d.candidate.last_name + d.version.referentiel.title for d in page]
     assert len(names) == 3
+
+
+def test_rows_as_values_leave_the_count_and_the_ids_without_joins(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from branches.pagination import DeferredJoinPaginator
+    from candidates.models import DossierQuerySet
+
+    for _ in range(12):
+        DossierFactory.create(
+            candidate=CandidateFactory.create(branch=cast.branch_a), version=cast.version
+        )
+    queryset = Dossier.objects.order_by("-opened_on", "-pk")
+    paginator = DeferredJoinPaginator(queryset, 5, rows=DossierQuerySet.list_values)
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(2)
+    count, ids, rows = (q["sql"] for q in queries.captured_queries)
+    assert "COUNT(" in count and "JOIN" not in count
+    assert "JOIN" not in ids
+    assert "JOIN" in rows  # the page's five rows, with their candidate and CQPI
+    expected = list(queryset.values_list("pk", flat=True)[5:10])
+    assert [row["pk"] for row in page] == expected
+    assert all(row["version__referentiel__title"] == cast.version.referentiel.title for row in page)

@@ -82,7 +82,7 @@ def test_the_certificate_export_lists_the_branch_certificates(client: Any, cast:
 
 
 def _refs(response: Any) -> list[str]:
-    return [d.reference for d in response.context["page"].object_list]
+    return [d["reference"] for d in response.context["page"].object_list]
 
 
 def test_search_by_certificate_number(client: Any, cast: Any) -> None:

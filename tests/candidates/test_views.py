@@ -103,7 +103,7 @@ def test_the_list_searches_by_certificate_number_company_and_every_word_of_a_nam
 
     def found(query: str) -> set[str]:
         page = client.get(url, {"q": query}).context["page"]
-        return {dossier.reference for dossier in page.object_list}
+        return {dossier["reference"] for dossier in page.object_list}
 
     assert found(certificate.number.lower()) == {awarded.reference}
     assert at_alpha.reference in found("industries")

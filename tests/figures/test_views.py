@@ -171,6 +171,11 @@ def shown(html: str, label: str) -> str:
     return found.group(1)
 
 
+def figures_part(html: str) -> str:
+    """The charts' data, tables and export links (the page around them has per-request tokens)."""
+    return html[html.index('<script id="figures-data"') : html.index("</main>")]
+
+
 def test_the_rendered_figures_are_reused_until_a_decision_is_recorded(
     client: Any, cast: Any, dataset: Any
 ) -> None:
@@ -184,8 +189,8 @@ def test_the_rendered_figures_are_reused_until_a_decision_is_recorded(
     assert shown(first.content.decode(), "Délivrances totales") == "11"
     with CaptureQueriesContext(connection) as again:
         second = client.get(PAGE)
-    # Served from the cache: the same page, no figure query, and no template for the tables.
-    assert second.content == first.content
+    # Served from the cache: the same figures, no figure query, no template for the tables.
+    assert figures_part(second.content.decode()) == figures_part(first.content.decode())
     assert not any("evaluations_decision" in q["sql"] for q in again.captured_queries)
     assert "figures/_figures.html" not in [t.name for t in second.templates]
 
