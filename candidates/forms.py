@@ -150,7 +150,7 @@ class DossierFilterForm(PortalForm):
         data = self.cleaned_data
         query = data["q"].strip()
         if query:
-            dossiers = dossiers.filter(self._search(query, scope=dossiers))
+            dossiers = dossiers.filter(self.search(query, scope=dossiers))
         if data["status"]:
             dossiers = dossiers.filter(status=data["status"])
         if data["cqpi"]:
@@ -166,7 +166,7 @@ class DossierFilterForm(PortalForm):
         return dossiers.order_by(*self.SORTS.get(data["sort"] or "-opened", self.SORTS["-opened"]))
 
     @staticmethod
-    def _search(query: str, *, scope: QuerySet[Dossier]) -> Q:
+    def search(query: str, *, scope: QuerySet[Dossier]) -> Q:
         """The dossiers whose candidate's names start with each word, whose number or a
         certificate's number starts with the query, or whose company's name holds it (or SIRET
         is it).

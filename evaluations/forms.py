@@ -10,8 +10,8 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Membership
-from candidates.forms import DateInput, PortalForm, staff_branches
-from candidates.models import Dossier, DossierStatus
+from candidates.forms import DateInput, DossierFilterForm, PortalForm, staff_branches
+from candidates.models import Candidate, Dossier, DossierStatus
 from candidates.widgets import FastSelect
 from certifications.models import Capacity
 
@@ -220,6 +220,15 @@ class DossierChoiceField(forms.ModelChoiceField):
 
 
 class AgendaForm(PortalForm):
+    """Put one of the branch's dossiers ready for the jury on the session's agenda.
+
+    A large branch has well over a thousand ready dossiers: the page lists the READY_SHOWN
+    opened the longest ago, or those a search finds (`ready_rows`), each with its own submit
+    button carrying its id; the field accepts any of them.
+    """
+
+    READY_SHOWN = 20
+
     dossier = DossierChoiceField(
         label=_("Dossier prêt pour le jury"),
         queryset=None,
@@ -235,9 +244,47 @@ class AgendaForm(PortalForm):
                 Dossier.objects.managed_by(user)
                 .filter(branch_id=session.branch_id, status=DossierStatus.READY_FOR_JURY)
                 .with_list_relations()
-                .order_by("reference")
+                # The longest waiting first; the (branch, status, opened_on) index reads them
+                # in that order (by reference, it would walk every branch's references).
+                .order_by("opened_on", "pk")
             ),
         )
+
+    def ready_rows(self, query: str = "") -> tuple[int, list[dict[str, Any]]]:
+        """How many ready dossiers match `query` (all when empty), and the first of them."""
+        field = self.fields["dossier"]
+        assert isinstance(field, forms.ModelChoiceField)
+        ready = field.queryset
+        assert ready is not None
+        if query:
+            ready = ready.filter(DossierFilterForm.search(query, scope=ready))
+        # The ids first, from the dossiers alone (read in order from an index),
+        # then their joins: joined first, PostgreSQL hashes every candidate of the country.
+        ids = list(ready.values_list("pk", flat=True)[: self.READY_SHOWN])
+        rows = (
+            Dossier.objects.filter(pk__in=ids)
+            .order_by("opened_on", "pk")
+            .values_list(
+                "pk",
+                "reference",
+                "candidate__first_name",
+                "candidate__last_name",
+                "version__referentiel__title",
+                "company__name",
+            )
+        )
+        shown = [
+            {
+                "pk": pk,
+                "reference": reference,
+                "candidate": Candidate.format_full_name(first_name, last_name),
+                "cqpi": title,
+                "company": company or "—",
+            }
+            for pk, reference, first_name, last_name, title, company in rows
+        ]
+        count = len(shown) if len(shown) < self.READY_SHOWN else ready.count()
+        return count, shown
 
 
 class DecisionForm(PortalForm):

@@ -335,9 +335,12 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
     }
     if manages:
         context["convoke_form"] = bound.get("convoke_form") or ConvokeForm(session=session)
-        context["agenda_form"] = bound.get("agenda_form") or AgendaForm(
-            session=session, user=request.user
-        )
+        agenda_form = bound.get("agenda_form") or AgendaForm(session=session, user=request.user)
+        context["agenda_form"] = agenda_form
+        if session.status != SessionStatus.CLOSED:
+            query = request.GET.get("prets", "").strip()[:100]
+            count, rows = agenda_form.ready_rows(query)
+            context.update(ready_query=query, ready_count=count, ready_rows=rows)
     return render(request, "evaluations/session_detail.html", context)
 
 

@@ -224,10 +224,17 @@ def test_staff_runs_a_jury_session_to_a_revoked_certificate(
     page.get_by_label("Fonction").select_option(label="Président")
     click_and_wait(page, page.get_by_role("button", name="Convoquer"))
     for dossier in (awarded, partial, refused):
-        page.get_by_label("Dossier prêt pour le jury").select_option(
-            label=f"{dossier.reference} — {dossier.candidate.full_name} — Agent logistique"
+        page.get_by_label("Rechercher un dossier prêt").fill(dossier.reference)
+        click_and_wait(page, page.get_by_role("button", name="Rechercher", exact=True))
+        row = page.locator("#dossiers-prets tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text(dossier.candidate.full_name)
+        click_and_wait(
+            page,
+            row.get_by_role(
+                "button", name=f"Inscrire le dossier {dossier.reference} à l'ordre du jour"
+            ),
         )
-        click_and_wait(page, page.get_by_role("button", name="Inscrire à l'ordre du jour"))
     missing = "Collège salariés : 0 membre(s) présent(s), 1 requis."
     click_and_wait(page, page.get_by_role("button", name="Ouvrir la session"))
     expect(page.get_by_role("alert")).to_have_text(f"La session ne peut pas s'ouvrir : {missing}")

@@ -118,10 +118,13 @@ def test_the_whole_path_in_a_browser(
         )
         page.get_by_label("Fonction").select_option(label=role)
         click_and_wait(page, page.get_by_role("button", name="Convoquer"))
-    page.get_by_label("Dossier prêt pour le jury").select_option(
-        label=f"{dossier.reference} — {candidate.full_name} — Agent logistique"
+    expect(page.locator("#dossiers-prets")).to_contain_text(candidate.full_name)
+    click_and_wait(
+        page,
+        page.get_by_role(
+            "button", name=f"Inscrire le dossier {dossier.reference} à l'ordre du jour"
+        ),
     )
-    click_and_wait(page, page.get_by_role("button", name="Inscrire à l'ordre du jour"))
     screenshot(page, "06-staff-session-planned")
     click_and_wait(page, page.get_by_role("button", name="Ouvrir la session"))
     expect(page.get_by_role("button", name="Clore la session")).to_be_visible()

@@ -1001,3 +1001,85 @@ def test_a_member_of_another_session_is_not_found(client: Any, cast: Any) -> Non
     response = client.post(presence_url(session, other_member), {"present": "0"})
 
     assert response.status_code == 404
+
+
+# --- Dossiers ready for the jury, offered on the session page ---------------------------
+
+
+def ready_panel(html: str) -> str:
+    start = html.index('id="dossiers-prets"')
+    return html[start : html.index("</table>", start)]
+
+
+def test_the_session_page_offers_the_branch_ready_dossiers_each_with_its_button(
+    client: Any, cast: Any
+) -> None:
+    session = planned_session(cast)
+    ready = workflow.ready_for_jury(cast)
+    busy = in_evaluation(cast)
+    client.force_login(cast.staff_a)
+
+    html = client.get(session.get_absolute_url()).content.decode()
+
+    panel = ready_panel(html)
+    assert f'name="dossier" value="{ready.pk}"' in panel
+    assert ready.candidate.full_name in panel
+    assert busy.reference not in panel
+    assert "1 dossier prêt pour le jury." in html
+
+
+def test_the_ready_dossiers_are_searched_and_capped_with_a_hint(client: Any, cast: Any) -> None:
+    from evaluations.forms import AgendaForm
+
+    session = planned_session(cast)
+    shown = AgendaForm.READY_SHOWN
+    dossiers = [workflow.ready_for_jury(cast) for _ in range(shown + 2)]
+    client.force_login(cast.staff_a)
+    url = session.get_absolute_url()
+
+    html = client.get(url).content.decode()
+    assert ready_panel(html).count('name="dossier"') == shown
+    assert f"Les {shown} dossiers ouverts depuis le plus longtemps, sur {shown + 2} prêts" in html
+
+    wanted = dossiers[-1]
+    found = ready_panel(client.get(url, {"prets": wanted.reference}).content.decode())
+    assert found.count('name="dossier"') == 1 and wanted.reference in found
+
+    nothing = client.get(url, {"prets": "zzz-introuvable"}).content.decode()
+    assert 'id="dossiers-prets"' not in nothing
+    assert "Aucun dossier prêt pour le jury ne correspond à « zzz-introuvable »." in nothing
+
+
+def test_the_session_page_costs_the_same_queries_for_3_and_30_ready_dossiers(
+    client: Any, cast: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    session = planned_session(cast)
+    client.force_login(cast.staff_a)
+    counts = []
+    for wanted in (3, 30):
+        while session.branch.dossiers.filter(status=DossierStatus.READY_FOR_JURY).count() < wanted:
+            workflow.ready_for_jury(cast)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(session.get_absolute_url()).status_code == 200
+        counts.append(len(queries))
+    # One more at most: the count, needed only once the list is capped.
+    assert counts[1] - counts[0] in (0, 1)
+
+
+def test_a_search_finds_no_other_branch_ready_dossier(client: Any, cast: Any) -> None:
+    session = planned_session(cast)
+    foreign = DossierFactory.create(
+        candidate=CandidateFactory.create(branch=cast.branch_b),
+        version=cast.version,
+        status=DossierStatus.READY_FOR_JURY,
+    )
+    assert foreign.branch == cast.branch_b
+    client.force_login(cast.staff_a)
+
+    html = client.get(session.get_absolute_url(), {"prets": foreign.reference}).content.decode()
+
+    assert 'id="dossiers-prets"' not in html and f'name="dossier" value="{foreign.pk}"' not in html
+    assert "Aucun dossier prêt pour le jury ne correspond" in html
