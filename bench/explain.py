@@ -102,17 +102,12 @@ def main() -> None:
     from evaluations.models import JurySession
 
     session = JurySession.objects.filter(branch=branch).order_by("-pk")[0]
-    agenda = AgendaForm(session=session, user=staff).fields["dossier"]
+    ready = AgendaForm(session=session, user=staff).fields["dossier"].queryset  # type: ignore[attr-defined]
     explain(
-        "Jury session, the dossiers ready for the jury (the agenda's choices)",
-        agenda.queryset.values_list(  # type: ignore[attr-defined]
-            "pk",
-            "reference",
-            "candidate__first_name",
-            "candidate__last_name",
-            "version__referentiel__title",
-        ),
+        "Jury session, the ready dossiers listed (ids, the 20 waiting longest)",
+        ready.values_list("pk", flat=True)[: AgendaForm.READY_SHOWN],
     )
+    explain("Jury session, how many dossiers are ready", ready.order_by().values("pk"), count=True)
     code = Certificate.objects.filter(branch=branch)[0].verification_code
     explain("Public verification (by code)", Certificate.objects.filter(verification_code=code))
 
