@@ -23,9 +23,12 @@ EXPORT_TYPES = {
 
 
 def figures_html(filters: FigureFilters, query: str) -> SafeString:
-    """The figures' charts, tables and export links, rendered once per filters and language
-    and cached like the figures themselves: recording a decision makes both stale."""
-    key = f"{filters.cache_key(figures_version())}:html"
+    """The figures' charts, tables and export links, rendered once per filters, language and
+    export query, and cached like the figures themselves: recording a decision makes both
+    stale. The query is part of the key: a staff member's own scope and an observer's branch
+    filter give the same figures but not the same links. (`query` is rebuilt from the valid
+    filters, so it adds no entries beyond theirs.)"""
+    key = f"{filters.cache_key(figures_version())}:html:{query}"
     html = cache.get(key)
     if html is None:
         figures = figures_for(filters)

@@ -283,3 +283,14 @@ def test_the_api_reports_bad_filters(client: Any, cast: Any) -> None:
     response = as_client(client, cast.coc_observer).get(api_url(), {"year_from": "hier"})
     assert response.status_code == 400
     assert "year_from" in response.json()["error"]["fields"]
+
+
+def test_the_cached_figures_keep_each_address_export_links(
+    client: Any, cast: Any, dataset: Any
+) -> None:
+    # The staff's own scope and an observer's branch filter give the same figures: the
+    # observer's export links must still carry the branch they asked for.
+    as_client(client, cast.staff_a).get(PAGE)
+    html = as_client(client, cast.coc_observer).get(PAGE, {"branch": cast.branch_a.pk})
+    csv_link = export_url("indicateurs", "csv") + f"?branch={cast.branch_a.pk}"
+    assert f'href="{csv_link}"' in html.content.decode()
