@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Membership
 from candidates.forms import DateInput, DossierFilterForm, PortalForm, staff_branches
 from candidates.models import Candidate, Dossier, DossierStatus
-from candidates.widgets import FastSelect
 from certifications.models import Capacity
 
 from . import selectors
@@ -192,33 +190,6 @@ class ConvokeForm(PortalForm):
         )
 
 
-class DossierChoiceIterator(ModelChoiceIterator):
-    """The options from five columns per row instead of five model instances: a branch may
-    have a thousand dossiers and more ready for its jury."""
-
-    def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        rows = self.queryset.values_list(
-            "pk",
-            "reference",
-            "candidate__first_name",
-            "candidate__last_name",
-            "version__referentiel__title",
-        )
-        for pk, reference, first_name, last_name, title in rows:
-            # Candidate.full_name, spelt out on the columns.
-            label = f"{reference} — {first_name} {last_name.upper()} — {title}"
-            yield (pk, label)
-
-
-class DossierChoiceField(forms.ModelChoiceField):
-    iterator = DossierChoiceIterator
-
-    def label_from_instance(self, obj: Dossier) -> str:
-        return f"{obj.reference} — {obj.candidate.full_name} — {obj.version.referentiel.title}"
-
-
 class AgendaForm(PortalForm):
     """Put one of the branch's dossiers ready for the jury on the session's agenda.
 
@@ -229,11 +200,9 @@ class AgendaForm(PortalForm):
 
     READY_SHOWN = 20
 
-    dossier = DossierChoiceField(
-        label=_("Dossier prêt pour le jury"),
-        queryset=None,
-        empty_label=_("— Choisir —"),
-        widget=FastSelect,
+    # Never rendered as a select (see ready_rows): it only validates the posted id.
+    dossier: forms.ModelChoiceField[Dossier] = forms.ModelChoiceField(
+        label=_("Dossier prêt pour le jury"), queryset=None
     )
 
     def __init__(self, *args: Any, session: JurySession, user: Any, **kwargs: Any) -> None:
@@ -243,7 +212,6 @@ class AgendaForm(PortalForm):
             (
                 Dossier.objects.managed_by(user)
                 .filter(branch_id=session.branch_id, status=DossierStatus.READY_FOR_JURY)
-                .with_list_relations()
                 # The longest waiting first; the (branch, status, opened_on) index reads them
                 # in that order (by reference, it would walk every branch's references).
                 .order_by("opened_on", "pk")
