@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 LUA = str(Path(__file__).with_name("wrk_report.lua"))
@@ -55,6 +57,8 @@ def bench_env(database_url: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "cqpi.settings.production",
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            # Production's shared cache (sessions, figures, throttles), in a database of its own.
+            "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
             "SECRET_KEY": env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0",
@@ -255,6 +259,8 @@ def main() -> int:
         print(f"generating the load data ({dossiers} dossiers)…", flush=True)
         manage(env, "generate_load_data", "--dossiers", str(dossiers - count), "--seed", "1")
     vacuum_analyze(database_url)
+    # Nothing cached by an earlier run (on other data, perhaps) is served: figures, sessions.
+    redis.Redis.from_url(env["CACHE_URL"]).flushdb()
     manage(env, "collectstatic", "--no-input", "-v", "0")
     manage(env, "compilemessages", "--ignore", ".venv", "--ignore", "var", "-v", "0")
     targets = shell(env, TARGETS_CODE)

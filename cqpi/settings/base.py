@@ -284,6 +284,11 @@ if _CACHE_URL.startswith(("redis://", "rediss://")):
             "LOCATION": _CACHE_URL,
         }
     }
+    # Sessions are read from Redis on every request and written through to the database, so
+    # a logged-in page costs one query fewer; ending a session goes through its SessionStore
+    # (accounts.services), which deletes both. Only with a shared cache: a per-process one
+    # would keep serving a session another process had ended.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -36,3 +36,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("CELERY_BROKER_URL (or REDIS_URL) is required in production.")
+if CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache":  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Sessions, the figures and their invalidation, and the API throttles are shared by every
+    # web and worker process; a per-process cache would serve ended sessions and stale figures.
+    raise ImproperlyConfigured("CACHE_URL (or REDIS_URL) naming Redis is required in production.")

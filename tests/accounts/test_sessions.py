@@ -7,7 +7,9 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import services
@@ -196,3 +198,15 @@ def test_the_admin_ends_a_session_without_ever_showing_its_key(cast: Any) -> Non
     assert record.session_key not in shown
     assert not Session.objects.filter(session_key=record.session_key).exists()
     assert victim.get(DOSSIERS).status_code == 302
+
+
+def test_a_logged_in_request_reads_its_session_from_redis_not_the_database(
+    client: Any, cast: Any
+) -> None:
+    client.force_login(cast.staff_a)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(DOSSIERS).status_code == 200
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert not [q["sql"] for q in queries if "django_session" in q["sql"]]

@@ -69,13 +69,13 @@ def test_production_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"]
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"]
 )
 def test_production_refuses_to_start_without_a_required_variable(
     tmp_path: Path, missing: str
 ) -> None:
     env = production_env(tmp_path, **{missing: None})
-    if missing == "CELERY_BROKER_URL":
+    if missing in ("CELERY_BROKER_URL", "CACHE_URL"):
         env.pop("REDIS_URL", None)
 
     result = manage(env, "check")
