@@ -200,9 +200,12 @@ class AgendaForm(PortalForm):
 
     READY_SHOWN = 20
 
-    # Never rendered as a select (see ready_rows): it only validates the posted id.
+    # Never rendered as a select (see ready_rows): it only validates the posted id. Its
+    # error's link leads to the heading of the ready dossiers, whose buttons post that id.
     dossier: forms.ModelChoiceField[Dossier] = forms.ModelChoiceField(
-        label=_("Dossier prêt pour le jury"), queryset=None
+        label=_("Dossier prêt pour le jury"),
+        queryset=None,
+        widget=forms.Select(attrs={"id": "ready-title"}),
     )
 
     def __init__(self, *args: Any, session: JurySession, user: Any, **kwargs: Any) -> None:

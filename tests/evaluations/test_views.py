@@ -691,6 +691,10 @@ def test_a_dossier_not_ready_for_jury_is_a_form_error(client: Any, cast: Any) ->
     assert response.status_code == 200
     assert response.context["agenda_form"].errors["dossier"]
     assert not session.agenda.exists()
+    # The error links to the list of ready dossiers, where another one can be chosen.
+    html = response.content.decode()
+    assert '<a href="#ready-title">' in html
+    assert 'id="ready-title"' in html
 
 
 def test_opening_without_quorum_is_refused_with_what_is_missing(client: Any, cast: Any) -> None:
