@@ -251,7 +251,23 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 else:
     # A task killed with its worker is redelivered after this delay; task time
     # limits stay well below it so a running task is never delivered twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Queues are read in the order of CELERY_TASK_QUEUES ("priority"), not in turn.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "queue_order_strategy": "priority",
+    }
+# Two queues, both consumed by every worker (none needs -Q): the documents (certificates,
+# procès-verbaux) first, then the rest (emails, the sweep). When a jury session closes,
+# its certificates are rendered before the emails queued beside them are sent: the last
+# certificate is stored sooner and each "ready" email still follows its own certificate.
+# A deployment that wants emails never to wait behind a batch of renders runs a second
+# worker with `-Q celery`.
+CELERY_TASK_QUEUES = {"documents": {}, "celery": {}}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "certifications.tasks.render_certificate": {"queue": "documents"},
+    "evaluations.tasks.render_minutes": {"queue": "documents"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
