@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -194,6 +196,10 @@ def session_close(size: int) -> dict[str, Any]:
 
     print(f"preparing a session of {size} dossiers…", flush=True)
     session, dossiers, chair = prepare_session(size)
+    # The broker (the bench's own Redis database) starts empty: neither the emails of the
+    # preparation above nor those a previous run's worker left unsent when it was stopped
+    # belong to this session's close.
+    redis.Redis.from_url(BROKER_URL).flushdb()
     env = dict(os.environ)
     worker = subprocess.Popen(
         [
