@@ -13,7 +13,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,6 +22,7 @@ from branches.models import Branch
 from branches.pagination import DeferredJoinPaginator
 from certifications.forms import CertificateFilterForm
 from certifications.views import filter_certificates, managed_certificates
+from cqpi.reversing import url_maker
 
 from . import exports, imports, services
 from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for
@@ -90,9 +90,10 @@ def _list_rows(dossiers: Any) -> list[dict[str, Any]]:
     engine looks an attribute up by trying a dictionary key, then an attribute, through each
     related object in turn: for fifty rows of six cells that cost more than the rest of the
     page."""
+    detail_url = url_maker("candidates:dossier_detail")
     return [
         {
-            "url": reverse("candidates:dossier_detail", args=[row["pk"]]),
+            "url": detail_url(row["pk"]),
             "reference": row["reference"],
             "candidate": Candidate.format_full_name(
                 row["candidate__first_name"], row["candidate__last_name"]

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +20,7 @@ from branches.errors import DomainError
 from candidates.evidence import evidence_of
 from candidates.models import Dossier, DossierStatus, EvidenceFile
 from certifications.models import Certificate, RenderStatus
+from cqpi.reversing import url_maker
 
 from . import selectors, services
 from .forms import (
@@ -350,16 +350,18 @@ def _agenda_rows(
     """The agenda's cells as plain values (see candidates.views._list_rows): a session may
     hold fifty dossiers and more, each cell reached through three related objects."""
     outcomes = dict(Outcome.choices)
+    detail_url = url_maker("candidates:dossier_detail")
+    decision_url = url_maker("evaluations:decision_record", 2)
     rows = []
     for item in agenda:
         dossier = item.dossier
         decisions = dossier.session_decisions  # type: ignore[attr-defined]
         decision = decisions[0] if decisions else None
-        record_url = reverse("evaluations:decision_record", args=[session.pk, dossier.pk])
+        record_url = decision_url(session.pk, dossier.pk)
         rows.append(
             {
                 "position": item.position,
-                "url": reverse("candidates:dossier_detail", args=[dossier.pk]) if manages else "",
+                "url": detail_url(dossier.pk) if manages else "",
                 "reference": dossier.reference,
                 "candidate": dossier.candidate.full_name,
                 "cqpi": dossier.version.referentiel.title,
