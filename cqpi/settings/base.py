@@ -262,7 +262,7 @@ else:
 # certificate is stored sooner and each "ready" email still follows its own certificate.
 # A deployment that wants emails never to wait behind a batch of renders runs a second
 # worker with `-Q celery`.
-CELERY_TASK_QUEUES = {"documents": {}, "celery": {}}
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {"documents": {}, "celery": {}}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "certifications.tasks.render_certificate": {"queue": "documents"},
