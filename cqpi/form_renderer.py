@@ -2,7 +2,9 @@
 
 Django renders every field of a form through several templates: the field group
 (`field.html`), its label (`label.html` and `attrs.html`), its error list (`default.html`
-and `ul.html`, even when empty) and its widget (`text.html` → `input.html` → `attrs.html`).
+and `ul.html`, even when empty) and its widget (`text.html` → `input.html` → `attrs.html`;
+each choice of a list of radio buttons a page writes itself, `radio_option.html` →
+`input_option.html` → `input.html` → `attrs.html`).
 On a page of filters that is dozens of template renders per request, a sizeable share of
 its time. `FastFormRenderer` produces the very same markup for those templates in Python
 and hands every other template to Django's own renderer; `tests/cqpi/test_form_renderer.py`
@@ -93,6 +95,27 @@ def _input_include(context: dict[str, Any]) -> str:
     return _input(context) + "\n"
 
 
+def _input_option(context: dict[str, Any]) -> str:
+    """radio_option.html and checkbox_option.html, through input_option.html: one choice of
+    a RadioSelect or CheckboxSelectMultiple, as a page writes it with `{{ choice.tag }}`."""
+    widget = context["widget"]
+    if not widget.get("wrap_label"):
+        return _input(context) + "\n"
+    id_ = widget["attrs"].get("id")
+    for_attr = f' for="{escape(id_)}"' if id_ else ""
+    return f"<label{for_attr}>{_input(context)} {escape(widget['label'])}</label>\n"
+
+
+def _textarea(context: dict[str, Any]) -> str:
+    """django/forms/widgets/textarea.html."""
+    widget = context["widget"]
+    value = escape(widget["value"]) if widget["value"] else ""
+    return (
+        f'<textarea name="{escape(widget["name"])}"{attributes(widget["attrs"])}>\n'
+        f"{value}</textarea>\n"
+    )
+
+
 _INPUTS = ("text", "number", "email", "date", "hidden", "password", "search", "tel", "url")
 
 WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -101,6 +124,9 @@ WRITERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "django/forms/errors/list/default.html": _errors,
     "django/forms/widgets/input.html": _input,
     **{f"django/forms/widgets/{name}.html": _input_include for name in _INPUTS},
+    "django/forms/widgets/radio_option.html": _input_option,
+    "django/forms/widgets/checkbox_option.html": _input_option,
+    "django/forms/widgets/textarea.html": _textarea,
 }
 
 

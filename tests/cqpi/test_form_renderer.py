@@ -34,7 +34,7 @@ class EveryKind(forms.Form):
     url = forms.URLField(required=False, label_suffix=" →")
     choice = forms.ChoiceField(label="Choix", choices=[("a", "A"), ("b", "B <b>")])
     route = forms.ChoiceField(
-        label="Voie", choices=[("vae", "VAE"), ("pro", "Contrat pro")], widget=forms.RadioSelect
+        label="Voie", choices=[("vae", "VAE"), ("pro", HOSTILE)], widget=forms.RadioSelect
     )
     blocs = forms.MultipleChoiceField(
         label="Blocs",
@@ -74,6 +74,9 @@ def renders(form_class: type[forms.Form], data: Any, renderer: Any, **kwargs: An
     for field in form:
         out += [field.as_field_group(), str(field.label_tag()), str(field.errors), str(field)]
         out.append(str(field.legend_tag()))
+        # Each choice of a radio or checkbox list, as a page that lays them out writes it.
+        for choice in field.subwidgets:
+            out += [str(choice), choice.tag(), choice.tag(wrap_label=True)]
     return out
 
 
