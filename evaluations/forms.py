@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Branch, Membership
 from candidates.forms import DateInput, DossierFilterForm, PortalForm, staff_branches
 from candidates.models import Candidate, Dossier, DossierStatus
+from candidates.widgets import FastSelect
 from certifications.models import Capacity
 
 from . import selectors
@@ -172,10 +173,16 @@ class MembershipChoiceField(forms.ModelChoiceField):
 
 class ConvokeForm(PortalForm):
     membership = MembershipChoiceField(
-        label=_("Membre de jury de la branche"), queryset=None, empty_label=_("— Choisir —")
+        label=_("Membre de jury de la branche"),
+        queryset=None,
+        empty_label=_("— Choisir —"),
+        widget=FastSelect,
     )
     role = forms.ChoiceField(
-        label=_("Fonction"), choices=MemberRole.choices, initial=MemberRole.MEMBER
+        label=_("Fonction"),
+        choices=MemberRole.choices,
+        initial=MemberRole.MEMBER,
+        widget=FastSelect,
     )
 
     def __init__(self, *args: Any, session: JurySession, **kwargs: Any) -> None:
