@@ -165,6 +165,11 @@ class DossierFilterForm(PortalForm):
             )
         return dossiers.order_by(*self.SORTS.get(data["sort"] or "-opened", self.SORTS["-opened"]))
 
+    @property
+    def searching(self) -> bool:
+        """Whether `apply` searches: every match is then read and sorted, whatever the page."""
+        return self.is_valid() and bool(self.cleaned_data["q"].strip())
+
     @staticmethod
     def search(query: str, *, scope: QuerySet[Dossier]) -> Q:
         """The dossiers whose candidate's names start with each word, whose number or a

@@ -69,7 +69,13 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     filters = DossierFilterForm(request.GET or None, user=request.user)
     dossiers = filters.apply(Dossier.objects.managed_by(request.user))
-    paginator = DeferredJoinPaginator(dossiers, PAGE_SIZE, rows=DossierQuerySet.list_values)
+    paginator = DeferredJoinPaginator(
+        dossiers,
+        PAGE_SIZE,
+        rows=DossierQuerySet.list_values,
+        # A search's matches are all read to be sorted: the count comes with the ids.
+        count_with_ids=filters.searching,
+    )
     page = paginator.get_page(request.GET.get("page"))
     roles = roles_of(request.user)
     return render(
