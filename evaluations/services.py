@@ -7,6 +7,7 @@ A decision moves the dossier (candidates.services) and issues the certificate
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -360,10 +361,15 @@ def jury_session_add_dossier(*, session: JurySession, dossier: Dossier, by: Any)
     return item
 
 
-def quorum_problems(session: JurySession) -> list[str]:
-    """What keeps the session from sitting under its branch's parity and quorum rule."""
+def quorum_problems(session: JurySession, members: Sequence[JuryMember] | None = None) -> list[str]:
+    """What keeps the session from sitting under its branch's parity and quorum rule.
+
+    `members`: the session's members when the caller has already read them (its page)."""
     branch = session.branch
-    present = list(session.members.filter(present=True))
+    if members is None:
+        present = list(session.members.filter(present=True))
+    else:
+        present = [member for member in members if member.present]
     employers = sum(1 for m in present if m.college == College.EMPLOYERS)
     employees = sum(1 for m in present if m.college == College.EMPLOYEES)
     problems: list[str] = []

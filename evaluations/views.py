@@ -329,7 +329,7 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
         "agenda_rows": _agenda_rows(session, agenda, manages=manages, may_decide=may_decide),
         "manages": manages,
         "may_decide": may_decide,
-        "problems": services.quorum_problems(session)
+        "problems": services.quorum_problems(session, members)
         if session.status == SessionStatus.PLANNED
         else [],
     }

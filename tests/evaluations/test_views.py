@@ -709,6 +709,23 @@ def test_opening_without_quorum_is_refused_with_what_is_missing(client: Any, cas
     assert session.status == SessionStatus.PLANNED
 
 
+def test_the_planned_session_page_says_which_college_lacks_members_present(
+    client: Any, cast: Any
+) -> None:
+    session = planned_session(cast)
+    services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+    employee = services.jury_member_convoke(
+        session=session, user=cast.jury_employee, by=cast.staff_a
+    )
+    services.jury_member_set_presence(member=employee, present=False, by=cast.staff_a)
+    client.force_login(cast.staff_a)
+
+    html = client.get(reverse("evaluations:session_detail", args=[session.pk])).content.decode()
+
+    assert "Collège salariés : 0 membre(s) présent(s), 1 requis." in html
+    assert "Collège employeurs : " not in html  # the employer is present
+
+
 def test_staff_open_a_session_with_both_colleges(client: Any, cast: Any) -> None:
     session = planned_session(cast)
     for user in (cast.jury_employer, cast.jury_employee):
