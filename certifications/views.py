@@ -26,10 +26,11 @@ from django.views.decorators.http import require_POST, require_safe
 from branches.access import roles_of
 from branches.errors import DomainError
 from branches.pagination import DeferredJoinPaginator
+from cqpi.reversing import url_maker
 
 from . import services
 from .forms import CertificateFilterForm, ReissueForm, RevokeForm
-from .models import Certificate, CertificateStatus, RenderStatus
+from .models import Certificate, CertificateKind, CertificateStatus, RenderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +199,20 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     )
     page = DeferredJoinPaginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = roles_of(request.user)
+    # Each row's links and kind written once here, not by a reverse() and a
+    # get_kind_display() per row in the template (see cqpi.reversing).
+    detail_url = url_maker("certifications:certificate_detail")
+    download_url = url_maker("certifications:certificate_download")
+    kinds = dict(CertificateKind.choices)
+    rows = [
+        {
+            "certificate": certificate,
+            "kind": kinds.get(certificate.kind, certificate.kind),
+            "url": detail_url(certificate.pk),
+            "download_url": download_url(certificate.pk),
+        }
+        for certificate in page.object_list
+    ]
     return render(
         request,
         "certifications/certificate_list.html",
@@ -205,6 +220,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
             "section": "certificates",
             "filters": filters,
             "page": page,
+            "rows": rows,
             "warning_before": timezone.localdate()
             - datetime.timedelta(days=REPORTING_WARNING_DAYS),
             "show_branch": roles.is_national_admin or len(roles.staff_branch_ids) > 1,

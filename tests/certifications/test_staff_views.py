@@ -128,6 +128,20 @@ def test_the_list_shows_the_branch_certificates_only(
     assert certificate.number not in client.get(url).content.decode()
 
 
+def test_each_row_links_the_certificate_its_pdf_and_names_its_kind(
+    client: Any, cast: Any, rendered: Certificate
+) -> None:
+    client.force_login(cast.staff_a)
+
+    html = client.get(reverse("certifications:certificate_list")).content.decode()
+
+    detail = reverse("certifications:certificate_detail", args=[rendered.pk])
+    download = reverse("certifications:certificate_download", args=[rendered.pk])
+    assert f'<a href="{detail}">{rendered.number}</a>' in html
+    assert f'<a href="{download}">' in html
+    assert f"<td>{rendered.get_kind_display()}</td>" in html
+
+
 def test_the_list_filters_by_number_prefix(
     client: Any, cast: Any, certificate: Certificate
 ) -> None:
