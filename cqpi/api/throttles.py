@@ -34,15 +34,19 @@ class FixedWindowMixin:
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         key = f"{ident}:{window}"
-        # Created at zero if absent (add is atomic), then counted; the entry outlives its
-        # window by a little so that a late increment never recreates it.
-        self.cache.add(key, 0, timeout=self.duration + 60)
-        try:
-            count = self.cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            self.cache.add(key, 1, timeout=self.duration + 60)
-            count = 1
-        return bool(count <= self.num_requests)
+        return bool(self._count(key) <= self.num_requests)
+
+    def _count(self, key: str) -> int:
+        """Count this request in the window's entry: created at zero if absent (`add` is
+        atomic), then incremented; it outlives its window by a minute, so a late request
+        never recreates it."""
+        for _attempt in range(2):
+            self.cache.add(key, 0, timeout=self.duration + 60)
+            try:
+                return int(self.cache.incr(key))
+            except ValueError:  # evicted between add and incr: create it again
+                continue
+        return 1  # the cache keeps losing it: count this request alone rather than fail
 
     def wait(self) -> float:
         """Seconds until the window ends, for the Retry-After header."""

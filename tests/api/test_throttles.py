@@ -58,6 +58,24 @@ def test_the_count_starts_again_in_the_next_window(monkeypatch: Any) -> None:
     assert [allowed(), allowed(), allowed()] == [True, True, False]
 
 
+def test_an_entry_evicted_between_creation_and_count_is_created_again(monkeypatch: Any) -> None:
+    monkeypatch.setattr(UserThrottle, "rate", "2/hour", raising=False)
+    request = a_user_request(pk=990_003)
+    real_incr = cache.incr
+    evictions = [1]
+
+    def incr_after_eviction(key: str, delta: int = 1) -> int:
+        if evictions:
+            evictions.pop()
+            cache.delete(key)
+        return real_incr(key, delta)
+
+    monkeypatch.setattr(cache, "incr", incr_after_eviction)
+
+    assert [UserThrottle().allow_request(request, None) for _ in range(3)] == [True, True, False]
+    assert not evictions
+
+
 def test_concurrent_requests_from_several_workers_are_all_counted(monkeypatch: Any) -> None:
     # Read-modify-write of a shared history loses updates under concurrency (more requests
     # pass than the rate allows); an atomic increment in Redis does not.
