@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from branches.access import roles_of
-from branches.errors import DomainError
 from branches.models import Membership, Role
+from core.errors import DomainError
 
 from .lockout import client_ip
 from .models import User, UserSession

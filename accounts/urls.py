@@ -33,7 +33,6 @@ urlpatterns = [
     path("activer/<uidb64>/<token>/", views.activate, name="activate"),
     path("mon-compte/", views.account, name="account"),
     path("mon-compte/sessions/<int:pk>/fermer/", views.session_end, name="session_end"),
-    path("inviter/<int:candidate_pk>/", views.candidate_invite, name="candidate_invite"),
     path("double-authentification/", views.two_factor_setup, name="two_factor_setup"),
     path(
         "double-authentification/verifier/",

@@ -27,9 +27,6 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import audit_record
-from branches.errors import DomainError
-from candidates import services as candidate_services
-from candidates.models import Candidate
 
 from . import services
 from .forms import LoginForm, TokenForm
@@ -109,23 +106,6 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         messages.success(request, _("Votre compte est activé. Bienvenue dans votre espace."))
         return redirect("space:home")
     return render(request, "accounts/activate.html", {"valid": True, "form": form})
-
-
-@login_required
-@require_POST
-def candidate_invite(request: HttpRequest, candidate_pk: int) -> HttpResponse:
-    candidate = get_object_or_404(Candidate.objects.visible_to(request.user), pk=candidate_pk)
-    try:
-        candidate_services.candidate_invite(candidate=candidate, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Invitation envoyée à %(email)s : le lien est valable %(days)s jours.")
-            % {"email": candidate.email, "days": settings.INVITATION_TIMEOUT // 86400},
-        )
-    return redirect(_next_url(request, reverse("candidates:dossier_list")))
 
 
 def _pending_totp_device(user: Any) -> TOTPDevice:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.access import roles_of
 from branches.models import Branch
-from branches.undeletable import UndeletableModel, UndeletableQuerySet
+from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 
 class AuditEventQuerySet(UndeletableQuerySet):

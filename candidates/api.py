@@ -16,12 +16,12 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from branches.errors import DomainError
 from branches.models import Branch, Company
 from certifications.models import ReferentielVersion
-from cqpi.api.fields import ScopedPrimaryKeyRelatedField
-from cqpi.api.idempotency import idempotent
-from cqpi.api.pagination import DeferredJoinCursorPagination
+from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.idempotency import idempotent
+from core.api.pagination import DeferredJoinCursorPagination
+from core.errors import DomainError
 
 from . import services
 from .models import AccessRoute, Candidate, Dossier, DossierHistory

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from branches.access import roles_of
-from branches.errors import DomainError
-from branches.uploads import EVIDENCE_TYPES, inspect_upload
+from core.errors import DomainError
+from core.uploads import EVIDENCE_TYPES, inspect_upload
 
 from .models import Dossier, DossierStatus, EvidenceFile
 

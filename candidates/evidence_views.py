@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import audit_record
-from branches.errors import DomainError
 from certifications.models import Capacity
+from core.errors import DomainError
 
 from . import evidence as evidence_service
 from .models import Dossier

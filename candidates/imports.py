@@ -28,12 +28,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from branches.access import require_branch_staff
-from branches.errors import DomainError
 from branches.models import Branch, Company
 from branches.services import counter_next
-from branches.uploads import CSV, IMPORT_TYPES, XLSX, inspect_upload
 from branches.validators import normalize_siret, siret_is_valid
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
+from core.errors import DomainError
+from core.uploads import CSV, IMPORT_TYPES, XLSX, inspect_upload
 
 from .models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
 from .services import dossier_reference

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.access import roles_of
 from branches.models import Branch, Company
-from branches.undeletable import UndeletableModel, UndeletableQuerySet
 from certifications.models import ReferentielVersion
+from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 
 class CandidateQuerySet(models.QuerySet["Candidate"]):

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from branches.access import require_branch_staff
-from branches.errors import DomainError, InvalidTransition
 from branches.models import Branch, Company
 from branches.services import counter_next
 from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
+from core.errors import DomainError, InvalidTransition
 
 from .models import (
     TERMINAL_STATUSES,

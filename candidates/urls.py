@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("<int:pk>/evaluation/", views.dossier_start_evaluation, name="dossier_start_evaluation"),
     path("<int:pk>/abandon/", views.dossier_withdraw, name="dossier_withdraw"),
+    path("candidats/<int:candidate_pk>/inviter/", views.candidate_invite, name="candidate_invite"),
 ]
 
 # Evidence files: added to a dossier, downloaded through a checked view only.

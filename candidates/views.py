@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,16 +14,18 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from branches.access import roles_of
-from branches.errors import DomainError
 from branches.models import Branch
-from branches.pagination import DeferredJoinPaginator
 from certifications.forms import CertificateFilterForm
 from certifications.views import filter_certificates, managed_certificates
-from cqpi.reversing import url_maker
+from core.errors import DomainError
+from core.pagination import DeferredJoinPaginator
+from core.reversing import url_maker
 
 from . import exports, imports, services
 from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for
@@ -300,6 +303,30 @@ def dossier_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             dossier=dossier, comment=data["comment"], by=request.user
         ),
     )
+
+
+@login_required
+@require_POST
+def candidate_invite(request: HttpRequest, candidate_pk: int) -> HttpResponse:
+    """Give the candidate an account and mail them the activation link; back to the page it
+    was asked from."""
+    candidate = get_object_or_404(Candidate.objects.visible_to(request.user), pk=candidate_pk)
+    try:
+        services.candidate_invite(candidate=candidate, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Invitation envoyée à %(email)s : le lien est valable %(days)s jours.")
+            % {"email": candidate.email, "days": settings.INVITATION_TIMEOUT // 86400},
+        )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("candidates:dossier_list")
+    return redirect(back)
 
 
 # --- Dashboard ------------------------------------------------------------------

@@ -13,8 +13,8 @@ from typing import Any
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
-from cqpi.form_renderer import attributes as _attrs
-from cqpi.form_renderer import escape as _escape
+from core.form_renderer import attributes as _attrs
+from core.form_renderer import escape as _escape
 
 
 def render_select(widget: forms.Select, name: str, value: Any, attrs: dict[str, Any] | None) -> str:

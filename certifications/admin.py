@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from branches.admin import ReadOnlyAdmin, ReadOnlyInline
-from branches.errors import DomainError
+from core.errors import DomainError
 
 from . import services
 from .models import (

@@ -19,9 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches.access import roles_of
-from cqpi.api.exceptions import Conflict, error_body
-from cqpi.api.pagination import IdCursorPagination
-from cqpi.api.throttles import VerifyThrottle
+from core.api.exceptions import Conflict, error_body
+from core.api.pagination import IdCursorPagination
+from core.api.throttles import VerifyThrottle
 
 from . import services
 from .models import (

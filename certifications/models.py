@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
-from branches.undeletable import UndeletableModel, UndeletableQuerySet
+from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 
 class ReferentielStatus(models.TextChoices):

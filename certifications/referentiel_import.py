@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.errors import DomainError
 from branches.models import Branch
+from core.errors import DomainError
 
 from . import services
 from .models import (

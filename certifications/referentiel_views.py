@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.access import roles_of
-from branches.errors import DomainError
 from branches.models import Branch
+from core.errors import DomainError
 
 from . import services
 from .forms import AdoptForm

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from branches.access import require_branch_staff, roles_of
-from branches.errors import DomainError, InvalidTransition
 from branches.models import Branch
 from branches.services import counter_next
+from core.errors import DomainError, InvalidTransition
 
 from .models import (
     Adoption,

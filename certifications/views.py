@@ -24,9 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from branches.access import roles_of
-from branches.errors import DomainError
-from branches.pagination import DeferredJoinPaginator
-from cqpi.reversing import url_maker
+from core.errors import DomainError
+from core.pagination import DeferredJoinPaginator
+from core.reversing import url_maker
 
 from . import services
 from .forms import CertificateFilterForm, ReissueForm, RevokeForm
@@ -200,7 +200,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     page = DeferredJoinPaginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = roles_of(request.user)
     # Each row's links and kind written once here, not by a reverse() and a
-    # get_kind_display() per row in the template (see cqpi.reversing).
+    # get_kind_display() per row in the template (see core.reversing).
     detail_url = url_maker("certifications:certificate_detail")
     download_url = url_maker("certifications:certificate_download")
     kinds = dict(CertificateKind.choices)

@@ -18,7 +18,7 @@ API_PREFIX = "/api/"
 
 
 def _api_error(code: str, message: str, status: int) -> JsonResponse:
-    from cqpi.api.exceptions import error_body
+    from core.api.exceptions import error_body
 
     return JsonResponse(error_body(code, message), status=status)
 

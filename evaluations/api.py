@@ -15,8 +15,8 @@ from rest_framework.response import Response
 
 from branches.models import Branch, Role
 from candidates.models import Dossier
-from cqpi.api.fields import ScopedPrimaryKeyRelatedField
-from cqpi.api.idempotency import idempotent
+from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.idempotency import idempotent
 
 from . import services
 from .models import (

@@ -13,9 +13,9 @@ from guardian.models import UserObjectPermissionBase
 
 from branches.access import roles_of
 from branches.models import Branch, College
-from branches.undeletable import UndeletableModel, UndeletableQuerySet
 from candidates.models import Dossier
 from certifications.models import Capacity, Indicator
+from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 
 class EvaluationKind(models.TextChoices):

@@ -19,12 +19,12 @@ from guardian.shortcuts import assign_perm
 
 from audit.services import audit_record
 from branches.access import require_branch_staff, roles_of
-from branches.errors import DomainError, InvalidTransition
 from branches.models import Branch, College, Membership, QuorumRule, Role
 from candidates import services as dossier_services
 from candidates.models import Dossier, DossierStatus
 from certifications.models import Capacity
 from certifications.services import certificate_issue
+from core.errors import DomainError, InvalidTransition
 
 from . import selectors
 from .models import (

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.access import roles_of
-from branches.errors import DomainError
 from candidates.evidence import evidence_of
 from candidates.models import Dossier, DossierStatus, EvidenceFile
 from certifications.models import Certificate, RenderStatus
-from cqpi.reversing import url_maker
+from core.errors import DomainError
+from core.reversing import url_maker
 
 from . import selectors, services
 from .forms import (

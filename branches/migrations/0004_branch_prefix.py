@@ -3,9 +3,36 @@ import re
 from django.db import migrations, models
 
 
-def fill_prefixes(apps, schema_editor):
-    from certifications.data.branches import PREFIXES
+# The charter branches' prefixes as they were when this migration was written: a migration
+# keeps its own copy of the data it needs, so that later changes to the catalogue (or to the
+# layers: branches may not import the rooms above it) do not change history.
+PREFIXES = {
+    "agroalimentaire": "AGRO",
+    "ameublement": "AMEUB",
+    "caoutchouc": "CAOUT",
+    "chaussure": "CHAUS",
+    "chimie": "CHIM",
+    "commerce-distribution": "CDPA",
+    "eaux-boissons-biere": "EBB",
+    "entretien-textiles": "ENTEX",
+    "travail-temporaire": "ETT",
+    "grands-magasins": "GMMP",
+    "habillement": "HABIL",
+    "recuperation": "RECUP",
+    "ingenierie-informatique-conseil": "SYNTEC",
+    "maroquinerie": "MAROQ",
+    "medicament": "MEDIC",
+    "metallurgie": "METAL",
+    "miroiterie": "MIROI",
+    "papiers-cartons": "PAPCA",
+    "restauration-collective": "RESCO",
+    "tannerie-megisserie": "TANME",
+    "textile": "TEXT",
+    "vente-a-distance": "VAD",
+}
 
+
+def fill_prefixes(apps, schema_editor):
     Branch = apps.get_model("branches", "Branch")
     taken = set()
     for branch in Branch.objects.order_by("pk"):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "cqpi",
+    "core",
     "accounts",
     "audit",
     "branches",
@@ -90,8 +91,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cqpi.urls"
-# Django's form templates, the commonest written in Python (same markup): cqpi/form_renderer.py
-FORM_RENDERER = "cqpi.form_renderer.FastFormRenderer"
+# Django's form templates, the commonest written in Python (same markup): core/form_renderer.py
+FORM_RENDERER = "core.form_renderer.FastFormRenderer"
 WSGI_APPLICATION = "cqpi.wsgi.application"
 
 TEMPLATES = [
@@ -322,18 +323,18 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "cqpi.api.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": [
-        "cqpi.api.throttles.UserThrottle",
-        "cqpi.api.throttles.AnonThrottle",
+        "core.api.throttles.UserThrottle",
+        "core.api.throttles.AnonThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_THROTTLE_USER") or "2000/hour",
         "anon": env_str("API_THROTTLE_ANON") or "100/hour",
         "verify": env_str("API_THROTTLE_VERIFY") or "60/minute",
     },
-    "EXCEPTION_HANDLER": "cqpi.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "cqpi.api.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

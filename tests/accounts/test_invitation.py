@@ -14,8 +14,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
-from branches.errors import DomainError
 from candidates.services import candidate_invite
+from core.errors import DomainError
 from tests.factories import CandidateFactory, DossierFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def invite(on_commit: Any, candidate: Any, by: Any) -> Any:
 
 
 def invite_url(candidate: Any) -> str:
-    return reverse("accounts:candidate_invite", args=[candidate.pk])
+    return reverse("candidates:candidate_invite", args=[candidate.pk])
 
 
 def activation_path() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from candidates.models import Dossier
-from cqpi.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 from evaluations.models import Decision
 from tests import workflow
 from tests.factories import CandidateFactory

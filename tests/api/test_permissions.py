@@ -155,7 +155,7 @@ def test_verify_answers_404_for_an_unknown_code(anon: Any, db: Any) -> None:
 
 
 def test_verify_is_throttled_per_address(anon: Any, db: Any, settings: Any) -> None:
-    from cqpi.api.throttles import VerifyThrottle
+    from core.api.throttles import VerifyThrottle
 
     throttle = VerifyThrottle()
     limit, _duration = throttle.parse_rate(throttle.get_rate())

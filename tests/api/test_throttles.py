@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from cqpi.api.throttles import UserThrottle, VerifyThrottle
+from core.api.throttles import UserThrottle, VerifyThrottle
 
 LIST = "/api/v1/dossiers/"
 

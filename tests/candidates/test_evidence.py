@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from branches.errors import DomainError
-from branches.uploads import UploadRejected
 from candidates import services as dossier_services
 from candidates.evidence import evidence_add
 from candidates.models import EvidenceFile
 from certifications.models import Capacity
+from core.errors import DomainError
+from core.uploads import UploadRejected
 from evaluations import services as evaluation_services
 from evaluations.models import EvaluationKind
 from tests.workflow import open_dossier, ready_for_jury, score_all

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from branches.errors import DomainError
 from candidates import imports
 from candidates.models import Candidate, Dossier, DossierHistory
+from core.errors import DomainError
 from tests.factories import valid_siret
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from branches.errors import DomainError, InvalidTransition
 from candidates import services
 from candidates.models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
 from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
+from core.errors import DomainError, InvalidTransition
 from tests.factories import BranchFactory, CandidateFactory, build_referentiel
 from tests.workflow import open_dossier
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from branches.errors import DomainError
 from certifications import services
 from certifications.models import Certificate, CertificateStatus
+from core.errors import DomainError
 from tests import workflow
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from branches.errors import DomainError, InvalidTransition
 from certifications import services
 from certifications.models import (
     Bloc,
@@ -19,6 +18,7 @@ from certifications.models import (
     RenderStatus,
     VersionStatus,
 )
+from core.errors import DomainError, InvalidTransition
 from tests.factories import ReferentielFactory
 from tests.workflow import award
 

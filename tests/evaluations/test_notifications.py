@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from branches.errors import InvalidTransition
 from candidates import services as dossier_services
 from certifications.models import Certificate
 from certifications.services import certificate_store_pdf
+from core.errors import InvalidTransition
 from evaluations import services
 from evaluations.models import EvaluationKind, Outcome
 from tests.workflow import open_dossier, open_session, ready_for_jury, score_all

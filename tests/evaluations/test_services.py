@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from branches.errors import DomainError, InvalidTransition
 from branches.models import College, Membership, QuorumRule, Role
 from candidates import services as dossier_services
 from candidates.models import AccessRoute, DossierStatus
 from certifications.models import Capacity, Certificate, CertificateKind
+from core.errors import DomainError, InvalidTransition
 from evaluations import services
 from evaluations.models import (
     CapacityOutcome,

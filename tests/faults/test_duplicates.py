@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from candidates.models import Dossier, DossierHistory, DossierStatus
 from certifications.models import Capacity, Certificate, RenderStatus
-from cqpi.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 from evaluations.models import Decision, JurySession, Outcome, SessionStatus
 from tests.factories import CandidateFactory
 from tests.workflow import open_session, ready_for_jury

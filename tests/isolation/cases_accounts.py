@@ -57,8 +57,8 @@ CASES = [
         ok_statuses=frozenset({400}),
     ),
     Case(
-        "accounts:candidate_invite",
-        sides("accounts:candidate_invite", "candidate"),
+        "candidates:candidate_invite",
+        sides("candidates:candidate_invite", "candidate"),
         methods=("POST",),
         write=STAFF,
     ),

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from branches.errors import DomainError
 from certifications.referentiel_import import ReferentielImportError, import_file
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

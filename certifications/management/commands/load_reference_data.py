@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from branches.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

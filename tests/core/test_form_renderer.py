@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.forms.renderers import DjangoTemplates, get_default_renderer
 
-from cqpi.form_renderer import WRITERS, FastFormRenderer
+from core.form_renderer import WRITERS, FastFormRenderer
 
 HOSTILE = "<script>alert(\"x\")</script> & 'quotes'"
 
@@ -111,7 +111,7 @@ def test_a_project_form_renders_the_same(cast: Any) -> None:
 
 
 def test_the_project_uses_it_and_hostile_values_stay_escaped() -> None:
-    assert settings.FORM_RENDERER == "cqpi.form_renderer.FastFormRenderer"
+    assert settings.FORM_RENDERER == "core.form_renderer.FastFormRenderer"
     assert isinstance(get_default_renderer(), FastFormRenderer)
     html = str(EveryKind({"hostile": HOSTILE}, renderer=FastFormRenderer())["hostile"])
     assert "<script>" not in html and "&lt;script&gt;" in html

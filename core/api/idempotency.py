@@ -14,7 +14,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from cqpi.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 
 from .exceptions import IdempotencyKeyReused
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_prefix
 from django.utils import translation
 
-from cqpi.reversing import url_maker
+from core.reversing import url_maker
 
 
 @pytest.mark.parametrize("pk", [1, 7, 42, 123_456_789])

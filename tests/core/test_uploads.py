@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from branches.uploads import (
+from core.uploads import (
     EVIDENCE_TYPES,
     IMPORT_TYPES,
     UploadRejected,

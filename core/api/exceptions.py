@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from branches.errors import DomainError, InvalidTransition
+from core.errors import DomainError, InvalidTransition
 
 # Codes of domain errors that mean "the state moved under you" rather than "bad input".
 CONFLICT_CODES = frozenset({"invalid_transition", "stale_sheet"})

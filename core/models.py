@@ -1,4 +1,4 @@
-"""Cross-cutting records of the project glue: the API's idempotency keys."""
+"""The shared records of the kit: the API's idempotency keys."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from tests.factories import CandidateFactory, DossierFactory
 
 
 def test_pages_match_the_plain_paginator_in_content_and_order(cast, django_assert_num_queries):
-    from branches.pagination import DeferredJoinPaginator
+    from core.pagination import DeferredJoinPaginator
 
     for _ in range(23):
         DossierFactory.create(
@@ -30,8 +30,8 @@ def test_rows_as_values_leave_the_count_and_the_ids_without_joins(cast):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from branches.pagination import DeferredJoinPaginator
     from candidates.models import DossierQuerySet
+    from core.pagination import DeferredJoinPaginator
 
     for _ in range(12):
         DossierFactory.create(
@@ -65,7 +65,7 @@ def test_the_count_read_with_the_ids_gives_the_same_pages_in_one_query_fewer(cas
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from branches.pagination import DeferredJoinPaginator
+    from core.pagination import DeferredJoinPaginator
 
     queryset = many_dossiers(cast, 23)
     for number in (1, 2, 3):
@@ -79,7 +79,7 @@ def test_the_count_read_with_the_ids_gives_the_same_pages_in_one_query_fewer(cas
 
 
 def test_the_count_read_with_the_ids_keeps_orphans_and_out_of_range_pages(cast):
-    from branches.pagination import DeferredJoinPaginator
+    from core.pagination import DeferredJoinPaginator
 
     queryset = many_dossiers(cast, 12)
     with_orphans = DeferredJoinPaginator(queryset, 5, orphans=2, count_with_ids=True)
