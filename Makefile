@@ -10,13 +10,13 @@ CHECK_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTIN
 # The compose file refuses to render without a secret; any value validates it.
 COMPOSE_ENV := SECRET_KEY=compose-config-check POSTGRES_PASSWORD=compose-config-check
 
-.PHONY: help venv run data messages check lint typecheck migrations-check compose-check \
+.PHONY: help venv run data messages check lint typecheck imports-check migrations-check compose-check \
 	test-deps test pytest bench format clean
 
 help:
 	@echo "make run     start cqpi on http://127.0.0.1:8000 with a Celery worker and demo data"
 	@echo "make test    install what the tests need, run every check, then the whole test suite"
-	@echo "make check   lint, format, types, migrations and docker-compose checks only"
+	@echo "make check   lint, format, types, import layers, migrations and docker-compose checks only"
 	@echo "make format  rewrite the code with ruff (format and safe fixes)"
 	@echo "make bench   the web benchmark on local PostgreSQL and Redis (generates its load data)"
 
@@ -39,7 +39,7 @@ messages: venv
 	fi
 
 # --- make check / make test ---------------------------------------------------
-check: venv lint typecheck migrations-check compose-check
+check: venv lint typecheck imports-check migrations-check compose-check
 
 lint: venv
 	.venv/bin/ruff check .
@@ -47,6 +47,10 @@ lint: venv
 
 typecheck: venv
 	.venv/bin/mypy .
+
+# The layer rule (pyproject.toml, [tool.importlinter]): apps import only downward.
+imports-check: venv
+	.venv/bin/lint-imports --no-cache
 
 migrations-check: venv
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
