@@ -506,8 +506,13 @@ def _adoptions(checker: _Checker, raw: dict[str, Any]) -> list[AdoptionData]:
     return adoptions
 
 
-def validate(raw: Any) -> ReferentielDocument:
-    """Check the whole document against the format and the database; raise with every error."""
+def validate(raw: Any, *, keep_existing: bool = False) -> ReferentielDocument:
+    """Check the whole document against the format and the database; raise with every error.
+
+    With `keep_existing` (see `import_or_complete`), a CQPI that already has a version is not
+    checked against the database beyond its adoptions: its version, registration and identity
+    will not be loaded, so they cannot clash.
+    """
     checker = _Checker()
     obj = checker.mapping(raw, "", allowed=_TOP_KEYS, required=_TOP_REQUIRED)
     if obj is None:
@@ -546,16 +551,17 @@ def validate(raw: Any) -> ReferentielDocument:
     adoptions = _adoptions(checker, obj)
 
     existing = Referentiel.objects.filter(code=code).first() if code else None
-    _check_against_database(
-        checker,
-        existing=existing,
-        code=code,
-        title=title,
-        registration=registration,
-        has_registration="registration" in obj,
-        version_number=version_number,
-        effective_from=effective_from,
-    )
+    if not (keep_existing and existing is not None and existing.versions.exists()):
+        _check_against_database(
+            checker,
+            existing=existing,
+            code=code,
+            title=title,
+            registration=registration,
+            has_registration="registration" in obj,
+            version_number=version_number,
+            effective_from=effective_from,
+        )
     if checker.errors:
         raise ReferentielImportError(checker.errors)
     assert code and title and version_number and effective_from  # guaranteed when no error
@@ -659,6 +665,22 @@ def import_document(raw: Any, *, by: Any | None = None, dry_run: bool = False) -
     if dry_run:
         transaction.set_rollback(True)
     return result
+
+
+@transaction.atomic
+def import_or_complete(raw: Any, *, by: Any | None = None) -> list[str]:
+    """Import the document if its CQPI has no version yet; otherwise only complete the CQPI.
+
+    This is the reference data's rule (`load_reference_data`), which must be safe to run again:
+    what exists is never overwritten, since the national administrator may have edited the CQPI
+    or imported its official référentiel as a later version. Completing adds the document's
+    missing adoptions and validates the CQPI once it can be. Returns what was done.
+    """
+    document = validate(raw, keep_existing=True)
+    referentiel = Referentiel.objects.select_for_update().filter(code=document.code).first()
+    if referentiel is None or not referentiel.versions.exists():
+        return _load(document, by=by).lines
+    return _complete(referentiel, document, by=by)
 
 
 def import_file(path: str, *, by: Any | None = None, dry_run: bool = False) -> ImportResult:
@@ -768,33 +790,25 @@ def _load(document: ReferentielDocument, *, by: Any | None) -> ImportResult:
             % {"number": previous.number}
         )
 
-    adopted = set(referentiel.adoptions.values_list("branch_id", flat=True))
-    for adoption in document.adoptions:
-        if adoption.branch.pk in adopted:
-            continue
-        services.referentiel_adopt(
-            referentiel=referentiel, branch=adoption.branch, accord_date=adoption.accord_date, by=by
-        )
-        adopted.add(adoption.branch.pk)
+    for adoption in _adopt_missing(referentiel, document, by=by):
         lines.append(
             _("Adopté par la branche %(branch)s (accord du %(date)s).")
             % {"branch": adoption.branch.name, "date": _fmt(adoption.accord_date)}
         )
 
     referentiel.refresh_from_db()
+    adopted = referentiel.adoptions.count()
     if referentiel.status == ReferentielStatus.DRAFT:
-        if len(adopted) >= services.MIN_ADOPTING_BRANCHES:
+        if adopted >= services.MIN_ADOPTING_BRANCHES:
             services.referentiel_validate(referentiel=referentiel, by=by)
-            lines.append(
-                _("CQPI validé (adopté par %(count)d branches).") % {"count": len(adopted)}
-            )
+            lines.append(_("CQPI validé (adopté par %(count)d branches).") % {"count": adopted})
         else:
             warnings.append(
                 _(
                     "Le CQPI reste en création : adopté par %(count)d branche(s), il en faut au "
                     "moins %(min)d pour le valider."
                 )
-                % {"count": len(adopted), "min": services.MIN_ADOPTING_BRANCHES}
+                % {"count": adopted, "min": services.MIN_ADOPTING_BRANCHES}
             )
     elif referentiel.status == ReferentielStatus.WITHDRAWN:
         warnings.append(_("Ce CQPI est retiré : aucun dossier ne peut s'ouvrir sur cette version."))
@@ -810,6 +824,44 @@ def _load(document: ReferentielDocument, *, by: Any | None) -> ImportResult:
         lines=lines,
         warnings=warnings,
     )
+
+
+def _complete(
+    referentiel: Referentiel, document: ReferentielDocument, *, by: Any | None
+) -> list[str]:
+    """An existing CQPI keeps its versions, identity and registrations; it gains the document's
+    missing adoptions, and is validated if it is still in creation and now can be."""
+    lines = [
+        _("« %(title)s » adopté par la branche %(branch)s.")
+        % {"title": referentiel.title, "branch": adoption.branch.name}
+        for adoption in _adopt_missing(referentiel, document, by=by)
+    ]
+    referentiel.refresh_from_db()
+    if (
+        referentiel.status == ReferentielStatus.DRAFT
+        and referentiel.adoptions.count() >= services.MIN_ADOPTING_BRANCHES
+        and referentiel.versions.in_force().exists()
+    ):
+        services.referentiel_validate(referentiel=referentiel, by=by)
+        lines.append(_("CQPI validé : %(title)s.") % {"title": referentiel.title})
+    return lines
+
+
+def _adopt_missing(
+    referentiel: Referentiel, document: ReferentielDocument, *, by: Any | None
+) -> list[AdoptionData]:
+    """Adopt the CQPI for each branch of the document that has not yet; return those."""
+    adopted = set(referentiel.adoptions.values_list("branch_id", flat=True))
+    added: list[AdoptionData] = []
+    for adoption in document.adoptions:
+        if adoption.branch.pk in adopted:
+            continue
+        services.referentiel_adopt(
+            referentiel=referentiel, branch=adoption.branch, accord_date=adoption.accord_date, by=by
+        )
+        adopted.add(adoption.branch.pk)
+        added.append(adoption)
+    return added
 
 
 def _update_identity(referentiel: Referentiel, document: ReferentielDocument) -> list[str]:

@@ -2,22 +2,30 @@
 
 What exists is never overwritten (the national administrator may have edited it); what is
 missing is created: a branch, its charter signature, a CQPI, an adoption, the validation.
+The CQPI are the JSON files of `referentiels/`, in the import format (docs/referentiel-format.md),
+loaded by the importer itself; their file names give the loading order.
 """
 
 from __future__ import annotations
 
-import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from branches.models import Branch, CharterSignature
-from certifications import services
-from certifications.models import Referentiel, ReferentielStatus
-from certifications.referentiel_import import import_document
+from certifications.referentiel_import import ReferentielImportError, import_or_complete, parse_json
 
 from .branches import BRANCHES, PLACE_OF_ISSUE, SIGNATORY_PLACEHOLDER
-from .catalogue import documents
+
+REFERENTIELS_DIR = Path(__file__).resolve().parent / "referentiels"
+
+
+def referentiel_files() -> list[Path]:
+    """The shipped référentiels, in loading order."""
+    return sorted(REFERENTIELS_DIR.glob("*.json"))
 
 
 def load_reference_data(*, dry_run: bool = False) -> list[str]:
@@ -60,38 +68,16 @@ def _load_branches() -> list[str]:
 
 def _load_cqpi() -> list[str]:
     lines: list[str] = []
-    for document in documents():
-        referentiel = Referentiel.objects.filter(code=document["code"]).first()
-        if referentiel is None or not referentiel.versions.exists():
-            lines.extend(import_document(document).lines)
-            continue
-        lines.extend(_complete(referentiel, document))
+    for path in referentiel_files():
+        with _located(path):
+            lines.extend(import_or_complete(parse_json(path.read_bytes())))
     return lines
 
 
-def _complete(referentiel: Referentiel, document: dict) -> list[str]:
-    """An existing CQPI: its versions are left alone; missing adoptions and validation are added."""
-    lines: list[str] = []
-    adopted = set(referentiel.adoptions.values_list("branch__code", flat=True))
-    codes = [a["branch_code"] for a in document["adoptions"] if a["branch_code"] not in adopted]
-    branches = Branch.objects.in_bulk(codes, field_name="code")
-    for adoption in document["adoptions"]:
-        branch = branches.get(adoption["branch_code"])
-        if branch is None:
-            continue
-        accord_date = datetime.date.fromisoformat(adoption["accord_date"])
-        services.referentiel_adopt(
-            referentiel=referentiel, branch=branch, accord_date=accord_date, by=None
-        )
-        lines.append(
-            _("« %(title)s » adopté par la branche %(branch)s.")
-            % {"title": referentiel.title, "branch": branch.name}
-        )
-    if (
-        referentiel.status == ReferentielStatus.DRAFT
-        and referentiel.adoptions.count() >= services.MIN_ADOPTING_BRANCHES
-        and referentiel.versions.in_force().exists()
-    ):
-        services.referentiel_validate(referentiel=referentiel, by=None)
-        lines.append(_("CQPI validé : %(title)s.") % {"title": referentiel.title})
-    return lines
+@contextmanager
+def _located(path: Path) -> Iterator[None]:
+    """Prefix the importer's errors with the file's name: the command lists them on stderr."""
+    try:
+        yield
+    except ReferentielImportError as exc:
+        raise ReferentielImportError([f"{path.name} : {error}" for error in exc.errors]) from exc

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from branches.models import Branch, CharterSignature
-from certifications.data.catalogue import ILLUSTRATIVE_NOTE
+from certifications.data import loader
+from certifications.data.loader import referentiel_files
 from certifications.models import (
     Adoption,
     Bloc,
@@ -19,8 +24,16 @@ from certifications.models import (
     ReferentielVersion,
     Registration,
 )
+from certifications.referentiel_import import import_document
 
 pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(settings.BASE_DIR) / "docs" / "samples" / "referentiel-sample.json"
+
+# The note each shipped référentiel's version 1 carries (certifications/data/referentiels/).
+ILLUSTRATIVE_NOTE = (
+    "Contenu illustratif — à remplacer par le référentiel officiel via import_referentiel."
+)
 
 MODELS = [
     Branch,
@@ -111,3 +124,43 @@ def test_it_keeps_what_the_administrator_edited() -> None:
     Branch.objects.filter(code="chimie").update(signatory_name="Nom saisi par l'administrateur")
     run()
     assert Branch.objects.get(code="chimie").signatory_name == "Nom saisi par l'administrateur"
+
+
+def test_it_leaves_alone_a_cqpi_whose_official_referentiel_was_imported() -> None:
+    run()
+    official = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    del official["illustrative"]
+    import_document(official)
+    Referentiel.objects.filter(code="technicien-qualite").update(description="Revue par l'admin")
+    before = counts()
+
+    output = run()
+
+    assert counts() == before
+    assert "rien à faire" in output
+    referentiel = Referentiel.objects.get(code="agent-logistique")
+    assert not referentiel.illustrative
+    assert referentiel.versions.in_force().get().number == 2
+    assert Referentiel.objects.get(code="technicien-qualite").description == "Revue par l'admin"
+
+
+def test_a_shipped_file_the_importer_refuses_is_named_and_nothing_is_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path in referentiel_files():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    broken = tmp_path / "04-agent-logistique.json"
+    document = json.loads(broken.read_text(encoding="utf-8"))
+    document["blocs"][0]["capacities"][0]["indicators"][0]["threshold"] = 5
+    broken.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(loader, "REFERENTIELS_DIR", tmp_path)
+    err = StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("load_reference_data", stdout=StringIO(), stderr=err)
+
+    assert err.getvalue().splitlines() == [
+        "04-agent-logistique.json : blocs[0].capacities[0].indicators[0].threshold : "
+        "le seuil (5) dépasse la note maximale (4)"
+    ]
+    assert all(count == 0 for count in counts().values())
