@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from branches.access import roles_of
 from branches.models import Membership, Role
-from core.errors import DomainError
+from core.errors import AccessRefused, DomainError
 
 from .lockout import client_ip
 from .models import User, UserSession
@@ -73,6 +73,44 @@ def two_factor_required(user: Any) -> bool:
         role__in=[Role.STAFF, Role.JURY],
         branch__require_two_factor=True,
     ).exists()
+
+
+def token_second_factor_check(*, user: Any, code: str) -> None:
+    """Before an API token is minted on a password alone (HTTP Basic): the second factor of a
+    person who has one, given as `code`; none for a person whose branch requires one they have
+    not set up. A token is then as strong as the login that made it."""
+    from django_otp import match_token, user_has_device
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    if user_has_device(user):
+        if not code.strip():
+            raise AccessRefused(
+                _(
+                    "Double authentification requise : joignez le code de votre application "
+                    "(champ « otp_token »)."
+                ),
+                code="two_factor_required",
+            )
+        # Devices throttle wrong codes themselves (growing delays), so guessing is slow.
+        device = match_token(user, code.strip())
+        if device is None:
+            audit_record("auth.two_factor_failed", actor=user, details={"via": "api_token"})
+            raise AccessRefused(
+                _("Ce code n'est pas valide ou a déjà servi."), code="two_factor_invalid"
+            )
+        audit_record(
+            "auth.two_factor_verified",
+            actor=user,
+            details={"via": "api_token", "backup_code": isinstance(device, StaticDevice)},
+        )
+    elif two_factor_required(user):
+        raise AccessRefused(
+            _(
+                "Votre branche exige la double authentification : activez-la dans « Mon "
+                "compte » avant de créer un jeton."
+            ),
+            code="two_factor_setup_required",
+        )
 
 
 def may_use_two_factor(user: Any) -> bool:
