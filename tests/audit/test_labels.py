@@ -24,7 +24,7 @@ RECORDED = re.compile(r"audit_record\(\s*\"(?P<action>[a-z_]+\.[a-z_]+)\"", re.M
 
 
 def recorded_actions() -> set[str]:
-    actions = set()
+    actions: set[str] = set()
     for app in APPS:
         for path in (ROOT / app).rglob("*.py"):
             actions.update(m["action"] for m in RECORDED.finditer(path.read_text()))
