@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 import time
 from importlib import import_module
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from branches.access import roles_of
 from branches.models import Membership, Role
+from core import ratelimit
 from core.errors import AccessRefused, DomainError
 
 from .lockout import client_ip
@@ -254,3 +256,53 @@ def invitation_send(*, user: User, full_name: str, branch_name: str) -> None:
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     )
+
+
+# --- Password reset -------------------------------------------------------------------
+
+
+def password_reset_request(*, email: str, client: str) -> bool:
+    """Someone asked for a reset link for `email` from address `client`: mail it from the
+    worker, within the limits per address and per client. Whether an account exists, and
+    whether a limit stopped it, shows neither in the answer nor in its time (the caller
+    says the same thing whatever this returns). Returns whether a link was sent for."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    from .tasks import email_password_reset
+
+    address = email.strip().lower()
+    # `&`, not `and`: both counters count every request, whichever refuses.
+    within = ratelimit.allow(
+        f"password-reset:address:{address}", settings.PASSWORD_RESET_RATE_PER_ADDRESS
+    ) & ratelimit.allow(f"password-reset:client:{client}", settings.PASSWORD_RESET_RATE_PER_CLIENT)
+    audit_record(
+        "auth.password_reset_requested" if within else "auth.password_reset_limited",
+        details={"username": address[:150]},
+    )
+    if not within:
+        return False
+    # Django's own choice of accounts: active, with a usable password, the email matching.
+    for user in PasswordResetForm().get_users(address):
+        # robust: a broker that does not answer is logged, the answer stays the same.
+        transaction.on_commit(functools.partial(email_password_reset.delay, user.pk), robust=True)
+    return True
+
+
+def password_reset_send(*, user_id: int) -> None:
+    """The reset email, written and sent by the worker; nothing for an account gone or
+    deactivated since the request."""
+    from django.contrib.auth.tokens import default_token_generator
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    context = {
+        "email": user.email,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "site_url": settings.SITE_URL,
+        "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+    subject = render_to_string("accounts/emails/password_reset_subject.txt", context)
+    body = render_to_string("accounts/emails/password_reset.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
