@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 import time
 from importlib import import_module
@@ -25,7 +26,8 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from branches.access import roles_of
 from branches.models import Membership, Role
-from core.errors import DomainError
+from core import ratelimit
+from core.errors import AccessRefused, DomainError
 
 from .lockout import client_ip
 from .models import User, UserSession
@@ -73,6 +75,44 @@ def two_factor_required(user: Any) -> bool:
         role__in=[Role.STAFF, Role.JURY],
         branch__require_two_factor=True,
     ).exists()
+
+
+def token_second_factor_check(*, user: Any, code: str) -> None:
+    """Before an API token is minted on a password alone (HTTP Basic): the second factor of a
+    person who has one, given as `code`; none for a person whose branch requires one they have
+    not set up. A token is then as strong as the login that made it."""
+    from django_otp import match_token, user_has_device
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    if user_has_device(user):
+        if not code.strip():
+            raise AccessRefused(
+                _(
+                    "Double authentification requise : joignez le code de votre application "
+                    "(champ « otp_token »)."
+                ),
+                code="two_factor_required",
+            )
+        # Devices throttle wrong codes themselves (growing delays), so guessing is slow.
+        device = match_token(user, code.strip())
+        if device is None:
+            audit_record("auth.two_factor_failed", actor=user, details={"via": "api_token"})
+            raise AccessRefused(
+                _("Ce code n'est pas valide ou a déjà servi."), code="two_factor_invalid"
+            )
+        audit_record(
+            "auth.two_factor_verified",
+            actor=user,
+            details={"via": "api_token", "backup_code": isinstance(device, StaticDevice)},
+        )
+    elif two_factor_required(user):
+        raise AccessRefused(
+            _(
+                "Votre branche exige la double authentification : activez-la dans « Mon "
+                "compte » avant de créer un jeton."
+            ),
+            code="two_factor_setup_required",
+        )
 
 
 def may_use_two_factor(user: Any) -> bool:
@@ -216,3 +256,53 @@ def invitation_send(*, user: User, full_name: str, branch_name: str) -> None:
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     )
+
+
+# --- Password reset -------------------------------------------------------------------
+
+
+def password_reset_request(*, email: str, client: str) -> bool:
+    """Someone asked for a reset link for `email` from address `client`: mail it from the
+    worker, within the limits per address and per client. Whether an account exists, and
+    whether a limit stopped it, shows neither in the answer nor in its time (the caller
+    says the same thing whatever this returns). Returns whether a link was sent for."""
+    from django.contrib.auth.forms import PasswordResetForm
+
+    from .tasks import email_password_reset
+
+    address = email.strip().lower()
+    # `&`, not `and`: both counters count every request, whichever refuses.
+    within = ratelimit.allow(
+        f"password-reset:address:{address}", settings.PASSWORD_RESET_RATE_PER_ADDRESS
+    ) & ratelimit.allow(f"password-reset:client:{client}", settings.PASSWORD_RESET_RATE_PER_CLIENT)
+    audit_record(
+        "auth.password_reset_requested" if within else "auth.password_reset_limited",
+        details={"username": address[:150]},
+    )
+    if not within:
+        return False
+    # Django's own choice of accounts: active, with a usable password, the email matching.
+    for user in PasswordResetForm().get_users(address):
+        # robust: a broker that does not answer is logged, the answer stays the same.
+        transaction.on_commit(functools.partial(email_password_reset.delay, user.pk), robust=True)
+    return True
+
+
+def password_reset_send(*, user_id: int) -> None:
+    """The reset email, written and sent by the worker; nothing for an account gone or
+    deactivated since the request."""
+    from django.contrib.auth.tokens import default_token_generator
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    context = {
+        "email": user.email,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "site_url": settings.SITE_URL,
+        "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+    subject = render_to_string("accounts/emails/password_reset_subject.txt", context)
+    body = render_to_string("accounts/emails/password_reset.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])

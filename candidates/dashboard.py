@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -73,9 +72,10 @@ def waiting_on_staff(branch: Branch) -> dict[str, int]:
 
 
 def next_sessions(branch: Branch) -> list[Any]:
-    session_model = apps.get_model("evaluations", "JurySession")
+    # The jury sessions belong to the evaluations room, above this one: reached through the
+    # relation it declares onto branches; "planned" and "open" are its SessionStatus values.
     return list(
-        session_model.objects.filter(branch=branch, status__in=["planned", "open"])
+        branch.jury_sessions.filter(status__in=["planned", "open"])
         .annotate(dossier_count=Count("agenda"))
         .order_by("held_on")[:5]
     )

@@ -27,14 +27,16 @@ def max_bytes() -> int:
     return int(getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 
 
-def _draft_sheets(user: Any, dossier: Dossier) -> QuerySet[Any]:
-    from evaluations.models import EvaluationSheet, SheetStatus
+# The evaluations room sits above this one: a grid is reached through the relation it
+# declares onto dossiers, its status spelt here (evaluations.models.SheetStatus.DRAFT).
+_SHEET_DRAFT = "draft"
 
-    return EvaluationSheet.objects.filter(
-        evaluator_id=getattr(user, "pk", None),
-        evaluation__dossier=dossier,
-        status=SheetStatus.DRAFT,
-    )
+
+def _scores_a_draft_sheet(user: Any, dossier: Dossier) -> bool:
+    """Whether `user` holds a grid of this dossier still being filled in."""
+    return dossier.evaluations.filter(
+        sheets__evaluator_id=getattr(user, "pk", None), sheets__status=_SHEET_DRAFT
+    ).exists()
 
 
 def upload_capacity_of(user: Any, dossier: Dossier) -> str | None:
@@ -47,7 +49,7 @@ def upload_capacity_of(user: Any, dossier: Dossier) -> str | None:
         return "staff"
     if dossier.candidate.user_id == roles.user_id and dossier.status in CANDIDATE_UPLOAD_STATUSES:
         return "candidate"
-    if (roles.is_evaluator or roles.is_referent) and _draft_sheets(user, dossier).exists():
+    if (roles.is_evaluator or roles.is_referent) and _scores_a_draft_sheet(user, dossier):
         return "evaluator"
     return None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -119,8 +118,6 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             return self
         if not roles.is_authenticated:
             return self.none()
-        sheet = apps.get_model("evaluations", "EvaluationSheet")
-        agenda = apps.get_model("evaluations", "AgendaItem")
         condition = Q(branch_id__in=roles.staff_branch_ids) | Q(
             company_id__in=roles.referent_company_ids
         )
@@ -131,17 +128,19 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             condition |= Q(
                 candidate_id__in=Candidate.objects.filter(Q(user_id=roles.user_id)).values("pk")
             )
+        # The evaluations room sits above this one: its grids and agendas are reached through
+        # the relations it declares onto dossiers, never by importing it.
         if roles.is_evaluator or roles.is_referent:
             condition |= Q(
-                pk__in=sheet.objects.filter(evaluator_id=roles.user_id).values(
-                    "evaluation__dossier_id"
-                )
+                pk__in=Dossier.objects.filter(
+                    evaluations__sheets__evaluator_id=roles.user_id
+                ).values("pk")
             )
         if roles.is_jury_member:
             condition |= Q(
-                pk__in=agenda.objects.filter(session__members__user_id=roles.user_id).values(
-                    "dossier_id"
-                )
+                pk__in=Dossier.objects.filter(
+                    agenda_items__session__members__user=roles.user_id
+                ).values("pk")
             )
         return self.filter(condition)
 

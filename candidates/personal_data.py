@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Prefetch
 
 from .models import Candidate, Dossier, DossierHistory, DossierStatus, EvidenceFile
 
-# The evaluations room sits above this one (see selectors.py): its models and values are
-# reached by name. evaluations.models.SheetStatus.SUBMITTED.
+# The evaluations room sits above this one (see selectors.py): its rows are reached through
+# the relations it declares onto dossiers, its values spelt here.
+# evaluations.models.SheetStatus.SUBMITTED.
 _SHEET_SUBMITTED = "submitted"
 
 
@@ -38,10 +38,20 @@ def _account(user: Any) -> dict[str, Any]:
     }
 
 
+def _in_referentiel_order(lines: Any) -> list[Any]:
+    """Capacity lines (results, decision lines) in the order of the référentiel."""
+    return sorted(
+        lines, key=lambda line: (line.capacity.bloc.order, line.capacity.order, line.capacity.code)
+    )
+
+
 def _evaluations(dossier: Dossier) -> list[dict[str, Any]]:
     evaluations = []
     for evaluation in dossier.evaluations.all():
-        sheets = [sheet for sheet in evaluation.sheets.all() if sheet.status == _SHEET_SUBMITTED]
+        sheets = sorted(
+            (sheet for sheet in evaluation.sheets.all() if sheet.status == _SHEET_SUBMITTED),
+            key=lambda sheet: sheet.role,
+        )
         evaluations.append(
             {
                 "kind": str(evaluation.get_kind_display()),
@@ -58,7 +68,7 @@ def _evaluations(dossier: Dossier) -> list[dict[str, Any]]:
                                 "title": result.capacity.title,
                                 "outcome": str(result.get_outcome_display()),
                             }
-                            for result in sheet.results.all()
+                            for result in _in_referentiel_order(sheet.results.all())
                         ],
                     }
                     for sheet in sheets
@@ -101,7 +111,7 @@ def _dossier(dossier: Dossier) -> dict[str, Any]:
                         "title": line.capacity.title,
                         "validated": line.validated,
                     }
-                    for line in decision.capacities.all()
+                    for line in _in_referentiel_order(decision.capacities.all())
                 ],
             }
             for decision in dossier.decisions.all()
@@ -140,31 +150,13 @@ def personal_data(*, user: Any) -> dict[str, Any]:
     Scoped by the account itself, never by a visibility rule: staff who are also
     candidates get their own files here and nothing of their branch.
     """
-    sheet = apps.get_model("evaluations", "EvaluationSheet")
-    result = apps.get_model("evaluations", "CapacityResult")
-    decision_capacity = apps.get_model("evaluations", "DecisionCapacity")
     dossiers = (
         Dossier.objects.filter(candidate__user=user)
         .select_related("branch", "company", "version__referentiel")
         .prefetch_related(
             Prefetch("history", queryset=DossierHistory.objects.order_by("at", "pk")),
-            Prefetch(
-                "evaluations__sheets",
-                queryset=sheet.objects.order_by("role").prefetch_related(
-                    Prefetch(
-                        "results",
-                        queryset=result.objects.select_related("capacity").order_by(
-                            "capacity__bloc__order", "capacity__order", "capacity__code"
-                        ),
-                    )
-                ),
-            ),
-            Prefetch(
-                "decisions__capacities",
-                queryset=decision_capacity.objects.select_related("capacity").order_by(
-                    "capacity__bloc__order", "capacity__order", "capacity__code"
-                ),
-            ),
+            "evaluations__sheets__results__capacity__bloc",
+            "decisions__capacities__capacity__bloc",
             "certificates",
             Prefetch(
                 "evidence",

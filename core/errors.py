@@ -19,3 +19,10 @@ class InvalidTransition(DomainError):
     """The object is not in a state from which this transition may start."""
 
     code = "invalid_transition"
+
+
+class AccessRefused(DomainError):
+    """The person may not do this as who they are now (e.g. without their second factor):
+    a 403 at the API, a message in the portal."""
+
+    code = "access_refused"

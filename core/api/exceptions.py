@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError, InvalidTransition
+from core.errors import AccessRefused, DomainError, InvalidTransition
 
 # Codes of domain errors that mean "the state moved under you" rather than "bad input".
 CONFLICT_CODES = frozenset({"invalid_transition", "stale_sheet"})
@@ -40,6 +40,8 @@ class IdempotencyKeyReused(exceptions.APIException):
 
 
 def from_domain_error(exc: DomainError) -> exceptions.APIException:
+    if isinstance(exc, AccessRefused):
+        return exceptions.PermissionDenied(detail=exc.message, code=exc.code)
     if isinstance(exc, InvalidTransition) or exc.code in CONFLICT_CODES:
         return Conflict(detail=exc.message, code=exc.code)
     return DomainRefusal(detail=exc.message, code=exc.code)

@@ -4,15 +4,22 @@ DRF's throttles keep every request's time in one cache entry, read and written b
 on each request: with several web workers, two requests read the same list and one of the
 writes is lost (more requests pass than the rate allows), and a user near the 2000 an hour
 moves 2000 timestamps to and from Redis on each call. These count in fixed windows instead
-(the hour from :00, say), with one atomic increment per request — as GitHub's API limits
-do. A client can send up to twice the rate across the turn of a window; no more within one.
+(core.ratelimit), with one atomic increment per request — as GitHub's API limits do.
+`throttled_page` puts a portal page under the same count as its API twin.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+from collections.abc import Callable
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from core.ratelimit import window_hit
 
 
 class FixedWindowMixin:
@@ -31,22 +38,9 @@ class FixedWindowMixin:
         if ident is None:
             return True
         self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_end = (window + 1) * self.duration
-        key = f"{ident}:{window}"
-        return bool(self._count(key) <= self.num_requests)
-
-    def _count(self, key: str) -> int:
-        """Count this request in the window's entry: created at zero if absent (`add` is
-        atomic), then incremented; it outlives its window by a minute, so a late request
-        never recreates it."""
-        for _attempt in range(2):
-            self.cache.add(key, 0, timeout=self.duration + 60)
-            try:
-                return int(self.cache.incr(key))
-            except ValueError:  # evicted between add and incr: create it again
-                continue
-        return 1  # the cache keeps losing it: count this request alone rather than fail
+        self.window_end = (int(self.now // self.duration) + 1) * self.duration
+        count = window_hit(ident, seconds=self.duration, cache=self.cache, now=self.now)
+        return bool(count <= self.num_requests)
 
     def wait(self) -> float:
         """Seconds until the window ends, for the Retry-After header."""
@@ -68,3 +62,25 @@ class VerifyThrottle(FixedWindowMixin, SimpleRateThrottle):
 
     def get_cache_key(self, request, view):  # type: ignore[no-untyped-def]
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def throttled_page(throttle_class: type[SimpleRateThrottle]) -> Callable[[Any], Any]:
+    """Count a portal view's requests with an API throttle (the same counter as its API
+    twin): past the rate, a French 429 page with Retry-After."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            throttle = throttle_class()
+            if throttle.allow_request(request, None):  # type: ignore[arg-type]
+                return view(request, *args, **kwargs)
+            wait = math.ceil(throttle.wait() or 0)
+            response = HttpResponse(
+                render_to_string("429.html", {"wait": wait}, request=None), status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+
+        return wrapped
+
+    return decorator

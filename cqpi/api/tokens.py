@@ -18,6 +18,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.services import token_second_factor_check
+from audit.services import audit_record
+
 
 class TokenSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="token_key", read_only=True, help_text="Début du jeton.")
@@ -31,6 +34,16 @@ class TokenCreateSerializer(serializers.Serializer):
     expiry_days = serializers.IntegerField(
         required=False, min_value=1, max_value=365, help_text="Durée de validité en jours."
     )
+    otp_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        write_only=True,
+        help_text=(
+            "Code de double authentification (ou code de secours), requis avec HTTP Basic "
+            "pour qui a activé la double authentification."
+        ),
+    )
 
 
 class NewTokenSerializer(TokenSerializer):
@@ -38,6 +51,15 @@ class NewTokenSerializer(TokenSerializer):
 
     class Meta(TokenSerializer.Meta):
         fields = [*TokenSerializer.Meta.fields, "token"]
+
+
+def _authenticated_by(request: Request) -> str:
+    authenticator = request.successful_authenticator
+    return {
+        BasicAuthentication: "password",
+        SessionAuthentication: "session",
+        TokenAuthentication: "token",
+    }.get(type(authenticator), "other")
 
 
 class _TokenView(GenericAPIView):
@@ -66,9 +88,22 @@ class TokenListCreate(_TokenView):
     def post(self, request: Request) -> Response:
         form = TokenCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        if isinstance(request.successful_authenticator, BasicAuthentication):
+            # A browser session passed the second factor already (the middleware refuses it
+            # otherwise), and a token was minted after it; a bare password has not.
+            token_second_factor_check(
+                user=request.user, code=form.validated_data.get("otp_token", "")
+            )
         days = form.validated_data.get("expiry_days")
         expiry = datetime.timedelta(days=days) if days else knox_settings.TOKEN_TTL
         instance, token = AuthToken.objects.create(request.user, expiry)
+        # The token's key prefix names it (its primary key is the secret's digest).
+        audit_record(
+            "api.token_created",
+            actor=request.user,
+            label=instance.token_key,
+            details={"expiry_days": days, "via": _authenticated_by(request)},
+        )
         data = dict(TokenSerializer(instance).data)
         data["token"] = token
         return Response(data, status=status.HTTP_201_CREATED)

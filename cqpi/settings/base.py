@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -176,6 +178,9 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 # Password reset links live a day; candidates' invitation links a week. Both die once used.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24) * 3600
 INVITATION_TIMEOUT = env_int("INVITATION_DAYS", 7) * 86400
+# Reset links asked for one address, and from one client address, in a window (core.ratelimit).
+PASSWORD_RESET_RATE_PER_ADDRESS = env_str("PASSWORD_RESET_RATE_PER_ADDRESS") or "3/hour"
+PASSWORD_RESET_RATE_PER_CLIENT = env_str("PASSWORD_RESET_RATE_PER_CLIENT") or "20/hour"
 # Two-factor authentication (django-otp, TOTP): the name authenticator apps show.
 OTP_TOTP_ISSUER = "CQPI"
 
@@ -219,6 +224,11 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# The largest request body accepted at all (the largest upload, evidence or import, plus the
+# form around it); set the proxy's limit (nginx client_max_body_size) to the same.
+REQUEST_BODY_MAX_BYTES = env_int(
+    "REQUEST_BODY_MAX_BYTES", max(EVIDENCE_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024
+)
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"

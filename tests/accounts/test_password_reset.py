@@ -10,6 +10,8 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
 from django.urls import reverse
 
+from audit.models import AuditEvent
+
 pytestmark = pytest.mark.django_db
 
 
@@ -22,11 +24,18 @@ RESET = reverse("accounts:password_reset")
 NEW_PASSWORD = "Un-nouveau-mot-de-passe-42"
 
 
-def request_link(client: Any, email: str, **extra: Any) -> str:
-    response = client.post(RESET, {"email": email}, **extra)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:password_reset_done")
-    return response["Location"]
+@pytest.fixture
+def request_link(client: Any, django_capture_on_commit_callbacks: Any) -> Any:
+    """Ask for a link as the page does; the email task runs when the request commits."""
+
+    def request(email: str, **extra: Any) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(RESET, {"email": email}, **extra)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:password_reset_done")
+        return response["Location"]
+
+    return request
 
 
 def link_in(message: Any) -> str:
@@ -42,8 +51,10 @@ def test_the_reset_page_asks_for_an_email(client: Any) -> None:
     assert "Mot de passe oublié" in response.content.decode()
 
 
-def test_the_whole_reset_flow_sets_a_new_password(client: Any, cast: Any) -> None:
-    request_link(client, "staff.a@example.test")
+def test_the_whole_reset_flow_sets_a_new_password(
+    client: Any, cast: Any, request_link: Any
+) -> None:
+    request_link("staff.a@example.test")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["staff.a@example.test"]
     link = link_in(mail.outbox[0])
@@ -61,8 +72,8 @@ def test_the_whole_reset_flow_sets_a_new_password(client: Any, cast: Any) -> Non
     assert cast.staff_a.check_password(NEW_PASSWORD)
 
 
-def test_a_reset_link_serves_only_once(client: Any, cast: Any) -> None:
-    request_link(client, "staff.a@example.test")
+def test_a_reset_link_serves_only_once(client: Any, cast: Any, request_link: Any) -> None:
+    request_link("staff.a@example.test")
     path = link_in(mail.outbox[0]).removeprefix(settings.SITE_URL)
     page = client.get(path, follow=True)
     client.post(
@@ -75,23 +86,28 @@ def test_a_reset_link_serves_only_once(client: Any, cast: Any) -> None:
     assert "Ce lien n'est plus valable" in again.content.decode()
 
 
-def test_an_unknown_email_gets_the_same_answer_and_no_mail(client: Any, cast: Any) -> None:
-    known = client.post(RESET, {"email": "staff.a@example.test"}, follow=True)
-    unknown = client.post(RESET, {"email": "nobody@example.test"}, follow=True)
+def test_an_unknown_email_gets_the_same_answer_and_no_mail(
+    client: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(RESET, {"email": "staff.a@example.test"}, follow=True)
+        unknown = client.post(RESET, {"email": "nobody@example.test"}, follow=True)
 
     assert without_csrf(known.content) == without_csrf(unknown.content)
     assert len(mail.outbox) == 1
 
 
-def test_the_link_ignores_the_host_header(client: Any, cast: Any) -> None:
-    request_link(client, "staff.a@example.test", HTTP_HOST="attacker.example")
+def test_the_link_ignores_the_host_header(client: Any, cast: Any, request_link: Any) -> None:
+    request_link("staff.a@example.test", HTTP_HOST="attacker.example")
 
     assert link_in(mail.outbox[0]).startswith(settings.SITE_URL + "/")
     assert "attacker.example" not in mail.outbox[0].body
 
 
-def test_a_weak_password_is_refused_by_the_validators(client: Any, cast: Any) -> None:
-    request_link(client, "staff.a@example.test")
+def test_a_weak_password_is_refused_by_the_validators(
+    client: Any, cast: Any, request_link: Any
+) -> None:
+    request_link("staff.a@example.test")
     page = client.get(link_in(mail.outbox[0]).removeprefix(settings.SITE_URL), follow=True)
 
     response = client.post(
@@ -104,8 +120,10 @@ def test_a_weak_password_is_refused_by_the_validators(client: Any, cast: Any) ->
     assert cast.staff_a.check_password("secret-password-123")
 
 
-def test_a_reset_link_expires_after_a_day(client: Any, cast: Any, monkeypatch: Any) -> None:
-    request_link(client, "staff.a@example.test")
+def test_a_reset_link_expires_after_a_day(
+    client: Any, cast: Any, monkeypatch: Any, request_link: Any
+) -> None:
+    request_link("staff.a@example.test")
     path = link_in(mail.outbox[0]).removeprefix(settings.SITE_URL)
     later = datetime.datetime.now() + datetime.timedelta(
         seconds=settings.PASSWORD_RESET_TIMEOUT + 60
@@ -117,15 +135,88 @@ def test_a_reset_link_expires_after_a_day(client: Any, cast: Any, monkeypatch: A
     assert page.context["validlink"] is False
 
 
-def test_resetting_the_password_ends_other_sessions(client: Any, cast: Any) -> None:
+def test_resetting_the_password_ends_other_sessions(
+    client: Any, cast: Any, request_link: Any
+) -> None:
     from django.test import Client
 
     elsewhere = Client()
     elsewhere.force_login(cast.staff_a)
-    request_link(client, "staff.a@example.test")
+    request_link("staff.a@example.test")
     page = client.get(link_in(mail.outbox[0]).removeprefix(settings.SITE_URL), follow=True)
     client.post(
         page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     )
 
     assert elsewhere.get(reverse("candidates:dossier_list")).status_code == 302
+
+
+# --- Limits, and the email sent by the worker ---------------------------------------------
+
+
+def test_the_email_is_not_sent_inside_the_request(
+    client: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(RESET, {"email": "staff.a@example.test"})
+    # The request ends with the email still to send: the task does it once committed.
+    assert mail.outbox == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert mail.outbox[0].to == ["staff.a@example.test"]
+
+
+def test_requests_for_one_address_are_limited_and_the_answer_does_not_change(
+    client: Any, cast: Any, request_link: Any, settings: Any
+) -> None:
+    settings.PASSWORD_RESET_RATE_PER_ADDRESS = "3/hour"
+    answers = [request_link("Staff.A@example.test ") for _ in range(5)]
+
+    assert len(set(answers)) == 1  # the same redirect every time
+    assert len(mail.outbox) == 3
+    limited = AuditEvent.objects.filter(action="auth.password_reset_limited")
+    assert limited.count() == 2
+    assert [e.details for e in limited] == [{"username": "staff.a@example.test"}] * 2
+
+
+def test_requests_from_one_client_are_limited_across_addresses(
+    client: Any, cast: Any, request_link: Any, settings: Any
+) -> None:
+    settings.PASSWORD_RESET_RATE_PER_ADDRESS = "10/hour"
+    settings.PASSWORD_RESET_RATE_PER_CLIENT = "2/hour"
+    for email in ["staff.a@example.test", "staff.b@example.test", "staff.a@example.test"]:
+        request_link(email)
+    assert [m.to for m in mail.outbox] == [["staff.a@example.test"], ["staff.b@example.test"]]
+    # Another client still gets its link.
+    request_link("staff.a@example.test", REMOTE_ADDR="203.0.113.9")
+    assert len(mail.outbox) == 3
+
+
+def test_a_mail_server_refusal_is_retried(cast: Any, monkeypatch: Any) -> None:
+    import smtplib
+
+    from accounts import tasks
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise smtplib.SMTPServerDisconnected("down")
+
+    monkeypatch.setattr("accounts.services.send_mail", refuse)
+    retried: list[Any] = []
+
+    def retry(**kwargs: Any) -> Exception:
+        retried.append(kwargs)
+        return RuntimeError("retry")
+
+    monkeypatch.setattr(tasks.email_password_reset, "retry", retry)
+    with pytest.raises(RuntimeError):
+        tasks.email_password_reset.run(cast.staff_a.pk)
+    assert isinstance(retried[0]["exc"], smtplib.SMTPServerDisconnected)
+
+
+def test_an_account_deactivated_since_the_request_gets_no_email(cast: Any) -> None:
+    from accounts.services import password_reset_send
+
+    cast.staff_a.is_active = False
+    cast.staff_a.save()
+    password_reset_send(user_id=cast.staff_a.pk)
+    assert mail.outbox == []
