@@ -11,8 +11,8 @@ from django.db.models import Count
 
 from candidates.models import Dossier, DossierStatus
 from certifications.models import Certificate
-from cqpi.loaddata import generate
 from evaluations.models import Decision
+from sampledata.loaddata import generate
 
 pytestmark = pytest.mark.django_db
 
