@@ -176,7 +176,7 @@ from branches.models import Branch, Membership
 from candidates.models import Dossier
 from certifications.models import Certificate
 from evaluations.models import EvaluationSheet, JurySession
-from cqpi.loaddata import LOAD_EMAIL_DOMAIN, LOAD_PASSWORD
+from sampledata.loaddata import LOAD_EMAIL_DOMAIN, LOAD_PASSWORD
 branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n").first()
 staff = Membership.objects.filter(branch=branch, role="staff", user__email__endswith=LOAD_EMAIL_DOMAIN).select_related("user").first().user
 dossier = Dossier.objects.filter(branch=branch, status="awarded").order_by("-pk").first()

@@ -16,7 +16,6 @@ from django.db import models, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
-from candidates.demo import MARKER_EMAIL
 from candidates.models import Dossier, DossierHistory, EvidenceFile
 from certifications.models import (
     Bloc,
@@ -27,6 +26,7 @@ from certifications.models import (
     VersionStatus,
 )
 from evaluations.models import Decision
+from sampledata.demo import MARKER_EMAIL
 
 pytestmark = pytest.mark.django_db
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "candidates",
     "evaluations",
     "figures",
+    # Last: it builds on every domain app above, and none of them knows it.
+    "sampledata",
 ]
 
 MIDDLEWARE = [

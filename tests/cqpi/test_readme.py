@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from candidates.demo import DEMO_ACCOUNTS
+from sampledata.demo import DEMO_ACCOUNTS
 
 
 def readme_demo_accounts() -> list[dict[str, str]]:

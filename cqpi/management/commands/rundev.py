@@ -175,10 +175,10 @@ class Command(BaseCommand):
         url = f"http://{host}:{port}/"
         lines = ["", f"cqpi runs at {url}  (Ctrl-C stops the server and the worker)", ""]
         try:
-            from candidates.demo import DEMO_ACCOUNTS
+            from sampledata.demo import DEMO_ACCOUNTS
         except ImportError:
             lines.append(
-                "Demo accounts: not available yet (candidates.demo.DEMO_ACCOUNTS is missing)."
+                "Demo accounts: not available yet (sampledata.demo.DEMO_ACCOUNTS is missing)."
             )
         else:
             lines.append("Demo accounts:")

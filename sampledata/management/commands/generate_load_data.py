@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from cqpi.loaddata import generate
+        from sampledata.loaddata import generate
 
         if options["dossiers"] < 22:
             raise CommandError("--dossiers must be at least 22 (one per branch).")

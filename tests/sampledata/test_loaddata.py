@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +12,10 @@ from django.db.models import Count
 
 from candidates.models import Dossier, DossierStatus
 from certifications.models import Certificate
-from cqpi.loaddata import generate
 from evaluations.models import Decision
+from sampledata import loaddata
+from sampledata.copier import table_problems
+from sampledata.loaddata import TABLES, generate
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +87,27 @@ def test_numbers_continue_after_the_generated_ones(reference_data, django_user_m
     )
     assert counter.last_value >= number
     assert Certificate.objects.values("number").distinct().count() == Certificate.objects.count()
+
+
+def test_it_writes_every_column_the_models_require() -> None:
+    # A failure here names each model and column the generator leaves empty (sampledata.copier).
+    assert table_problems(TABLES) == []
+
+
+def test_it_refuses_to_start_when_a_required_column_is_not_written(reference_data, monkeypatch):
+    behind = tuple(column for column in TABLES[Dossier] if column != "reference")
+    monkeypatch.setitem(loaddata.TABLES, Dossier, behind)
+    with pytest.raises(
+        RuntimeError, match=r"candidates\.Dossier\.reference: the column is NOT NULL"
+    ):
+        generate(dossiers=100, seed=1)
+    assert not Dossier.objects.exists()
+
+
+def test_the_command_prints_what_it_wrote(reference_data):
+    out = StringIO()
+    call_command("generate_load_data", "--dossiers", "200", "--seed", "2", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "  candidates.Dossier: 200" in lines
+    assert any(line.startswith("200 dossiers, ") for line in lines)
+    assert lines[-1].startswith("done in ")

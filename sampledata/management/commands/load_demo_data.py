@@ -8,9 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from candidates.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, refusal_reason
 from candidates.models import Dossier, DossierStatus
 from core.errors import DomainError
+from sampledata.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, refusal_reason
 
 
 class Command(BaseCommand):

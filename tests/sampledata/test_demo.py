@@ -26,7 +26,6 @@ from branches.models import (
     Role,
 )
 from branches.validators import siret_is_valid
-from candidates.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, refusal_reason
 from candidates.models import AccessRoute, Candidate, Dossier, DossierStatus
 from certifications.models import Certificate, CertificateKind, CertificateStatus
 from evaluations import selectors
@@ -38,6 +37,7 @@ from evaluations.models import (
     SessionStatus,
     SheetStatus,
 )
+from sampledata.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, refusal_reason
 
 pytestmark = pytest.mark.django_db
 

@@ -29,14 +29,13 @@ from branches.models import (
     Role,
 )
 from branches.validators import luhn_valid
+from candidates import services as dossier_services
+from candidates.models import AccessRoute, Candidate, Dossier
 from certifications import services as certification_services
 from certifications.models import Capacity, Referentiel, ReferentielVersion
 from evaluations import selectors
 from evaluations import services as evaluation_services
 from evaluations.models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome
-
-from . import services as dossier_services
-from .models import AccessRoute, Candidate, Dossier
 
 DEMO_PASSWORD = "Demo-CQPI-2026!"  # noqa: S105 - the documented password of the demo accounts
 DEMO_DOMAIN = "demo.cqpi.fr"
