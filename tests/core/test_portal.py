@@ -1,14 +1,16 @@
 """The portal's edge: a service's refusal shown once (message, form error or JSON), objects
-fetched for a user (404 / 403)."""
+fetched for a user (404 / 403), and no view catching the domain error by hand."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.contrib.messages import constants, get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import PermissionDenied
@@ -184,3 +186,40 @@ def test_a_visible_allowed_object_is_returned() -> None:
 
     assert get_object_for(Branch.objects.all(), allowed=allowed, pk=branch.pk) == branch
     assert seen == [branch]
+
+
+# --- No view catches the domain error by hand ------------------------------------------------
+
+_CATCHES_DOMAIN_ERROR = re.compile(r"^\s*except\b[^:]*\bDomainError\b", re.MULTILINE)
+
+
+def _view_modules() -> list[Path]:
+    """Every `*views*.py` of the project's packages (apps and the project package)."""
+    root = Path(settings.BASE_DIR)
+    packages = [
+        path.parent
+        for path in root.glob("*/__init__.py")
+        if path.parent.name not in {"tests", "bench", "scripts"}
+    ]
+    return sorted(module for package in packages for module in package.rglob("*views*.py"))
+
+
+def test_the_scan_recognises_a_hand_written_catch() -> None:
+    assert _CATCHES_DOMAIN_ERROR.search("try:\n    x()\nexcept DomainError as exc:\n    pass\n")
+    assert _CATCHES_DOMAIN_ERROR.search("    except (ValueError, DomainError):\n")
+    assert not _CATCHES_DOMAIN_ERROR.search("from core.errors import DomainError\n")
+    assert not _CATCHES_DOMAIN_ERROR.search("    except InvalidDomainErrorish:\n")
+
+
+def test_no_view_catches_the_domain_error_by_hand() -> None:
+    modules = _view_modules()
+    root = Path(settings.BASE_DIR)
+    names = {str(module.relative_to(root)) for module in modules}
+    # The scan reaches the portal's views: an empty scan would prove nothing.
+    assert {"candidates/views.py", "evaluations/views.py", "certifications/views.py"} <= names
+    offenders = [
+        str(module.relative_to(root))
+        for module in modules
+        if _CATCHES_DOMAIN_ERROR.search(module.read_text(encoding="utf-8"))
+    ]
+    assert offenders == [], "use core.portal.refusal_shown / refusal_as_json instead"
