@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from branches.access import roles_of
+from branches.access import require_staff_member
 
 from .forms import AuditFilterForm
 from .labels import action_label
@@ -21,9 +20,7 @@ PAGE_SIZE = 50
 @require_safe
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    roles = roles_of(request.user)
-    if not (roles.is_national_admin or roles.is_staff_member):
-        raise PermissionDenied
+    roles = require_staff_member(request.user)
     filters = AuditFilterForm(request.GET or None)
     events = filters.apply(AuditEvent.objects.visible_to(request.user).select_related("branch"))
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -8,9 +8,11 @@ methods, never by filtering on their own.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import BigIntegerField, CharField, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -145,7 +147,21 @@ def habilitation_is_current(valid_from: datetime.date, valid_until: datetime.dat
 
 def require_branch_staff(user: Any, branch_id: int | None) -> None:
     """Raise PermissionDenied unless the user runs this branch (CPNE staff) or is national admin."""
-    from django.core.exceptions import PermissionDenied
-
     if not roles_of(user).is_staff_of(branch_id):
         raise PermissionDenied
+
+
+def require_staff_member(user: Any) -> Roles:
+    """The user's roles; PermissionDenied unless they run some branch (CPNE staff) or are
+    national admin: the door of the staff's pages, before any object is looked at."""
+    roles = roles_of(user)
+    if not (roles.is_staff_member or roles.is_national_admin):
+        raise PermissionDenied
+    return roles
+
+
+def staff_of_its_branch(user: Any) -> Callable[[Any], bool]:
+    """Whether `user` runs the branch of a tenant-owned object (one with `branch_id`): the
+    `allowed` test of the access helpers built on `core.portal.get_object_for`."""
+    roles = roles_of(user)
+    return lambda obj: roles.is_staff_of(obj.branch_id)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import audit_record
 from certifications.models import Capacity
-from core.errors import DomainError
+from core.portal import refusal_shown
 
 from . import evidence as evidence_service
 from .models import Dossier
@@ -62,28 +62,22 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = get_object_or_404(
         Dossier.objects.visible_to(request.user).select_related("candidate"), pk=pk
     )
-    # Permission first: someone who may not add evidence learns nothing from the form.
-    try:
+    role: str | None = None  # until the service says in which capacity the user adds it
+    with refusal_shown(request):
+        # Permission first: someone who may not add evidence learns nothing from the form.
         role = evidence_service.check_may_upload(request.user, dossier)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return _back(request, dossier, None)
-    form = EvidenceUploadForm(request.POST, request.FILES, dossier=dossier)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return _back(request, dossier, role)
-    try:
+        form = EvidenceUploadForm(request.POST, request.FILES, dossier=dossier)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return _back(request, dossier, role)
         evidence_service.evidence_add(
             dossier=dossier,
             uploaded=form.cleaned_data["file"],
             capacity=form.cleaned_data["capacity"],
             by=request.user,
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Pièce ajoutée au dossier."))
     return _back(request, dossier, role)
 

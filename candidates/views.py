@@ -19,15 +19,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from branches.access import roles_of
+from branches.access import require_branch_staff, require_staff_member, roles_of
 from branches.models import Branch
+from certifications.access import managed_certificates
 from certifications.forms import CertificateFilterForm
-from certifications.views import filter_certificates, managed_certificates
-from core.errors import DomainError
+from certifications.views import filter_certificates
 from core.pagination import DeferredJoinPaginator
+from core.portal import refusal_shown
 from core.reversing import url_maker
 
 from . import exports, imports, services
+from .access import managed_dossier
 from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for
 from .forms import (
     AdmissibilityForm,
@@ -52,24 +54,9 @@ S = DossierStatus
 PAGE_SIZE = 50
 
 
-def _require_staff(request: HttpRequest) -> None:
-    roles = roles_of(request.user)
-    if not (roles.is_staff_member or roles.is_national_admin):
-        raise PermissionDenied
-
-
-def _get_managed_dossier(request: HttpRequest, pk: int, queryset: Any = None) -> Dossier:
-    """A dossier the user sees (else 404) and runs as staff of its branch (else 403)."""
-    queryset = queryset if queryset is not None else Dossier.objects.all()
-    dossier = get_object_or_404(queryset.visible_to(request.user), pk=pk)
-    if not roles_of(request.user).is_staff_of(dossier.branch_id):
-        raise PermissionDenied
-    return dossier
-
-
 @login_required
 def dossier_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff_member(request.user)
     filters = DossierFilterForm(request.GET or None, user=request.user)
     dossiers = filters.apply(Dossier.objects.managed_by(request.user))
     paginator = DeferredJoinPaginator(
@@ -120,11 +107,11 @@ def _list_rows(dossiers: Any) -> list[dict[str, Any]]:
 
 @login_required
 def dossier_open(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff_member(request.user)
     form = DossierOpenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown(request, form=form):
             # The candidate is created only if the dossier opens too.
             with transaction.atomic():
                 candidate = data["existing_candidate"] or services.candidate_create(
@@ -144,9 +131,6 @@ def dossier_open(request: HttpRequest) -> HttpResponse:
                     first_certification=data["first_certification"],
                     by=request.user,
                 )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("Dossier %(ref)s ouvert pour %(name)s.")
@@ -218,7 +202,7 @@ def _render_detail(
 @login_required
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(
-        request, _get_managed_dossier(request, pk, _detail_queryset()), loaded=True
+        request, managed_dossier(request.user, pk, queryset=_detail_queryset()), loaded=True
     )
 
 
@@ -226,23 +210,22 @@ def _transition_view(
     request: HttpRequest, pk: int, *, form_class: Any, prefix: str, context_name: str, call: Any
 ) -> HttpResponse:
     """Validate the posted form, run the transition, redirect; on refusal re-render with the input."""
-    dossier = _get_managed_dossier(request, pk)
+    dossier = managed_dossier(request.user, pk)
     form = form_class(request.POST, prefix=prefix)
     if not form.is_valid():
         messages.error(request, _("L'opération n'a pas été effectuée : voir le détail ci-dessous."))
         return _render_detail(request, dossier, **{context_name: form})
-    try:
+    # A refusal is shown at the top, not on the form: the action's form may no longer be
+    # offered from this status.
+    with refusal_shown(request):
         call(dossier, form.cleaned_data)
-    except DomainError as exc:
-        # Shown at the top: the action's form may no longer be offered from this status.
-        messages.error(request, exc.message)
-        return _render_detail(request, dossier, **{context_name: form})
-    messages.success(
-        request,
-        _("Dossier %(ref)s : « %(status)s ».")
-        % {"ref": dossier.reference, "status": dossier.get_status_display()},
-    )
-    return redirect(dossier)
+        messages.success(
+            request,
+            _("Dossier %(ref)s : « %(status)s ».")
+            % {"ref": dossier.reference, "status": dossier.get_status_display()},
+        )
+        return redirect(dossier)
+    return _render_detail(request, dossier, **{context_name: form})
 
 
 @login_required
@@ -311,11 +294,8 @@ def candidate_invite(request: HttpRequest, candidate_pk: int) -> HttpResponse:
     """Give the candidate an account and mail them the activation link; back to the page it
     was asked from."""
     candidate = get_object_or_404(Candidate.objects.visible_to(request.user), pk=candidate_pk)
-    try:
+    with refusal_shown(request):
         services.candidate_invite(candidate=candidate, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             _("Invitation envoyée à %(email)s : le lien est valable %(days)s jours.")
@@ -335,7 +315,7 @@ def candidate_invite(request: HttpRequest, candidate_pk: int) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The branch at a glance: its dossiers, what waits on the CPNE, what falls due."""
-    _require_staff(request)
+    require_staff_member(request.user)
     chooser = BranchChoiceForm(request.GET or None, user=request.user)
     branch = chooser.chosen()
     if branch is None:
@@ -360,7 +340,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_safe
 def dossier_export(request: HttpRequest) -> HttpResponseBase:
     """The dossiers of the list, with its current filters, as CSV or XLSX."""
-    _require_staff(request)
+    require_staff_member(request.user)
     filters = DossierFilterForm(request.GET, user=request.user)
     dossiers = filters.apply(Dossier.objects.managed_by(request.user).with_list_relations())
     return exports.export_response(
@@ -375,7 +355,7 @@ def dossier_export(request: HttpRequest) -> HttpResponseBase:
 @require_safe
 def certificate_export(request: HttpRequest) -> HttpResponseBase:
     """The certificates of the staff's list, with its current filters, as CSV or XLSX."""
-    _require_staff(request)
+    require_staff_member(request.user)
     filters = CertificateFilterForm(request.GET)
     certificates = filter_certificates(
         managed_certificates(request.user).select_related("branch", "dossier", "reissue_of"),
@@ -395,7 +375,7 @@ def certificate_export(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Step 1: send a file; every row is checked and a preview is kept for confirmation."""
-    _require_staff(request)
+    require_staff_member(request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         preview = imports.build_preview(
@@ -414,12 +394,12 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _load_preview(request: HttpRequest, token: str) -> imports.Preview:
-    _require_staff(request)
+    """A preview this user left (else 404), of a branch they run (else 403)."""
+    require_staff_member(request.user)
     preview = imports.load_preview(token, user=request.user)
     if preview is None:
         raise Http404
-    if not roles_of(request.user).is_staff_of(preview.branch_id):
-        raise PermissionDenied
+    require_branch_staff(request.user, preview.branch_id)
     return preview
 
 
@@ -449,27 +429,25 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, _("Ce fichier contient des erreurs : il ne peut être importé."))
         return redirect("candidates:import_preview", token=token)
     branch = get_object_or_404(Branch, pk=preview.branch_id)
-    try:
+    with refusal_shown(request):
         dossiers = imports.import_rows(
             branch=branch, rows=preview.rows, by=request.user, filename=preview.filename
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("candidates:import_preview", token=token)
-    imports.discard_preview(token)
-    messages.success(
-        request,
-        _("%(count)d candidat(s) et dossier(s) importé(s) dans la branche %(branch)s.")
-        % {"count": len(dossiers), "branch": branch.name},
-    )
-    return redirect("candidates:dossier_list")
+        imports.discard_preview(token)
+        messages.success(
+            request,
+            _("%(count)d candidat(s) et dossier(s) importé(s) dans la branche %(branch)s.")
+            % {"count": len(dossiers), "branch": branch.name},
+        )
+        return redirect("candidates:dossier_list")
+    return redirect("candidates:import_preview", token=token)
 
 
 @login_required
 @require_safe
 def import_template(request: HttpRequest) -> HttpResponse:
     """The file to fill in, as CSV or XLSX, with an example row taken from the user's branch."""
-    _require_staff(request)
+    require_staff_member(request.user)
     branch = BranchChoiceForm(request.GET or None, user=request.user).chosen()
     if request.GET.get("format") == "xlsx":
         content, content_type, extension = (

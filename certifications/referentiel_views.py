@@ -7,16 +7,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.access import roles_of
+from branches.access import require_staff_member
 from branches.models import Branch
-from core.errors import DomainError
+from core.portal import refusal_shown
 
 from . import services
 from .forms import AdoptForm
@@ -24,11 +23,10 @@ from .models import Adoption, Bloc, Capacity, Referentiel, VersionStatus
 
 
 def _staff_branches(request: HttpRequest) -> Any:
-    roles = roles_of(request.user)
+    """The branches the user runs (all for the national admin); 403 for anyone else."""
+    roles = require_staff_member(request.user)
     if roles.is_national_admin:
         return Branch.objects.all()
-    if not roles.is_staff_member:
-        raise PermissionDenied
     return Branch.objects.filter(pk__in=roles.staff_branch_ids)
 
 
@@ -109,16 +107,13 @@ def referentiel_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     referentiel = get_object_or_404(Referentiel, pk=pk)
     form = AdoptForm(request.POST, branches=branches.exclude(adoptions__referentiel=referentiel))
     if form.is_valid():
-        try:
+        with refusal_shown(request, form=form):
             services.referentiel_adopt(
                 referentiel=referentiel,
                 branch=form.cleaned_data["branch"],
                 accord_date=form.cleaned_data["accord_date"],
                 by=request.user,
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("La branche %(branch)s a adopté le CQPI « %(title)s ».")

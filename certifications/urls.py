@@ -29,11 +29,6 @@ urlpatterns += [
         views.certificate_retry_render,
         name="certificate_retry_render",
     ),
-    path(
-        "jurys/<int:session_pk>/certificats.zip",
-        views.session_certificates_zip,
-        name="session_certificates_zip",
-    ),
 ]
 
 # Référentiels, browsed and adopted by the branch staff.

@@ -1,5 +1,6 @@
 """Portal views of the certifications room: public verification, download, and the staff's
-certificate pages (list, revoke, reissue, report to the Passeport de compétences, ZIP of a session)."""
+certificate pages (list, revoke, reissue, report to the Passeport de compétences); the ZIP
+that a jury session's page offers is built here (`zip_stream`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from branches.access import roles_of
-from core.errors import DomainError
+from branches.access import require_staff_member, roles_of
 from core.pagination import DeferredJoinPaginator
+from core.portal import refusal_shown
 from core.reversing import url_maker
 
 from . import services
+from .access import managed_certificate, managed_certificates
 from .forms import CertificateFilterForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateKind, CertificateStatus, RenderStatus
 
@@ -144,34 +144,6 @@ PAGE_SIZE = 50
 REPORTING_WARNING_DAYS = 75
 
 
-def _require_staff(request: HttpRequest) -> None:
-    roles = roles_of(request.user)
-    if not (roles.is_staff_member or roles.is_national_admin):
-        raise PermissionDenied
-
-
-def _managed_certificate(request: HttpRequest, pk: int) -> Certificate:
-    """A certificate the user sees (else 404) and runs as staff of its branch (else 403)."""
-    certificate = get_object_or_404(
-        Certificate.objects.visible_to(request.user).select_related(
-            "branch", "dossier", "reissue_of"
-        ),
-        pk=pk,
-    )
-    if not roles_of(request.user).is_staff_of(certificate.branch_id):
-        raise PermissionDenied
-    return certificate
-
-
-def managed_certificates(user: Any) -> Any:
-    """The certificates of the branches the user runs (all of them for the national admin)."""
-    roles = roles_of(user)
-    queryset = Certificate.objects.visible_to(user)
-    if roles.is_national_admin:
-        return queryset
-    return queryset.filter(branch_id__in=roles.staff_branch_ids)
-
-
 def filter_certificates(queryset: Any, form: CertificateFilterForm) -> Any:
     if not form.is_valid():
         return queryset
@@ -192,7 +164,7 @@ def filter_certificates(queryset: Any, form: CertificateFilterForm) -> Any:
 @require_safe
 @login_required
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff_member(request.user)
     filters = CertificateFilterForm(request.GET or None)
     certificates = filter_certificates(
         managed_certificates(request.user).select_related("branch", "dossier"), filters
@@ -269,22 +241,19 @@ def _render_detail(request: HttpRequest, certificate: Certificate, **bound: Any)
 @require_safe
 @login_required
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _managed_certificate(request, pk))
+    return _render_detail(request, managed_certificate(request.user, pk))
 
 
 @login_required
 @require_POST
 def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = _managed_certificate(request, pk)
+    certificate = managed_certificate(request.user, pk)
     form = RevokeForm(request.POST, prefix="revoke")
     if form.is_valid():
-        try:
+        with refusal_shown(request, form=form):
             services.certificate_revoke(
                 certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request, _("Le certificat %(number)s est révoqué.") % {"number": certificate.number}
             )
@@ -295,11 +264,11 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def certificate_reissue(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = _managed_certificate(request, pk)
+    certificate = managed_certificate(request.user, pk)
     form = ReissueForm(request.POST, prefix="reissue")
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown(request, form=form):
             replacement = services.certificate_reissue(
                 certificate=certificate,
                 reason=data["reason"],
@@ -307,9 +276,6 @@ def certificate_reissue(request: HttpRequest, pk: int) -> HttpResponse:
                 holder_last_name=data["last_name"],
                 by=request.user,
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("Le certificat %(new)s remplace le certificat %(old)s.")
@@ -322,12 +288,9 @@ def certificate_reissue(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def certificate_retry_render(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = _managed_certificate(request, pk)
-    try:
+    certificate = managed_certificate(request.user, pk)
+    with refusal_shown(request):
         services.certificate_retry_render(certificate=certificate, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("La génération du PDF est relancée."))
     return redirect("certifications:certificate_detail", pk=certificate.pk)
 
@@ -336,7 +299,7 @@ def certificate_retry_render(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def certificate_mark_reported(request: HttpRequest) -> HttpResponse:
     """Mark the ticked certificates as reported to the Passeport de compétences."""
-    _require_staff(request)
+    require_staff_member(request.user)
     ids = [int(value) for value in request.POST.getlist("certificate") if value.isdigit()]
     # Only certificates the user runs: another branch's id is silently not found.
     certificates = list(managed_certificates(request.user).filter(pk__in=ids))
@@ -398,31 +361,3 @@ def zip_stream(certificates: Iterable[Certificate]) -> Iterator[bytes]:
                     yield from sink.drain()
             yield from sink.drain()
     yield from sink.drain()
-
-
-@require_safe
-@login_required
-def session_certificates_zip(request: HttpRequest, session_pk: int) -> HttpResponseBase:
-    """Every rendered, valid certificate decided by one jury session, in one ZIP."""
-    session_model = apps.get_model("evaluations", "JurySession")
-    session = get_object_or_404(session_model.objects.visible_to(request.user), pk=session_pk)
-    if not roles_of(request.user).is_staff_of(session.branch_id):
-        raise PermissionDenied
-    certificates = list(
-        Certificate.objects.visible_to(request.user)
-        .filter(
-            decision__session_id=session.pk,
-            status=CertificateStatus.VALID,
-            render_status=RenderStatus.READY,
-        )
-        .exclude(pdf="")
-        .order_by("number")
-    )
-    if not certificates:
-        messages.warning(request, _("Aucun certificat de cette session n'est encore prêt."))
-        return redirect(session)
-    response = StreamingHttpResponse(zip_stream(certificates), content_type="application/zip")
-    filename = f"certificats-jury-{timezone.localtime(session.held_on):%Y-%m-%d}-{session.pk}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

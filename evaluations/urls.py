@@ -30,6 +30,11 @@ urlpatterns = [
     path("jurys/<int:pk>/proces-verbal/", views.session_minutes, name="session_minutes"),
     path("jurys/<int:pk>/certificats/", views.session_certificates, name="session_certificates"),
     path(
+        "jurys/<int:pk>/certificats.zip",
+        views.session_certificates_zip,
+        name="session_certificates_zip",
+    ),
+    path(
         "jurys/<int:pk>/dossiers/<int:dossier_pk>/decision/",
         views.decision_record,
         name="decision_record",

@@ -9,20 +9,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from branches.access import roles_of
+from branches.access import require_staff_member, roles_of
+from candidates.access import managed_dossier
 from candidates.evidence import evidence_of
 from candidates.models import Dossier, DossierStatus, EvidenceFile
-from certifications.models import Certificate, RenderStatus
-from core.errors import DomainError
+from certifications.models import Certificate, CertificateStatus, RenderStatus
+from certifications.views import zip_stream
+from core.portal import refusal_as_json, refusal_shown
 from core.reversing import url_maker
 
 from . import selectors, services
+from .access import managed_session, visible_session
 from .forms import (
     AgendaForm,
     ConvokeForm,
@@ -126,27 +137,22 @@ def sheet(request: HttpRequest, pk: int) -> HttpResponse:
     if submitting and not form.cleaned_data["confirm"]:
         form.add_error("confirm", _("Cochez cette case pour transmettre la grille."))
         return _render_sheet(request, sheet, form)
-    try:
+    with refusal_shown(request, form=form):
         services.sheet_save(
             sheet=sheet,
             entries=form.entries(),
             expected_version=form.cleaned_data["version"],
             by=request.user,
         )
-    except DomainError as exc:
-        form.add_error(None, exc.message)
-        return _render_sheet(request, sheet, form)
-    if not submitting:
-        messages.success(request, _("Grille enregistrée."))
+        if not submitting:
+            messages.success(request, _("Grille enregistrée."))
+            return redirect(sheet)
+        # The grid itself is saved whatever happens next: only the submission may be refused.
+        with refusal_shown(request, template=_("Grille enregistrée mais non transmise : %s")):
+            services.sheet_submit(sheet=sheet, by=request.user)
+            messages.success(request, _("Grille transmise. Merci !"))
         return redirect(sheet)
-    try:
-        services.sheet_submit(sheet=sheet, by=request.user)
-    except DomainError as exc:
-        # The grid itself was saved: only the submission is refused.
-        messages.error(request, _("Grille enregistrée mais non transmise : %s") % exc.message)
-    else:
-        messages.success(request, _("Grille transmise. Merci !"))
-    return redirect(sheet)
+    return _render_sheet(request, sheet, form)
 
 
 def _json_error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
@@ -155,6 +161,7 @@ def _json_error(code: str, message: str, status: int, **extra: Any) -> JsonRespo
 
 @login_required
 @require_POST
+@refusal_as_json
 def sheet_autosave(request: HttpRequest, pk: int) -> JsonResponse:
     """The grid's autosave: the whole form as the page holds it, checked against its version.
 
@@ -173,16 +180,12 @@ def sheet_autosave(request: HttpRequest, pk: int) -> JsonResponse:
             400,
             fields={name: [str(e) for e in errors] for name, errors in form.errors.items()},
         )
-    try:
-        services.sheet_save(
-            sheet=sheet,
-            entries=form.entries(),
-            expected_version=form.cleaned_data["version"],
-            by=request.user,
-        )
-    except DomainError as exc:
-        status = 409 if exc.code in ("stale_sheet", "invalid_transition") else 400
-        return _json_error(exc.code, exc.message, status)
+    services.sheet_save(
+        sheet=sheet,
+        entries=form.entries(),
+        expected_version=form.cleaned_data["version"],
+        by=request.user,
+    )
     saved_at = timezone.localtime()
     return JsonResponse(
         {
@@ -197,22 +200,15 @@ def sheet_autosave(request: HttpRequest, pk: int) -> JsonResponse:
 # --- Staff: assigning an evaluation --------------------------------------------
 
 
-def _managed_dossier(request: HttpRequest, pk: int) -> Dossier:
-    dossier = get_object_or_404(
-        Dossier.objects.visible_to(request.user).with_list_relations(), pk=pk
-    )
-    if not roles_of(request.user).is_staff_of(dossier.branch_id):
-        raise PermissionDenied
-    return dossier
-
-
 @login_required
 def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
-    dossier = _managed_dossier(request, dossier_pk)
+    dossier = managed_dossier(
+        request.user, dossier_pk, queryset=Dossier.objects.with_list_relations()
+    )
     form = EvaluationAssignForm(request.POST or None, dossier=dossier)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown(request, form=form):
             services.evaluation_create(
                 dossier=dossier,
                 kind=data["kind"],
@@ -221,9 +217,6 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
                 due_date=data["due_date"],
                 by=request.user,
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Évaluation confiée."))
             return redirect(dossier)
     return render(
@@ -234,19 +227,6 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
 
 
 # --- Jury sessions ---------------------------------------------------------------
-
-
-def _visible_session(request: HttpRequest, pk: int) -> JurySession:
-    return get_object_or_404(
-        JurySession.objects.visible_to(request.user).select_related("branch"), pk=pk
-    )
-
-
-def _managed_session(request: HttpRequest, pk: int) -> JurySession:
-    session = _visible_session(request, pk)
-    if not roles_of(request.user).is_staff_of(session.branch_id):
-        raise PermissionDenied
-    return session
 
 
 @login_required
@@ -277,21 +257,16 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_create(request: HttpRequest) -> HttpResponse:
-    roles = roles_of(request.user)
-    if not (roles.is_staff_member or roles.is_national_admin):
-        raise PermissionDenied
+    require_staff_member(request.user)
     form = SessionCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown(request, form=form):
             session = services.jury_session_create(
                 branch=form.cleaned_data["branch"],
                 held_on=form.cleaned_data["held_on"],
                 place=form.cleaned_data["place"],
                 by=request.user,
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(request, _("Session de jury créée."))
             return redirect(session)
     return render(request, "evaluations/session_create.html", {"section": "sessions", "form": form})
@@ -377,26 +352,23 @@ def _agenda_rows(
 
 @login_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_session(request, _visible_session(request, pk))
+    return _render_session(request, visible_session(request.user, pk))
 
 
 @login_required
 @require_POST
 def session_convoke(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _managed_session(request, pk)
+    session = managed_session(request.user, pk)
     form = ConvokeForm(request.POST, session=session)
     if form.is_valid():
         membership = form.cleaned_data["membership"]
-        try:
+        with refusal_shown(request, form=form):
             services.jury_member_convoke(
                 session=session,
                 user=membership.user,
                 role=form.cleaned_data["role"],
                 by=request.user,
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("%(name)s est convoqué(e).")
@@ -409,16 +381,13 @@ def session_convoke(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_add_dossier(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _managed_session(request, pk)
+    session = managed_session(request.user, pk)
     form = AgendaForm(request.POST, session=session, user=request.user)
     if form.is_valid():
-        try:
+        with refusal_shown(request, form=form):
             services.jury_session_add_dossier(
                 session=session, dossier=form.cleaned_data["dossier"], by=request.user
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("Dossier %(ref)s inscrit à l'ordre du jour.")
@@ -431,14 +400,11 @@ def session_add_dossier(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_member_presence(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    session = _managed_session(request, pk)
+    session = managed_session(request.user, pk)
     member = get_object_or_404(session.members.select_related("user"), pk=member_pk)
     present = request.POST.get("present") == "1"
-    try:
+    with refusal_shown(request):
         services.jury_member_set_presence(member=member, present=present, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         name = member.user.get_full_name() or member.user.email
         message = (
             _("%(name)s est noté(e) présent(e).")
@@ -452,12 +418,9 @@ def session_member_presence(request: HttpRequest, pk: int, member_pk: int) -> Ht
 @login_required
 @require_POST
 def session_open(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _managed_session(request, pk)
-    try:
+    session = managed_session(request.user, pk)
+    with refusal_shown(request):
         services.jury_session_open(session=session, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("La session est ouverte."))
     return redirect(session)
 
@@ -465,12 +428,9 @@ def session_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def session_close(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _managed_session(request, pk)
-    try:
+    session = managed_session(request.user, pk)
+    with refusal_shown(request):
         services.jury_session_close(session=session, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request, _("La session est close. Le procès-verbal est en cours de génération.")
         )
@@ -480,7 +440,7 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def session_minutes(request: HttpRequest, pk: int) -> FileResponse:
     """The procès-verbal, to those who see the session; 404 until it has been rendered."""
-    session = _visible_session(request, pk)
+    session = visible_session(request.user, pk)
     if not session.minutes:
         raise Http404
     filename = _("proces-verbal-jury-%(date)s.pdf") % {
@@ -501,7 +461,7 @@ def session_certificates(request: HttpRequest, pk: int) -> HttpResponse:
     With `?partial=1` only the progress block is sent: `static/js/progress.js` asks for it
     every two seconds until no certificate is left pending.
     """
-    session = _managed_session(request, pk)
+    session = managed_session(request.user, pk)
     certificates = list(
         Certificate.objects.visible_to(request.user)
         .filter(decision__session_id=session.pk)
@@ -527,10 +487,35 @@ def session_certificates(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluations/session_certificates.html", context)
 
 
+@require_safe
+@login_required
+def session_certificates_zip(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Every rendered, valid certificate decided by one jury session, in one ZIP."""
+    session = managed_session(request.user, pk)
+    certificates = list(
+        Certificate.objects.visible_to(request.user)
+        .filter(
+            decision__session_id=session.pk,
+            status=CertificateStatus.VALID,
+            render_status=RenderStatus.READY,
+        )
+        .exclude(pdf="")
+        .order_by("number")
+    )
+    if not certificates:
+        messages.warning(request, _("Aucun certificat de cette session n'est encore prêt."))
+        return redirect(session)
+    response = StreamingHttpResponse(zip_stream(certificates), content_type="application/zip")
+    filename = f"certificats-jury-{timezone.localtime(session.held_on):%Y-%m-%d}-{session.pk}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
 def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpResponse:
     """The jury's decision on one dossier of the agenda, capacity by capacity."""
-    session = _visible_session(request, pk)
+    session = visible_session(request.user, pk)
     item = get_object_or_404(
         AgendaItem.objects.select_related(
             "dossier__candidate", "dossier__version__referentiel", "dossier__branch"
@@ -552,7 +537,7 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
         session.status == SessionStatus.OPEN and dossier.status == DossierStatus.SCHEDULED
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown(request, form=form):
             services.decision_record(
                 session=session,
                 dossier=dossier,
@@ -562,9 +547,6 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
                 reasons=form.cleaned_data["reasons"],
                 by=request.user,
             )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
             messages.success(
                 request,
                 _("Décision enregistrée pour le dossier %(ref)s.") % {"ref": dossier.reference},

@@ -1,8 +1,9 @@
 """Roles and tenant scoping: what each user may see."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
-from branches.access import roles_of
+from branches.access import require_staff_member, roles_of, staff_of_its_branch
 from branches.models import Branch, Company, Membership, Role
 from branches.services import counter_next
 
@@ -51,6 +52,23 @@ def test_an_evaluator_and_a_candidate_are_recognised(cast):
     assert roles_of(cast.evaluator).is_evaluator
     assert roles_of(cast.candidate_user).is_candidate
     assert not roles_of(cast.outsider).is_candidate
+
+
+def test_the_staff_s_pages_open_to_staff_and_national_admins_only(cast):
+    assert require_staff_member(cast.staff_a).staff_branch_ids == {cast.branch_a.pk}
+    assert require_staff_member(cast.admin).is_national_admin
+    for user in (cast.evaluator, cast.jury_employer, cast.referent_a, cast.coc_observer):
+        with pytest.raises(PermissionDenied):
+            require_staff_member(user)
+
+
+def test_staff_of_its_branch_tells_who_runs_an_object_s_branch(cast):
+    # Any object with a `branch_id` will do: here a company of each branch.
+    runs = staff_of_its_branch(cast.staff_a)
+    assert runs(cast.company_a)
+    assert not runs(cast.company_b)
+    assert staff_of_its_branch(cast.admin)(cast.company_b)
+    assert not staff_of_its_branch(cast.jury_employer)(cast.company_a)
 
 
 @pytest.mark.django_db

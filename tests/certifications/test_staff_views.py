@@ -40,7 +40,7 @@ def _object_urls(certificate: Certificate) -> dict[str, tuple[str, str]]:
         "revoke": ("post", reverse("certifications:certificate_revoke", args=[pk])),
         "reissue": ("post", reverse("certifications:certificate_reissue", args=[pk])),
         "retry": ("post", reverse("certifications:certificate_retry_render", args=[pk])),
-        "zip": ("get", reverse("certifications:session_certificates_zip", args=[session_pk])),
+        "zip": ("get", reverse("evaluations:session_certificates_zip", args=[session_pk])),
     }
 
 
@@ -262,7 +262,7 @@ def test_the_zip_holds_the_rendered_certificates_of_the_session(
     client: Any, cast: Any, rendered: Certificate
 ) -> None:
     client.force_login(cast.staff_a)
-    url = reverse("certifications:session_certificates_zip", args=[rendered.decision.session_id])
+    url = reverse("evaluations:session_certificates_zip", args=[rendered.decision.session_id])
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -275,7 +275,7 @@ def test_the_zip_of_a_session_without_rendered_certificates_redirects(
     client: Any, cast: Any, certificate: Certificate
 ) -> None:
     client.force_login(cast.staff_a)
-    url = reverse("certifications:session_certificates_zip", args=[certificate.decision.session_id])
+    url = reverse("evaluations:session_certificates_zip", args=[certificate.decision.session_id])
     assert client.get(url).status_code == 302
 
 

@@ -106,13 +106,13 @@ CASES = [
         write=STAFF,
     ),
     Case(
-        "certifications:session_certificates_zip",
-        sides("certifications:session_certificates_zip", "open_session"),
+        "evaluations:session_certificates",
+        sides("evaluations:session_certificates", "open_session"),
         read=STAFF,
     ),
     Case(
-        "evaluations:session_certificates",
-        sides("evaluations:session_certificates", "open_session"),
+        "evaluations:session_certificates_zip",
+        sides("evaluations:session_certificates_zip", "open_session"),
         read=STAFF,
     ),
     # --- Référentiels: national content, browsed and adopted by any branch's staff
