@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from branches.access import require_staff_member, roles_of
+from core.api.throttles import VerifyThrottle, throttled_page
 from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
 from core.reversing import url_maker
@@ -46,6 +47,7 @@ def _noindex(response: HttpResponse) -> HttpResponse:
 
 @require_safe
 @never_cache
+@throttled_page(VerifyThrottle)
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """What anyone holding the QR code may know: is this document genuine and still valid.
 

@@ -228,3 +228,18 @@ class TestDownload:
         CandidateFactory.create(branch=cast.branch_b, user=cast.outsider)
         client.force_login(cast.outsider)
         assert client.get(download_url(rendered)).status_code == 404
+
+
+def test_the_verification_page_is_throttled_with_its_api_twin(client, monkeypatch, db):
+    """Codes are secrets: the page and the API share one count per address."""
+    from django.core.cache import cache
+
+    from core.api.throttles import VerifyThrottle
+
+    cache.clear()
+    monkeypatch.setattr(VerifyThrottle, "THROTTLE_RATES", {"verify": "3/minute"})
+    page = reverse("certifications:verify", args=["inconnu-0000"])
+    assert client.get("/api/v1/verify/inconnu-0000/").status_code == 404
+    answers = [client.get(page).status_code for _ in range(3)]
+    assert answers == [404, 404, 429]
+    assert client.get("/api/v1/verify/inconnu-0000/").status_code == 429
