@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import operator
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from django.db.models import Count, Q
@@ -17,7 +19,8 @@ from certifications.models import (
     RenderStatus,
 )
 
-from .models import AccessRoute, Dossier, DossierStatus
+from . import workflow
+from .models import Dossier, DossierStatus
 
 S = DossierStatus
 # Partial validations whose validity ends within this many days are listed.
@@ -57,18 +60,28 @@ def dossiers_by_status(branch: Branch) -> list[dict[str, Any]]:
     ]
 
 
-def waiting_on_staff(branch: Branch) -> dict[str, int]:
-    """Dossiers waiting for a step that the CPNE takes, counted in one query."""
-    return Dossier.objects.filter(branch=branch).aggregate(
-        admissibility=Count("pk", filter=Q(status=S.OPEN, access_route=AccessRoute.VAE)),
-        positioning=Count(
-            "pk",
-            filter=Q(status=S.OPEN) & ~Q(access_route=AccessRoute.VAE) | Q(status=S.ADMISSIBLE),
+def _may_start(step: workflow.Transition) -> Q:
+    """The dossiers from which `step` may start, as the workflow table says: per starting
+    state, the routes it is open to (all of them: no filter on the route)."""
+    every_route = frozenset(workflow.ROUTES)
+    return reduce(
+        operator.or_,
+        (
+            Q(status=status)
+            if routes == every_route
+            else Q(status=status, access_route__in=sorted(routes))
+            for status, routes in sorted(workflow.starting_points(step.name).items())
         ),
-        to_schedule=Count("pk", filter=Q(status=S.READY_FOR_JURY)),
-    ) | Certificate.objects.filter(branch=branch).aggregate(
-        failed_renders=Count("pk", filter=Q(render_status=RenderStatus.FAILED)),
     )
+
+
+def waiting_on_staff(branch: Branch) -> dict[str, int]:
+    """Dossiers waiting for a step that the CPNE takes (the table's steps with a `todo` key),
+    counted in one query."""
+    steps = {step.todo: Count("pk", filter=_may_start(step)) for step in workflow.staff_todo()}
+    return Dossier.objects.filter(branch=branch).aggregate(**steps) | Certificate.objects.filter(
+        branch=branch
+    ).aggregate(failed_renders=Count("pk", filter=Q(render_status=RenderStatus.FAILED)))
 
 
 def next_sessions(branch: Branch) -> list[Any]:

@@ -99,17 +99,6 @@ class DossierStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Abandonné")
 
 
-TERMINAL_STATUSES = frozenset(
-    {
-        DossierStatus.INADMISSIBLE,
-        DossierStatus.AWARDED,
-        DossierStatus.PARTIALLY_AWARDED,
-        DossierStatus.REFUSED,
-        DossierStatus.WITHDRAWN,
-    }
-)
-
-
 class DossierQuerySet(models.QuerySet["Dossier"]):
     def visible_to(self, user: Any) -> DossierQuerySet:
         """The dossiers a user may see: the one tenant filter for dossiers."""
@@ -239,6 +228,8 @@ class Dossier(models.Model):
 
     @property
     def is_terminal(self) -> bool:
+        from .workflow import TERMINAL_STATUSES  # the table reads this module
+
         return self.status in TERMINAL_STATUSES
 
 

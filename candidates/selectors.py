@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from certifications.models import Certificate, CertificateStatus
 
-from .models import AccessRoute, Dossier, DossierHistory, DossierStatus
+from . import workflow
+from .models import Dossier, DossierHistory, DossierStatus
 
 S = DossierStatus
 
@@ -115,50 +116,25 @@ def _date(value: datetime.date) -> str:
 
 
 def next_step(*, dossier: Dossier, certificate: Certificate | None = None) -> str:
-    """What comes next for the candidate, in one sentence, from the dossier's current status."""
+    """What comes next for the candidate, in one sentence: the workflow table's sentence for
+    the dossier's state and route, told more precisely where a date or the certificate is known."""
     status = dossier.status
-    if status == S.OPEN:
-        if dossier.access_route == AccessRoute.VAE:
-            return _("Votre branche examine la recevabilité de votre demande de VAE.")
+    if status == S.SCHEDULED and (held_on := _upcoming_jury_date(dossier)) is not None:
+        return _("Le jury paritaire se réunira le %(date)s et décidera, capacité par capacité.") % {
+            "date": _date(held_on)
+        }
+    if status == S.PARTIALLY_AWARDED and certificate is not None and certificate.valid_until:
         return _(
-            "Prochaine étape : le positionnement, un premier bilan pour définir votre parcours."
-        )
-    if status == S.SCHEDULED:
-        held_on = _upcoming_jury_date(dossier)
-        if held_on is not None:
-            return _(
-                "Le jury paritaire se réunira le %(date)s et décidera, capacité par capacité."
-            ) % {"date": _date(held_on)}
-        return _("Prochaine étape : le jury paritaire se réunit et décide, capacité par capacité.")
-    if status == S.PARTIALLY_AWARDED:
-        if certificate is not None and certificate.valid_until:
-            return _(
-                "Les capacités validées vous restent acquises jusqu'au %(date)s : "
-                "vous pouvez compléter votre CQPI d'ici là."
-            ) % {"date": _date(certificate.valid_until)}
-        return _("Les capacités validées vous restent acquises : vous pouvez compléter votre CQPI.")
-    if status == S.AWARDED:
-        if certificate is not None and certificate.status == CertificateStatus.REVOKED:
-            return _("Votre certificat a été révoqué. Contactez votre branche pour en savoir plus.")
-        return _("Votre certificat vous est délivré : vous pouvez le télécharger ci-dessous.")
-    sentences: dict[str, str] = {
-        S.ADMISSIBLE: _("Prochaine étape : le positionnement, puis l'évaluation."),
-        S.INADMISSIBLE: _(
-            "Votre dossier est clos. Votre branche peut vous expliquer les raisons de cette "
-            "décision."
-        ),
-        S.POSITIONING: _("Prochaine étape : l'évaluation finale par un évaluateur habilité."),
-        S.EVALUATION: _(
-            "Prochaine étape : une fois l'évaluation terminée, votre dossier sera présenté "
-            "à un jury paritaire."
-        ),
-        S.READY_FOR_JURY: _(
-            "Prochaine étape : votre branche inscrira votre dossier à une session de jury."
-        ),
-        S.REFUSED: _("Votre branche peut vous aider à envisager un nouveau parcours vers ce CQPI."),
-        S.WITHDRAWN: _("Votre dossier est clos."),
-    }
-    return sentences.get(status, "")
+            "Les capacités validées vous restent acquises jusqu'au %(date)s : "
+            "vous pouvez compléter votre CQPI d'ici là."
+        ) % {"date": _date(certificate.valid_until)}
+    if (
+        status == S.AWARDED
+        and certificate is not None
+        and certificate.status == CertificateStatus.REVOKED
+    ):
+        return _("Votre certificat a été révoqué. Contactez votre branche pour en savoir plus.")
+    return workflow.next_step(status=status, route_value=dossier.access_route)
 
 
 def _upcoming_jury_date(dossier: Dossier) -> datetime.date | None:

@@ -1,17 +1,18 @@
 """The dossier state machine and candidate registration: the only code that writes them.
 
-Each transition locks the dossier row, refuses a wrong starting state with
-`InvalidTransition`, changes the status and writes a history row, in one transaction.
-Transitions triggered by another room's service (scheduling on a jury, recording an
-outcome, readiness after evaluation) trust that service's permission check.
+Each transition locks the dossier row, refuses a starting state that the workflow table
+(`workflow.py`) does not allow for the dossier's route with `InvalidTransition`, changes the
+status and writes a history row, in one transaction. Transitions the table marks "system",
+driven by another room's service (scheduling on a jury, recording an outcome, readiness
+after evaluation), trust that service's permission check.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,14 +24,8 @@ from branches.services import counter_next
 from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
 from core.errors import DomainError, InvalidTransition
 
-from .models import (
-    TERMINAL_STATUSES,
-    AccessRoute,
-    Candidate,
-    Dossier,
-    DossierHistory,
-    DossierStatus,
-)
+from . import workflow
+from .models import Candidate, Dossier, DossierHistory, DossierStatus
 
 S = DossierStatus
 
@@ -39,16 +34,33 @@ def _lock(dossier: Dossier) -> Dossier:
     return Dossier.objects.select_for_update().get(pk=dossier.pk)
 
 
+def _authorise(name: str, *, dossier: Dossier, by: Any) -> None:
+    """Who may take the step, as the workflow table says; a step another room drives
+    ("system") was checked by that room's service."""
+    step = workflow.transition(name)
+    if step.system:
+        return
+    if step.by is not workflow.Party.CPNE:
+        # No other party acts through this room's services.
+        raise PermissionDenied
+    require_branch_staff(by, dossier.branch_id)
+
+
 def _transition(
     dossier: Dossier,
     *,
-    allowed_from: Iterable[str],
+    name: str,
     to: str,
     by: Any,
     comment: str = "",
 ) -> Dossier:
+    """Take transition `name` of the workflow table to `to`, from one of the states the table
+    allows for the dossier's route."""
+    step = workflow.transition(name)
+    if to not in step.targets:
+        raise ValueError(f"{name} does not lead to {to}")
     locked = _lock(dossier)
-    if locked.status not in set(allowed_from):
+    if locked.status not in step.allowed_from(workflow.route(locked.access_route)):
         raise InvalidTransition(
             _("Le dossier %(ref)s est « %(status)s » : passage à « %(target)s » impossible.")
             % {
@@ -157,7 +169,7 @@ def dossier_open(
         raise DomainError(
             _("L'entreprise doit relever de la branche du dossier."), code="company_branch"
         )
-    if access_route not in AccessRoute.values:
+    if access_route not in workflow.ROUTES:
         raise DomainError(_("Voie d'accès inconnue."), code="invalid_access_route")
     opened_on = opened_on or timezone.localdate()
     number = counter_next(branch=branch, kind="dossier", year=opened_on.year)
@@ -189,76 +201,64 @@ def dossier_open(
 def dossier_rule_admissibility(
     *, dossier: Dossier, admissible: bool, by: Any, comment: str = ""
 ) -> Dossier:
-    """Recevabilité of a VAE dossier."""
-    require_branch_staff(by, dossier.branch_id)
-    if dossier.access_route != AccessRoute.VAE:
+    """Recevabilité of a dossier whose route needs it (VAE)."""
+    _authorise("admissibility", dossier=dossier, by=by)
+    if not workflow.route(dossier.access_route).needs_admissibility:
         raise DomainError(
             _("Seuls les dossiers de VAE passent par la recevabilité."), code="not_vae"
         )
     if not admissible and not comment.strip():
         raise DomainError(_("Indiquez le motif de non-recevabilité."), code="reason_required")
     target = S.ADMISSIBLE if admissible else S.INADMISSIBLE
-    return _transition(dossier, allowed_from=[S.OPEN], to=target, by=by, comment=comment)
+    return _transition(dossier, name="admissibility", to=target, by=by, comment=comment)
 
 
 @transaction.atomic
 def dossier_start_positioning(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
-    require_branch_staff(by, dossier.branch_id)
-    allowed = [S.ADMISSIBLE] if dossier.access_route == AccessRoute.VAE else [S.OPEN]
-    return _transition(dossier, allowed_from=allowed, to=S.POSITIONING, by=by, comment=comment)
+    _authorise("start_positioning", dossier=dossier, by=by)
+    return _transition(dossier, name="start_positioning", to=S.POSITIONING, by=by, comment=comment)
 
 
 @transaction.atomic
 def dossier_start_evaluation(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
     """Positionnement done (or not needed): the final evaluation may be assigned."""
-    require_branch_staff(by, dossier.branch_id)
-    allowed: list[str] = [S.POSITIONING]
-    if dossier.access_route == AccessRoute.VAE:
-        allowed.append(S.ADMISSIBLE)
-    elif dossier.access_route == AccessRoute.DIRECT:
-        allowed.append(S.OPEN)
-    return _transition(dossier, allowed_from=allowed, to=S.EVALUATION, by=by, comment=comment)
+    _authorise("start_evaluation", dossier=dossier, by=by)
+    return _transition(dossier, name="start_evaluation", to=S.EVALUATION, by=by, comment=comment)
 
 
 @transaction.atomic
 def dossier_mark_ready_for_jury(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
     """Called by the evaluation service once every sheet of the final evaluation is submitted."""
     return _transition(
-        dossier, allowed_from=[S.EVALUATION], to=S.READY_FOR_JURY, by=by, comment=comment
+        dossier, name="mark_ready_for_jury", to=S.READY_FOR_JURY, by=by, comment=comment
     )
 
 
 @transaction.atomic
 def dossier_schedule(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
     """Called by the jury-session service when the dossier joins a session's agenda."""
-    return _transition(
-        dossier, allowed_from=[S.READY_FOR_JURY], to=S.SCHEDULED, by=by, comment=comment
-    )
+    return _transition(dossier, name="schedule", to=S.SCHEDULED, by=by, comment=comment)
 
 
 @transaction.atomic
 def dossier_unschedule(*, dossier: Dossier, by: Any, comment: str = "") -> Dossier:
-    return _transition(
-        dossier, allowed_from=[S.SCHEDULED], to=S.READY_FOR_JURY, by=by, comment=comment
-    )
+    return _transition(dossier, name="unschedule", to=S.READY_FOR_JURY, by=by, comment=comment)
 
 
 @transaction.atomic
 def dossier_record_outcome(*, dossier: Dossier, status: str, by: Any, comment: str = "") -> Dossier:
     """Called by the decision service: the jury's outcome moves the dossier to its final state."""
-    if status not in (S.AWARDED, S.PARTIALLY_AWARDED, S.REFUSED):
+    if status not in workflow.transition("record_outcome").targets:
         raise DomainError(_("Issue de jury inconnue."), code="invalid_outcome")
-    return _transition(dossier, allowed_from=[S.SCHEDULED], to=status, by=by, comment=comment)
+    return _transition(dossier, name="record_outcome", to=status, by=by, comment=comment)
 
 
 @transaction.atomic
 def dossier_withdraw(*, dossier: Dossier, by: Any, comment: str) -> Dossier:
-    require_branch_staff(by, dossier.branch_id)
+    _authorise("withdraw", dossier=dossier, by=by)
     if not comment.strip():
         raise DomainError(_("Indiquez le motif de l'abandon."), code="reason_required")
-    # A dossier on a jury's agenda is withdrawn from the agenda first.
-    allowed = [s for s in S.values if s not in TERMINAL_STATUSES and s != S.SCHEDULED]
-    return _transition(dossier, allowed_from=allowed, to=S.WITHDRAWN, by=by, comment=comment)
+    return _transition(dossier, name="withdraw", to=S.WITHDRAWN, by=by, comment=comment)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
 from core.reversing import url_maker
 
-from . import exports, imports, services
+from . import exports, imports, services, workflow
 from .access import managed_dossier
 from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for
 from .forms import (
@@ -41,16 +41,12 @@ from .forms import (
     WithdrawForm,
 )
 from .models import (
-    TERMINAL_STATUSES,
-    AccessRoute,
     Candidate,
     Dossier,
     DossierHistory,
     DossierQuerySet,
-    DossierStatus,
 )
 
-S = DossierStatus
 PAGE_SIZE = 50
 
 
@@ -140,30 +136,6 @@ def dossier_open(request: HttpRequest) -> HttpResponse:
     return render(request, "candidates/dossier_open.html", {"section": "dossiers", "form": form})
 
 
-def _available_actions(dossier: Dossier) -> set[str]:
-    """The transitions to offer from the current status; the services stay the judges."""
-    status, vae = dossier.status, dossier.access_route == AccessRoute.VAE
-    actions: set[str] = set()
-    if vae and status == S.OPEN:
-        actions.add("admissibility")
-    if (vae and status == S.ADMISSIBLE) or (not vae and status == S.OPEN):
-        actions.add("start_positioning")
-    if (
-        status == S.POSITIONING
-        or (vae and status == S.ADMISSIBLE)
-        or (dossier.access_route == AccessRoute.DIRECT and status == S.OPEN)
-    ):
-        actions.add("start_evaluation")
-    if status in (S.POSITIONING, S.EVALUATION):
-        kind = "positioning" if status == S.POSITIONING else "final"
-        busy = any(e.kind == kind and e.status == "in_progress" for e in dossier.evaluations.all())
-        if not busy:
-            actions.add("assign_evaluation")
-    if status not in TERMINAL_STATUSES and status != S.SCHEDULED:
-        actions.add("withdraw")
-    return actions
-
-
 def _detail_queryset() -> Any:
     return Dossier.objects.with_list_relations().prefetch_related(
         Prefetch("history", queryset=DossierHistory.objects.select_related("by")),
@@ -193,7 +165,8 @@ def _render_detail(
         {
             "section": "dossiers",
             "dossier": dossier,
-            "actions": _available_actions(dossier),
+            # Which actions show comes from the workflow table; the services stay the judges.
+            "actions": workflow.dossier_actions(dossier=dossier, user=request.user),
             **forms,
         },
     )

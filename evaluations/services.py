@@ -21,6 +21,7 @@ from audit.services import audit_record
 from branches.access import require_branch_staff, roles_of
 from branches.models import Branch, College, Membership, QuorumRule, Role
 from candidates import services as dossier_services
+from candidates import workflow
 from candidates.models import Dossier, DossierStatus
 from certifications.models import Capacity
 from certifications.services import certificate_issue
@@ -77,13 +78,12 @@ def evaluation_create(
     the other half of a binôme when given."""
     require_branch_staff(by, dossier.branch_id)
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    expected_status: dict[str, str] = {
-        EvaluationKind.POSITIONING: DossierStatus.POSITIONING,
-        EvaluationKind.FINAL: DossierStatus.EVALUATION,
-    }
-    if kind not in expected_status:
+    if kind not in EvaluationKind.values:
         raise DomainError(_("Type d'évaluation inconnu."), code="invalid_kind")
-    if dossier.status != expected_status[kind]:
+    # The workflow table says from which states an evaluation is assigned, and of which kind.
+    if dossier.status not in workflow.allowed_from(
+        "assign_evaluation", dossier.access_route
+    ) or kind != workflow.evaluation_kind(dossier.status):
         raise InvalidTransition(
             _("Le dossier est « %(status)s » : une évaluation « %(kind)s » ne peut être confiée.")
             % {"status": dossier.get_status_display(), "kind": EvaluationKind(kind).label}
