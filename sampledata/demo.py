@@ -30,6 +30,7 @@ from branches.models import (
 )
 from branches.validators import luhn_valid
 from candidates import services as dossier_services
+from candidates import workflow
 from candidates.models import AccessRoute, Candidate, Dossier
 from certifications import services as certification_services
 from certifications.models import Capacity, Referentiel, ReferentielVersion
@@ -445,7 +446,8 @@ class _Builder:
     def _candidate(self, spec: Spec) -> Candidate:
         staff = self.users[STAFF[spec.branch]]
         account = next((a for a in ACCOUNTS if a.key == spec.account), None)
-        young = spec.route == R.PROFESSIONALISATION
+        # A route meant for an age group (the contrat de professionnalisation) gets young people.
+        young = workflow.route(spec.route).ages is not None
         while True:
             if account is not None:
                 first, last = account.first_name, account.last_name
@@ -485,14 +487,15 @@ class _Builder:
 
     def _to_evaluation(self, dossier: Dossier, spec: Spec) -> None:
         staff = self.users[STAFF[spec.branch]]
-        if spec.route == R.VAE:
+        traits = workflow.route(spec.route)
+        if traits.needs_admissibility:
             dossier_services.dossier_rule_admissibility(
                 dossier=dossier,
                 admissible=True,
                 comment="Expérience en lien direct avec le CQPI, justifiée sur trois ans.",
                 by=staff,
             )
-        elif spec.route != R.DIRECT:
+        elif not traits.may_skip_positioning:
             dossier_services.dossier_start_positioning(dossier=dossier, by=staff)
         dossier_services.dossier_start_evaluation(dossier=dossier, by=staff)
 

@@ -38,6 +38,7 @@ from branches.models import (
     Role,
 )
 from branches.validators import luhn_valid
+from candidates import workflow
 from candidates.models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
 from candidates.services import dossier_reference
 from certifications.models import (
@@ -216,7 +217,9 @@ def _path_to(status: str, route: str) -> list[str]:
         return [S.OPEN, S.INADMISSIBLE]
     if status == S.ADMISSIBLE:
         return [S.OPEN, S.ADMISSIBLE]
-    start: list[str] = [S.OPEN, S.ADMISSIBLE] if route == AccessRoute.VAE else [S.OPEN]
+    start: list[str] = (
+        [S.OPEN, S.ADMISSIBLE] if workflow.route(route).needs_admissibility else [S.OPEN]
+    )
     main: list[str] = [*start, S.POSITIONING, S.EVALUATION, S.READY_FOR_JURY, S.SCHEDULED]
     if status == S.WITHDRAWN:
         return [*start, S.POSITIONING, S.WITHDRAWN]
