@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
+from core.text import validate_plain_text
 
 from .models import AccessRoute, Candidate, Dossier, DossierStatus
 from .widgets import FastSelect
@@ -209,10 +210,19 @@ class DossierOpenForm(PortalForm):
         empty_label=_("— Nouveau candidat —"),
         help_text=_("Laissez « Nouveau candidat » pour saisir son identité ci-dessous."),
     )
-    last_name = forms.CharField(label=_("Nom"), max_length=120, required=False)
-    first_name = forms.CharField(label=_("Prénom"), max_length=120, required=False)
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=120, required=False, validators=[validate_plain_text]
+    )
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=120, required=False, validators=[validate_plain_text]
+    )
     birth_date = forms.DateField(label=_("Date de naissance"), required=False, widget=DateInput())
-    birth_place = forms.CharField(label=_("Lieu de naissance"), max_length=120, required=False)
+    birth_place = forms.CharField(
+        label=_("Lieu de naissance"),
+        max_length=120,
+        required=False,
+        validators=[validate_plain_text],
+    )
     email = forms.EmailField(label=_("Adresse e-mail"), required=False)
     version = VersionChoiceField(
         label=_("CQPI"),

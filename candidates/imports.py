@@ -33,6 +33,7 @@ from branches.services import counter_next
 from branches.validators import normalize_siret, siret_is_valid
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
 from core.errors import DomainError
+from core.text import format_characters
 from core.uploads import CSV, IMPORT_TYPES, XLSX, inspect_upload
 
 from .models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
@@ -307,6 +308,11 @@ def validate_rows(
         for name in ("last_name", "first_name", "birth_place"):
             if len(str(value.get(name, ""))) > 120:
                 reasons.append(_("champ « %(column)s » trop long") % {"column": name})
+            if codes := format_characters(str(value.get(name, ""))):
+                reasons.append(
+                    _("champ « %(column)s » : caractère invisible de mise en forme (%(codes)s)")
+                    % {"column": name, "codes": ", ".join(codes)}
+                )
         email = str(value.get("email", ""))
         if email:
             try:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
+from core.text import validate_plain_text
 
 from .models import CertificateStatus
 
@@ -55,8 +56,12 @@ class RevokeForm(StaffForm):
 
 
 class ReissueForm(StaffForm):
-    first_name = forms.CharField(label=_("Prénom du titulaire"), max_length=120)
-    last_name = forms.CharField(label=_("Nom du titulaire"), max_length=120)
+    first_name = forms.CharField(
+        label=_("Prénom du titulaire"), max_length=120, validators=[validate_plain_text]
+    )
+    last_name = forms.CharField(
+        label=_("Nom du titulaire"), max_length=120, validators=[validate_plain_text]
+    )
     reason = forms.CharField(
         label=_("Motif de la réédition"),
         max_length=2000,

@@ -207,6 +207,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "fr"
+# The apps whose rows hold names and free text people type: no save of theirs may carry a
+# Unicode format character (core/text.py). The audit trail is not one: it records whatever
+# was attempted.
+PLAIN_TEXT_APPS = ["accounts", "branches", "certifications", "candidates", "evaluations"]
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"

@@ -324,3 +324,10 @@ def test_import_numbers_follow_the_dossiers_opened_one_by_one(cast: Any) -> None
     after = workflow.open_dossier(cast, candidate=cast.other_candidate)
     numbers = [int(d.reference.rsplit("-", 1)[1]) for d in [before, *imported, after]]
     assert numbers == list(range(numbers[0], numbers[0] + 5))
+
+
+def test_a_name_with_a_format_character_is_reported_on_its_row(cast: Any) -> None:
+    errors = errors_of(cast, [row(cast, 1), row(cast, 2, last_name="Dur\u202eand")])
+    assert list(errors) == [3]
+    assert "last_name" in errors[3][0]
+    assert "U+202E" in errors[3][0]
