@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from branches.models import Branch, College, Company, Membership, Role
@@ -27,6 +28,13 @@ def _reset_language() -> Iterator[None]:
     # it there: after a request in English, later tests' messages would be in English.
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Each process keeps its cache across tests: rate-limit counts (one client address for
+    # every test), cached figures and sessions would leak from one test into the next.
+    cache.clear()
 
 
 @dataclass
