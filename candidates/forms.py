@@ -14,9 +14,9 @@ from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
 from core.text import validate_plain_text
+from core.widgets import FastSelect, SearchSelect
 
 from .models import AccessRoute, Candidate, Dossier, DossierStatus
-from .widgets import FastSelect
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -209,6 +209,9 @@ class DossierOpenForm(PortalForm):
         queryset=Candidate.objects.none(),
         empty_label=_("— Nouveau candidat —"),
         help_text=_("Laissez « Nouveau candidat » pour saisir son identité ci-dessous."),
+        widget=SearchSelect(
+            "candidates:candidate_choices", search_label=_("Rechercher un candidat enregistré")
+        ),
     )
     last_name = forms.CharField(
         label=_("Nom"), max_length=120, required=False, validators=[validate_plain_text]
@@ -235,6 +238,9 @@ class DossierOpenForm(PortalForm):
         required=False,
         queryset=Company.objects.none(),
         empty_label=_("— Sans entreprise —"),
+        widget=SearchSelect(
+            "candidates:company_choices", search_label=_("Rechercher une entreprise")
+        ),
     )
     access_route = forms.ChoiceField(label=_("Voie d'accès"), choices=AccessRoute.choices)
     first_certification = forms.BooleanField(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import evidence_views, views
+from . import choice_views, evidence_views, views
 
 app_name = "candidates"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("import/<str:token>/", views.import_preview, name="import_preview"),
     path("import/<str:token>/confirmer/", views.import_confirm, name="import_confirm"),
     path("nouveau/", views.dossier_open, name="dossier_open"),
+    path("nouveau/candidats/", choice_views.candidate_choices, name="candidate_choices"),
+    path("nouveau/entreprises/", choice_views.company_choices, name="company_choices"),
     path("<int:pk>/", views.dossier_detail, name="dossier_detail"),
     path("<int:pk>/recevabilite/", views.dossier_admissibility, name="dossier_admissibility"),
     path(

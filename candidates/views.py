@@ -26,7 +26,6 @@ from certifications.forms import CertificateFilterForm
 from certifications.views import filter_certificates
 from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
-from core.reversing import url_maker
 
 from . import exports, imports, services, workflow
 from .access import managed_dossier
@@ -82,10 +81,9 @@ def _list_rows(dossiers: Any) -> list[dict[str, Any]]:
     engine looks an attribute up by trying a dictionary key, then an attribute, through each
     related object in turn: for fifty rows of six cells that cost more than the rest of the
     page."""
-    detail_url = url_maker("candidates:dossier_detail")
     return [
         {
-            "url": detail_url(row["pk"]),
+            "pk": row["pk"],
             "reference": row["reference"],
             "candidate": Candidate.format_full_name(
                 row["candidate__first_name"], row["candidate__last_name"]

@@ -26,7 +26,6 @@ from branches.access import require_staff_member, roles_of
 from core.api.throttles import VerifyThrottle, throttled_page
 from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
-from core.reversing import url_maker
 
 from . import services
 from .access import managed_certificate, managed_certificates
@@ -173,17 +172,12 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     )
     page = DeferredJoinPaginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
     roles = roles_of(request.user)
-    # Each row's links and kind written once here, not by a reverse() and a
-    # get_kind_display() per row in the template (see core.reversing).
-    detail_url = url_maker("certifications:certificate_detail")
-    download_url = url_maker("certifications:certificate_download")
+    # Each row's kind written once here, not by a get_kind_display() per row.
     kinds = dict(CertificateKind.choices)
     rows = [
         {
             "certificate": certificate,
             "kind": kinds.get(certificate.kind, certificate.kind),
-            "url": detail_url(certificate.pk),
-            "download_url": download_url(certificate.pk),
         }
         for certificate in page.object_list
     ]

@@ -7,8 +7,14 @@ each choice of a list of radio buttons a page writes itself, `radio_option.html`
 `input_option.html` → `input.html` → `attrs.html`).
 On a page of filters that is dozens of template renders per request, a sizeable share of
 its time. `FastFormRenderer` produces the very same markup for those templates in Python
-and hands every other template to Django's own renderer; `tests/cqpi/test_form_renderer.py`
+and hands every other template to Django's own renderer; `tests/core/test_form_renderer.py`
 compares the two byte for byte on every kind of field the project uses.
+
+What it costs: an override of those Django form templates (in a project's templates folder)
+is ignored for the fields written here, and the copies must be checked at each Django
+upgrade (the comparison test fails when Django's markup changes). It stays because
+`make bench` measured the pages with forms without it (docs/PERFORMANCE.md, "The
+performance kit"); remove it if a run shows it buys less than a fifth of a page.
 """
 
 from __future__ import annotations

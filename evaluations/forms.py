@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Branch, Membership
 from candidates.forms import DateInput, DossierFilterForm, PortalForm, staff_branches
 from candidates.models import Candidate, Dossier, DossierStatus
-from candidates.widgets import FastSelect
 from certifications.models import Capacity
+from core.widgets import FastSelect
 
 from . import selectors
 from .models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome

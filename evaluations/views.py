@@ -30,7 +30,6 @@ from candidates.models import Dossier, DossierStatus, EvidenceFile
 from certifications.models import Certificate, CertificateStatus, RenderStatus
 from certifications.views import zip_stream
 from core.portal import refusal_as_json, refusal_shown
-from core.reversing import url_maker
 
 from . import selectors, services
 from .access import managed_session, visible_session
@@ -325,26 +324,23 @@ def _agenda_rows(
     """The agenda's cells as plain values (see candidates.views._list_rows): a session may
     hold fifty dossiers and more, each cell reached through three related objects."""
     outcomes = dict(Outcome.choices)
-    detail_url = url_maker("candidates:dossier_detail")
-    decision_url = url_maker("evaluations:decision_record", 2)
     rows = []
     for item in agenda:
         dossier = item.dossier
         decisions = dossier.session_decisions  # type: ignore[attr-defined]
         decision = decisions[0] if decisions else None
-        record_url = decision_url(session.pk, dossier.pk)
         rows.append(
             {
                 "position": item.position,
-                "url": detail_url(dossier.pk) if manages else "",
+                "pk": dossier.pk,
                 "reference": dossier.reference,
                 "candidate": dossier.candidate.full_name,
                 "cqpi": dossier.version.referentiel.title,
                 "status": dossier.status,
                 "decision": outcomes.get(decision.outcome, decision.outcome) if decision else "",
-                "record_url": record_url
-                if decision or (may_decide and dossier.status == DossierStatus.SCHEDULED)
-                else "",
+                "recordable": bool(
+                    decision or (may_decide and dossier.status == DossierStatus.SCHEDULED)
+                ),
             }
         )
     return rows

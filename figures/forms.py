@@ -10,8 +10,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
-from candidates.widgets import FastSelect
 from certifications.models import Referentiel
+from core.widgets import FastSelect
 
 from .selectors import FigureFilters, figures_branches, figures_scope
 

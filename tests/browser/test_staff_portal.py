@@ -98,7 +98,12 @@ def test_staff_opens_a_dossier_assigns_a_binome_and_imports_a_file(
     page.get_by_label("Date de naissance").fill("1992-05-12")
     page.get_by_label("Lieu de naissance").fill("Nantes")
     page.get_by_label("CQPI", exact=True).select_option(label="Agent logistique (version 1)")
-    page.get_by_label("Entreprise", exact=True).select_option(label=cast.company_a.name)
+    # The company is searched, not picked from the whole list (core.widgets.SearchSelect).
+    companies = page.get_by_label("Entreprise", exact=True)
+    expect(companies.locator("option")).to_have_count(1)
+    page.get_by_label("Rechercher une entreprise").press_sequentially("alph")
+    expect(companies.locator("option", has_text=cast.company_a.name)).to_have_count(1)
+    companies.select_option(label=cast.company_a.name)
     page.get_by_label("Voie d'accès").select_option(label="Formation continue")
     click_and_wait(page, page.get_by_role("button", name="Ouvrir le dossier"))
     dossier = Dossier.objects.get(candidate__last_name="Bernard", candidate__first_name="Inès")

@@ -202,18 +202,33 @@ def test_opening_is_refused_to_people_who_do_not_run_a_branch(
     assert not Dossier.objects.exists()
 
 
-def test_the_opening_form_offers_only_the_branch_companies_and_candidates(
+def test_the_opening_form_carries_no_list_of_candidates_or_companies(
     client: Any, cast: Any
 ) -> None:
-    CandidateFactory.create(branch=cast.branch_b, last_name="Ailleurs")
+    """The branch's candidates and companies are searched (candidates:candidate_choices),
+    never written whole into the page."""
     client.force_login(cast.staff_a)
 
     content = client.get(reverse("candidates:dossier_open")).content.decode()
 
-    assert cast.company_a.name in content
-    assert cast.company_b.name not in content
-    assert "DURAND" in content
-    assert "AILLEURS" not in content
+    assert cast.company_a.name not in content
+    assert "DURAND" not in content
+    assert reverse("candidates:candidate_choices") in content
+    assert reverse("candidates:company_choices") in content
+    assert "vendor/htmx/htmx.min.js" in content
+
+
+def test_a_refused_form_keeps_the_chosen_candidate_and_company(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+
+    content = client.post(
+        reverse("candidates:dossier_open"),
+        open_form_data(cast, existing_candidate=cast.candidate.pk, version=""),
+    ).content.decode()
+
+    assert f'<option value="{cast.candidate.pk}" selected>DURAND Léa' in content
+    assert f'<option value="{cast.company_a.pk}" selected>Alpha Industries</option>' in content
+    assert "PETIT" not in content
 
 
 def test_staff_register_a_candidate_and_open_a_dossier(client: Any, cast: Any) -> None:

@@ -33,6 +33,26 @@ CASES = [
         read=STAFF_BOTH,
         allow={"search_foreign": {"GET": STAFF_BOTH}},
     ),
+    # The opening form's search endpoints: a foreign candidate's name finds nothing (the
+    # answer echoes the query, so search for a part of the name only).
+    Case(
+        "candidates:candidate_choices",
+        {
+            **listing("candidates:candidate_choices"),
+            "search_foreign": lambda w: f"/dossiers/nouveau/candidats/?q={FOREIGN_CANDIDATE[:-2]}",
+        },
+        read=STAFF_BOTH,
+        allow={"search_foreign": {"GET": STAFF_BOTH}},
+    ),
+    Case(
+        "candidates:company_choices",
+        {
+            **listing("candidates:company_choices"),
+            "search_foreign": lambda w: f"/dossiers/nouveau/entreprises/?q={w.b.company.siret}",
+        },
+        read=STAFF_BOTH,
+        allow={"search_foreign": {"GET": STAFF_BOTH}},
+    ),
     Case(
         "candidates:dossier_open",
         {

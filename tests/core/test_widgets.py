@@ -1,4 +1,4 @@
-"""The Python-rendered select and status badge write exactly the markup of Django's templates."""
+"""The Python-rendered selects write exactly the markup of Django's templates."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ from typing import Any
 
 import pytest
 from django import forms
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.translation import override
 
-from candidates.models import DossierStatus
-from candidates.templatetags.dossiers import status_badge
-from candidates.widgets import FastSelect, FastSelectMultiple
+from core.widgets import FastSelect, FastSelectMultiple
 
 CHOICES: list[Any] = [
     ("", "— Tous —"),
@@ -39,14 +35,3 @@ def test_a_fast_multiple_select_writes_djangos_markup() -> None:
     expected = forms.SelectMultiple(choices=CHOICES).render("field", ["a", 3], {"id": "id_m"})
 
     assert FastSelectMultiple(choices=CHOICES).render("field", ["a", 3], {"id": "id_m"}) == expected
-
-
-@pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("status", DossierStatus.values)
-def test_the_status_badge_writes_the_status_templates_markup(status: str, language: str) -> None:
-    with override(language):
-        expected = render_to_string(
-            "candidates/_status.html", {"status": status, "label": DossierStatus(status).label}
-        ).strip()
-
-        assert status_badge(status) == expected
