@@ -15,6 +15,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -67,14 +68,23 @@ def idle_limit_for(user: Any) -> int:
     return settings.SESSION_IDLE_TIMEOUT_CANDIDATE
 
 
+# The roles `TWO_FACTOR_REQUIRED_ROLES` may name (production: national_admin and staff).
+TWO_FACTOR_ROLES = frozenset({"national_admin", "staff", "jury"})
+
+
 def two_factor_required(user: Any) -> bool:
-    """Staff or jury member of a branch that requires two-factor authentication."""
-    return Membership.objects.filter(
-        user=user,
-        is_active=True,
-        role__in=[Role.STAFF, Role.JURY],
-        branch__require_two_factor=True,
-    ).exists()
+    """Whether this person must use a second factor: a national administrator or an active CPNE
+    staff member or jury member when `TWO_FACTOR_REQUIRED_ROLES` names the role (production
+    names national administrators and staff), and staff and jury members of a branch that
+    requires it (the branch's setting extends it to its jury)."""
+    required = set(settings.TWO_FACTOR_REQUIRED_ROLES)
+    if user.is_superuser and "national_admin" in required:
+        return True
+    memberships = Q(branch__require_two_factor=True, role__in=[Role.STAFF, Role.JURY])
+    by_role = [role for role in (Role.STAFF, Role.JURY) if role.value in required]
+    if by_role:
+        memberships |= Q(role__in=by_role)
+    return Membership.objects.filter(memberships, user=user, is_active=True).exists()
 
 
 def token_second_factor_check(*, user: Any, code: str) -> None:
@@ -108,8 +118,8 @@ def token_second_factor_check(*, user: Any, code: str) -> None:
     elif two_factor_required(user):
         raise AccessRefused(
             _(
-                "Votre branche exige la double authentification : activez-la dans « Mon "
-                "compte » avant de créer un jeton."
+                "La double authentification est obligatoire pour votre compte : activez-la "
+                "dans « Mon compte » avant de créer un jeton."
             ),
             code="two_factor_setup_required",
         )

@@ -7,6 +7,7 @@ one transaction; a second run finds the marker account and does nothing.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import random
 from collections import Counter
@@ -18,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from branches.models import (
     Branch,
@@ -61,6 +63,12 @@ ACCOUNTS: list[DemoAccount] = [
     _account("coc", "Bruno", "Statistiquet", "Observateur COC"),
     _account("cpne.metallurgie", "Sandrine", "Lenclume", "CPNE Métallurgie"),
     _account("cpne.commerce", "Karim", "Lavitrine", "CPNE Commerce et Distribution"),
+    _account(
+        "cpne.securise",
+        "Amandine",
+        "Cadenassier",
+        "CPNE Commerce et Distribution, avec double authentification (clé TOTP ci-dessous)",
+    ),
     _account("evaluateur.industrie", "Patrick", "Dumanomètre", "Évaluateur (Métallurgie)"),
     _account("evaluateur.commerce", "Céline", "Promotel", "Évaluateur (Commerce et Distribution)"),
     _account(
@@ -114,6 +122,12 @@ DEMO_ACCOUNTS: list[dict[str, str]] = [
     {"email": a.email, "password": DEMO_PASSWORD, "role": a.role} for a in ACCOUNTS
 ]
 MARKER_EMAIL = ACCOUNTS[0].email
+
+# The demo account that has a second factor, so that anyone can try it: its TOTP key (the
+# RFC 6238 test key, public like the password) to type into an authenticator app, in base32.
+DEMO_TOTP_ACCOUNT = "cpne.securise"
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()
 
 FIRST_NAMES = [
     "Léa", "Hugo", "Camille", "Lucas", "Manon", "Thomas", "Chloé", "Nathan", "Inès", "Louis",
@@ -397,6 +411,13 @@ class _Builder:
             Membership.objects.create(
                 user=self.users[staff], branch=self.branches[branch_code], role=Role.STAFF
             )
+        secured = self.users[DEMO_TOTP_ACCOUNT]
+        Membership.objects.create(
+            user=secured, branch=self.branches["commerce-distribution"], role=Role.STAFF
+        )
+        TOTPDevice.objects.create(
+            user=secured, name="Démonstration", key=DEMO_TOTP_KEY_HEX, confirmed=True
+        )
         for branch_code, (employer, employee) in JURY.items():
             for key, college in ((employer, College.EMPLOYERS), (employee, College.EMPLOYEES)):
                 Membership.objects.create(

@@ -185,6 +185,10 @@ PASSWORD_RESET_RATE_PER_ADDRESS = env_str("PASSWORD_RESET_RATE_PER_ADDRESS") or 
 PASSWORD_RESET_RATE_PER_CLIENT = env_str("PASSWORD_RESET_RATE_PER_CLIENT") or "20/hour"
 # Two-factor authentication (django-otp, TOTP): the name authenticator apps show.
 OTP_TOTP_ISSUER = "CQPI"
+# Who must use a second factor whatever their branch says: any of national_admin, staff, jury
+# (comma-separated). None in development and the demo (one demo account has a device, see
+# the README); production requires it of national administrators and CPNE staff.
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", [])
 
 # --- Content Security Policy (django-csp): no inline script or style anywhere ----
 CONTENT_SECURITY_POLICY = {

@@ -21,6 +21,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", ["national_admin", "staff"])
 # Behind the reverse proxy (see SECURE_PROXY_SSL_HEADER) the client's address is the one the
 # proxy appended; counting the proxy's own address would lock everyone out at once.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)

@@ -281,3 +281,74 @@ def test_saving_a_strict_branch_again_keeps_the_sessions(
     strict_branch.save()
 
     assert client.get(DOSSIERS)["Location"].startswith(SETUP)
+
+
+# --- enforcement by the deployment (TWO_FACTOR_REQUIRED_ROLES) ---------------------------
+
+
+def test_a_national_administrator_must_set_up_a_device_when_the_deployment_says_so(
+    client: Any, cast: Any, settings: Any
+) -> None:
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["national_admin"]
+    post_login(client, "admin@example.test")
+
+    for url in (reverse("home"), "/admin/", "/admin/candidates/dossier/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(SETUP + "?next="), url
+
+
+def test_the_admin_login_page_is_a_door_like_the_others(client: Any, cast: Any) -> None:
+    """Logging in through /admin/login/ with a device still asks for the code."""
+    with_device(cast.admin)
+    client.post(
+        "/admin/login/", {"username": "admin@example.test", "password": "secret-password-123"}
+    )
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY + "?next=")
+
+
+@pytest.mark.parametrize(
+    ("roles", "asked", "not_asked"),
+    [
+        (
+            ["staff"],
+            ["staff.a@example.test", "staff.b@example.test"],
+            ["jury.employeur@example.test"],
+        ),
+        (["jury"], ["jury.employeur@example.test"], ["staff.a@example.test", "admin@example.test"]),
+        ([], [], ["staff.a@example.test", "jury.employeur@example.test", "admin@example.test"]),
+    ],
+)
+def test_the_deployment_requires_it_of_the_roles_it_names(
+    cast: Any, settings: Any, roles: list[str], asked: list[str], not_asked: list[str]
+) -> None:
+    settings.TWO_FACTOR_REQUIRED_ROLES = roles
+    for email in asked + not_asked:
+        client = Client()
+        post_login(client, email)
+        location = client.get(reverse("home")).get("Location", "")
+        assert location.startswith(SETUP) == (email in asked), email
+
+
+def test_an_evaluator_or_a_candidate_is_never_required_by_the_staff_rule(
+    client: Any, cast: Any, settings: Any
+) -> None:
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["national_admin", "staff", "jury"]
+    for email in ("evaluateur@example.test", "candidat@example.test", "referent.a@example.test"):
+        client = Client()
+        post_login(client, email)
+        assert not client.get(reverse("home")).get("Location", "").startswith(SETUP), email
+
+
+def test_an_unknown_role_in_the_setting_stops_the_checks(settings: Any) -> None:
+    from django.core import checks
+
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["staff", "évaluateur"]
+
+    errors = [e for e in checks.run_checks() if e.id == "accounts.E001"]
+
+    assert errors and "évaluateur" in errors[0].msg

@@ -58,6 +58,17 @@ def test_production_settings_pass_the_deployment_checks_without_a_warning(
     assert "WARNING" not in result.stderr
 
 
+def test_production_requires_a_second_factor_of_national_administrators_and_staff(
+    tmp_path: Path,
+) -> None:
+    code = "from django.conf import settings; print(sorted(settings.TWO_FACTOR_REQUIRED_ROLES))"
+
+    result = manage(production_env(tmp_path), "shell", "-c", code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['national_admin', 'staff']"
+
+
 def test_production_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
     key_file = tmp_path / "secret_key"
     key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")

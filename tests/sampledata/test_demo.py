@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import totp
 
 from branches.models import (
     Branch,
@@ -37,7 +39,13 @@ from evaluations.models import (
     SessionStatus,
     SheetStatus,
 )
-from sampledata.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, refusal_reason
+from sampledata.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_ACCOUNT,
+    DEMO_TOTP_SECRET,
+    refusal_reason,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +146,24 @@ def test_every_demo_account_logs_in_with_the_documented_password(demo: str, clie
         assert response.status_code == 302, account
         assert client.session.get("_auth_user_id"), account
         client.logout()
+
+
+def test_the_secured_demo_account_asks_for_the_code_of_the_printed_key(
+    demo: str, client: Any
+) -> None:
+    email = f"{DEMO_TOTP_ACCOUNT}@demo.cqpi.fr"
+    client.post(reverse("accounts:login"), {"username": email, "password": DEMO_PASSWORD})
+    verify = reverse("accounts:two_factor_verify")
+    assert client.get(reverse("home"))["Location"].startswith(verify)
+
+    # What an authenticator app computes from the key the command printed.
+    key = base64.b32decode(DEMO_TOTP_SECRET)
+    code = f"{totp(key):06d}"
+    response = client.post(verify, {"token": code})
+
+    assert response.status_code == 302
+    assert client.get(reverse("candidates:dossier_list")).status_code == 200
+    assert f"{email} demande aussi un code" in demo and DEMO_TOTP_SECRET in demo
 
 
 def test_every_role_has_a_demo_account(demo: str) -> None:

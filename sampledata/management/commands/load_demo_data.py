@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 
 from candidates.models import Dossier, DossierStatus
 from core.errors import DomainError
-from sampledata.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, refusal_reason
+from sampledata.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_DOMAIN,
+    DEMO_PASSWORD,
+    DEMO_TOTP_ACCOUNT,
+    DEMO_TOTP_SECRET,
+    build_demo,
+    refusal_reason,
+)
 
 
 class Command(BaseCommand):
@@ -69,3 +77,10 @@ class Command(BaseCommand):
         width = max(len(account["email"]) for account in DEMO_ACCOUNTS)
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account['email']:<{width}}  {account['role']}")
+        self.stdout.write(
+            _(
+                "%(email)s demande aussi un code à six chiffres : ajoutez dans une application "
+                "d'authentification la clé %(secret)s (TOTP, base32)."
+            )
+            % {"email": f"{DEMO_TOTP_ACCOUNT}@{DEMO_DOMAIN}", "secret": DEMO_TOTP_SECRET}
+        )
