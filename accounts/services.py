@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import ipaddress
 import time
 from importlib import import_module
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -25,8 +27,8 @@ from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from branches.access import roles_of
-from branches.models import Membership, Role
+from branches.access import require_branch_staff, roles_of
+from branches.models import Branch, Membership, Role
 from core import ratelimit
 from core.errors import AccessRefused, DomainError
 
@@ -316,3 +318,77 @@ def password_reset_send(*, user_id: int) -> None:
     subject = render_to_string("accounts/emails/password_reset_subject.txt", context)
     body = render_to_string("accounts/emails/password_reset.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])
+
+
+# --- Branch administration ---------------------------------------------------------------
+
+# The branch settings its CPNE staff (and national administrators) change from the portal.
+BRANCH_SETTINGS = (
+    "place_of_issue",
+    "signatory_name",
+    "signatory_title",
+    "partial_validity_months",
+    "quorum_rule",
+    "quorum_minimum",
+    "require_two_factor",
+)
+
+
+def _audit_value(value: Any) -> Any:
+    return value if isinstance(value, (bool, int, str)) or value is None else str(value)
+
+
+@transaction.atomic
+def branch_settings_update(
+    *,
+    branch: Branch,
+    by: Any,
+    changes: dict[str, Any],
+    signature_png: bytes | None = None,
+    remove_signature: bool = False,
+) -> Branch:
+    """Change a branch's settings: who signs its certificates and with which image, where they
+    are issued, its jury rules, whether its staff and jury must use a second factor.
+
+    Only its CPNE staff or a national administrator; `signature_png` is an image already
+    checked and cleaned (`core.uploads.signature_image_png`). The audit event holds each
+    changed setting before and after (the image by its SHA-256).
+    """
+    require_branch_staff(by, branch.pk)
+    unknown = set(changes) - set(BRANCH_SETTINGS)
+    if unknown:
+        raise ValueError(f"not a branch setting: {sorted(unknown)}")
+    locked = Branch.objects.select_for_update().get(pk=branch.pk)
+    before = {name: getattr(locked, name) for name in BRANCH_SETTINGS}
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["signatory_image"])
+    diff: dict[str, list[Any]] = {
+        name: [_audit_value(before[name]), _audit_value(getattr(locked, name))]
+        for name in BRANCH_SETTINGS
+        if before[name] != getattr(locked, name)
+    }
+    old_image = locked.signatory_image.name or ""
+    old_digest = _file_digest(locked.signatory_image) if old_image else None
+    if signature_png is not None:
+        digest = hashlib.sha256(signature_png).hexdigest()
+        locked.signatory_image.save(
+            f"{locked.code}-{digest[:12]}.png", ContentFile(signature_png), save=False
+        )
+        diff["signatory_image"] = [old_digest, digest]
+    elif remove_signature and old_image:
+        locked.signatory_image = None  # type: ignore[assignment]
+        diff["signatory_image"] = [old_digest, None]
+    if not diff:
+        return locked
+    locked.save()
+    audit_record("branch.settings_updated", obj=locked, branch=locked, details={"changes": diff})
+    return locked
+
+
+def _file_digest(field: Any) -> str | None:
+    try:
+        with field.open("rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import branch_views, views
 
 app_name = "accounts"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("activer/<uidb64>/<token>/", views.activate, name="activate"),
     path("mon-compte/", views.account, name="account"),
+    path("branches/<int:pk>/parametres/", branch_views.branch_settings, name="branch_settings"),
     path("mon-compte/sessions/<int:pk>/fermer/", views.session_end, name="session_end"),
     path("double-authentification/", views.two_factor_setup, name="two_factor_setup"),
     path(

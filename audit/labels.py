@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "certificate.retry_render": _("Certificat : rendu relancé"),
     "certificate.mark_reported": _("Certificats déclarés"),
     "branch.change": _("Branche modifiée"),
+    "branch.settings_updated": _("Paramètres de la branche modifiés"),
 }
 
 

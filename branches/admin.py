@@ -64,6 +64,23 @@ class BranchAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
     inlines = [CharterSignatureInline]
+
+    # One door: once a branch exists its settings change on its portal page
+    # (accounts:branch_settings), whose service checks the signature image and writes the trail.
+    SETTINGS = (
+        "place_of_issue",
+        "signatory_name",
+        "signatory_title",
+        "signatory_image",
+        "partial_validity_months",
+        "quorum_rule",
+        "quorum_minimum",
+        "require_two_factor",
+    )
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self.SETTINGS if obj is not None else ("signatory_image",)
+
     fieldsets = (
         (None, {"fields": ("name", "code")}),
         (

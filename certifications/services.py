@@ -23,6 +23,7 @@ from branches.access import require_branch_staff, roles_of
 from branches.models import Branch
 from branches.services import counter_next
 from core.errors import DomainError, InvalidTransition
+from core.uploads import SIGNATURE_MAX_BYTES
 
 from .models import (
     Adoption,
@@ -119,7 +120,6 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     raise ValueError(day)  # pragma: no cover - 28 always exists
 
 
-SIGNATURE_MAX_BYTES = 300_000
 _IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 

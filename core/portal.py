@@ -36,7 +36,7 @@ V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 @contextmanager
 def refusal_shown(
-    request: HttpRequest, *, form: forms.Form | None = None, template: str = "%s"
+    request: HttpRequest, *, form: forms.BaseForm | None = None, template: str = "%s"
 ) -> Iterator[None]:
     """Run the block; if a service refuses, show why and carry on after the block.
 

@@ -148,3 +148,69 @@ def inspect_upload(
         size=size,
         original_name=original_name,
     )
+
+
+# A branch's signature image, printed on every certificate: small enough to embed in each PDF,
+# large enough to print sharply.
+SIGNATURE_MAX_BYTES = 300_000
+SIGNATURE_MAX_PIXELS = (2400, 1200)
+SIGNATURE_MIN_PIXELS = (120, 40)
+SIGNATURE_TYPES: dict[str, str] = {PNG: "png", JPEG: "jpg"}
+
+
+def signature_image_png(uploaded: UploadedFile | Any) -> bytes:
+    """The signature image, checked and re-encoded as a plain PNG; UploadRejected with a message
+    naming what to change when it would not print.
+
+    Re-encoding keeps the pixels only: anything appended to the file (HTML after a PNG's end),
+    metadata and colour profiles are dropped, and the result must fit the size the certificate
+    renderer embeds, so an accepted image is never silently left off a certificate.
+    """
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    inspect_upload(uploaded, allowed=SIGNATURE_TYPES, max_bytes=2 * 1024 * 1024)
+    uploaded.seek(0)
+    try:
+        with Image.open(uploaded) as image:
+            image.verify()
+        uploaded.seek(0)
+        with Image.open(uploaded) as image:
+            width, height = image.size
+            if width > SIGNATURE_MAX_PIXELS[0] or height > SIGNATURE_MAX_PIXELS[1]:
+                raise UploadRejected(
+                    _(
+                        "L'image de signature est trop grande (%(width)d × %(height)d pixels) : "
+                        "%(max_w)d × %(max_h)d pixels au plus."
+                    )
+                    % {
+                        "width": width,
+                        "height": height,
+                        "max_w": SIGNATURE_MAX_PIXELS[0],
+                        "max_h": SIGNATURE_MAX_PIXELS[1],
+                    }
+                )
+            if width < SIGNATURE_MIN_PIXELS[0] or height < SIGNATURE_MIN_PIXELS[1]:
+                raise UploadRejected(
+                    _(
+                        "L'image de signature est trop petite pour être imprimée nettement "
+                        "(%(min_w)d × %(min_h)d pixels au moins)."
+                    )
+                    % {"min_w": SIGNATURE_MIN_PIXELS[0], "min_h": SIGNATURE_MIN_PIXELS[1]}
+                )
+            pixels = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+            out = io.BytesIO()
+            pixels.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise UploadRejected(_("Cette image est illisible ou endommagée.")) from None
+    data = out.getvalue()
+    if len(data) > SIGNATURE_MAX_BYTES:
+        raise UploadRejected(
+            _(
+                "Une fois nettoyée, l'image de signature pèse %(size)s : elle doit tenir en "
+                "%(max)s pour figurer sur chaque certificat. Réduisez sa taille ou ses couleurs."
+            )
+            % {"size": filesizeformat(len(data)), "max": filesizeformat(SIGNATURE_MAX_BYTES)}
+        )
+    return data

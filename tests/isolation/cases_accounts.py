@@ -23,6 +23,21 @@ def _staff_a_session(world: World) -> str:
 CASES = [
     Case("accounts:account", listing("accounts:account"), read=ALL_SIGNED_IN),
     Case(
+        "accounts:branch_settings",
+        sides("accounts:branch_settings", "branch"),
+        methods=("GET", "POST"),
+        read=STAFF,
+        write=STAFF,
+        data=lambda w, t: {
+            "place_of_issue": "Lyon",
+            "signatory_name": "Iso Signataire",
+            "signatory_title": "Président",
+            "partial_validity_months": 48,
+            "quorum_rule": "one_per_college",
+            "quorum_minimum": 1,
+        },
+    ),
+    Case(
         "accounts:session_end",
         # staff_a's own (current) session: only staff_a finds it; everyone else gets a 404.
         {"own": _staff_a_session},
