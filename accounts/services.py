@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import hashlib
 import ipaddress
@@ -21,14 +22,22 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from branches.access import require_branch_staff, roles_of
-from branches.models import Branch, Membership, Role
+from branches.access import forget_roles, require_branch_staff, roles_of
+from branches.models import (
+    Branch,
+    Company,
+    ConflictOfInterest,
+    EvaluatorHabilitation,
+    Membership,
+    Role,
+)
 from core import ratelimit
 from core.errors import AccessRefused, DomainError
 
@@ -392,3 +401,149 @@ def _file_digest(field: Any) -> str | None:
             return hashlib.sha256(handle.read()).hexdigest()
     except OSError:
         return None
+
+
+def _referentiel_model() -> Any:
+    """certifications.Referentiel, reached through the relation branches declares onto it
+    (accounts and certifications are side by side: neither imports the other)."""
+    return EvaluatorHabilitation._meta.get_field("referentiel").related_model
+
+
+def adopted_referentiels(branch: Branch) -> Any:
+    """The CQPI the branch has adopted: what it may habilitate evaluators for."""
+    return _referentiel_model().objects.filter(adoptions__branch=branch).order_by("title")
+
+
+@transaction.atomic
+def evaluator_habilitate(
+    *,
+    branch: Branch,
+    by: Any,
+    email: str,
+    first_name: str,
+    last_name: str,
+    referentiel: Any,
+    valid_from: datetime.date,
+    valid_until: datetime.date,
+) -> EvaluatorHabilitation:
+    """Habilitate an evaluator for one CQPI of the branch over a period. A person without an
+    account gets one, inactive, and an invitation to activate it (sent once this commits)."""
+    require_branch_staff(by, branch.pk)
+    if valid_until < valid_from:
+        raise DomainError(_("La fin de l'habilitation précède son début."), code="invalid_period")
+    if not adopted_referentiels(branch).filter(pk=referentiel.pk).exists():
+        raise DomainError(_("La branche n'a pas adopté ce CQPI."), code="not_adopted")
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    invited = user is None
+    if user is None:
+        if not (first_name.strip() and last_name.strip()):
+            raise DomainError(
+                _(
+                    "Aucun compte n'existe à cette adresse : donnez le prénom et le nom pour inviter la personne."
+                ),
+                code="name_required",
+            )
+        user = User.objects.create_user(
+            email=email, first_name=first_name.strip(), last_name=last_name.strip(), is_active=False
+        )
+    overlapping = EvaluatorHabilitation.objects.select_for_update().filter(
+        evaluator=user,
+        branch=branch,
+        referentiel=referentiel,
+        valid_from__lte=valid_until,
+        valid_until__gte=valid_from,
+    )
+    if overlapping.exists():
+        raise DomainError(
+            _("Cette personne est déjà habilitée pour ce CQPI sur une partie de cette période."),
+            code="overlapping_habilitation",
+        )
+    habilitation = EvaluatorHabilitation.objects.create(
+        evaluator=user,
+        branch=branch,
+        referentiel=referentiel,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    if invited:
+        invitation_send(user=user, full_name=user.get_full_name(), branch_name=branch.name)
+    audit_record(
+        "habilitation.granted",
+        obj=habilitation,
+        branch=branch,
+        label=str(referentiel),
+        details={
+            "evaluator_id": user.pk,
+            "referentiel_id": referentiel.pk,
+            "valid_from": valid_from.isoformat(),
+            "valid_until": valid_until.isoformat(),
+            "invited": invited,
+        },
+    )
+    forget_roles(user)
+    return habilitation
+
+
+@transaction.atomic
+def habilitation_end(*, habilitation: EvaluatorHabilitation, by: Any, reason: str) -> None:
+    """End a current habilitation today, for a reason kept in the trail: from tomorrow the
+    evaluator is no longer offered for this CQPI (grids already assigned stay theirs)."""
+    require_branch_staff(by, habilitation.branch_id)
+    locked = EvaluatorHabilitation.objects.select_for_update().get(pk=habilitation.pk)
+    today = timezone.localdate()
+    if not reason.strip():
+        raise DomainError(_("Donnez le motif de la fin d'habilitation."), code="reason_required")
+    if locked.valid_until < today:
+        raise DomainError(_("Cette habilitation est déjà terminée."), code="already_ended")
+    before = locked.valid_until
+    yesterday = today - datetime.timedelta(days=1)
+    if locked.valid_from > yesterday:  # it had not run before today: it never runs
+        locked.valid_from = yesterday
+    locked.valid_until = yesterday
+    locked.save(update_fields=["valid_from", "valid_until"])
+    audit_record(
+        "habilitation.ended",
+        obj=locked,
+        branch=locked.branch,
+        label=str(locked.referentiel),
+        details={
+            "evaluator_id": locked.evaluator_id,
+            "valid_until": [before.isoformat(), locked.valid_until.isoformat()],
+            "reason": reason.strip(),
+        },
+    )
+
+
+@transaction.atomic
+def conflict_declare(
+    *, branch: Branch, by: Any, evaluator: Any, company: Company, referentiel: Any, reason: str
+) -> ConflictOfInterest:
+    """Record that an evaluator may not evaluate this company's candidates for this CQPI (they
+    trained them, work there…): from now on they are not offered for such dossiers."""
+    require_branch_staff(by, branch.pk)
+    if company.branch_id != branch.pk:
+        raise DomainError(_("Cette entreprise relève d'une autre branche."), code="other_branch")
+    if not reason.strip():
+        raise DomainError(_("Donnez le motif du conflit d'intérêts."), code="reason_required")
+    conflict, created = ConflictOfInterest.objects.get_or_create(
+        evaluator=evaluator,
+        company=company,
+        referentiel=referentiel,
+        defaults={"reason": reason.strip()},
+    )
+    if not created:
+        raise DomainError(_("Ce conflit d'intérêts est déjà déclaré."), code="already_declared")
+    audit_record(
+        "conflict.declared",
+        obj=conflict,
+        branch=branch,
+        label=str(company),
+        details={
+            "evaluator_id": evaluator.pk,
+            "company_id": company.pk,
+            "referentiel_id": referentiel.pk,
+            "reason": reason.strip(),
+        },
+    )
+    return conflict

@@ -41,6 +41,9 @@ ACTION_LABELS = {
     "certificate.mark_reported": _("Certificats déclarés"),
     "branch.change": _("Branche modifiée"),
     "branch.settings_updated": _("Paramètres de la branche modifiés"),
+    "habilitation.granted": _("Évaluateur habilité"),
+    "habilitation.ended": _("Fin d'habilitation"),
+    "conflict.declared": _("Conflit d'intérêts déclaré"),
 }
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 
 from accounts.models import UserSession
+from branches.models import EvaluatorHabilitation
 
 from .framework import ALL_SIGNED_IN, Case, listing, sides
 from .world import World
@@ -12,6 +15,16 @@ from .world import World
 STAFF = frozenset({"admin", "staff_a"})
 # Who may set up two-factor authentication: branch staff, jury members, national roles.
 TWO_FACTOR = frozenset({"admin", "staff_a", "staff_b", "jury_employer", "jury_employee", "coc"})
+
+
+def _habilitation_end(side: str) -> Any:
+    def build(world: World) -> str:
+        branch = getattr(world, side).branch
+        habilitation = EvaluatorHabilitation.objects.filter(branch=branch).order_by("pk").first()
+        assert habilitation is not None
+        return reverse("accounts:habilitation_end", args=[branch.pk, habilitation.pk])
+
+    return build
 
 
 def _staff_a_session(world: World) -> str:
@@ -22,6 +35,44 @@ def _staff_a_session(world: World) -> str:
 
 CASES = [
     Case("accounts:account", listing("accounts:account"), read=ALL_SIGNED_IN),
+    Case(
+        "accounts:branch_evaluators",
+        sides("accounts:branch_evaluators", "branch"),
+        read=STAFF,
+    ),
+    Case(
+        "accounts:habilitation_create",
+        sides("accounts:habilitation_create", "branch"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {
+            "habilitation-email": f"iso.{t}@iso.test",
+            "habilitation-first_name": "Iso",
+            "habilitation-last_name": "Evaluateur",
+            "habilitation-referentiel": w.referentiel.pk,
+            "habilitation-valid_from": "2026-01-01",
+            "habilitation-valid_until": "2027-12-31",
+        },
+    ),
+    Case(
+        "accounts:habilitation_end",
+        {"a": _habilitation_end("a"), "b": _habilitation_end("b")},
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {"reason": "Isolation"},
+    ),
+    Case(
+        "accounts:conflict_declare",
+        sides("accounts:conflict_declare", "branch"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {
+            "conflict-evaluator": getattr(w, t).evaluator.pk,
+            "conflict-company": getattr(w, t).company.pk,
+            "conflict-referentiel": w.referentiel.pk,
+            "conflict-reason": "Isolation",
+        },
+    ),
     Case(
         "accounts:branch_settings",
         sides("accounts:branch_settings", "branch"),
