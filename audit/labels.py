@@ -25,10 +25,12 @@ ACTION_LABELS = {
     "evidence.add": _("Pièce déposée"),
     "evidence.download": _("Pièce téléchargée"),
     "evaluation.assign": _("Évaluation confiée"),
+    "evaluation.reassign": _("Grille confiée à un autre évaluateur"),
     "sheet.save": _("Grille enregistrée"),
     "sheet.submit": _("Grille transmise"),
     "session.create": _("Session de jury créée"),
     "session.convoke": _("Membre du jury convoqué"),
+    "session.release": _("Convocation d'un membre du jury retirée"),
     "session.presence": _("Présence d'un membre du jury"),
     "session.add_dossier": _("Dossier inscrit à un jury"),
     "session.open": _("Session de jury ouverte"),
@@ -40,6 +42,8 @@ ACTION_LABELS = {
     "certificate.retry_render": _("Certificat : rendu relancé"),
     "certificate.mark_reported": _("Certificats déclarés"),
     "branch.change": _("Branche modifiée"),
+    "company.referent_appoint": _("Référent d'entreprise nommé"),
+    "company.referent_remove": _("Référent d'entreprise retiré"),
 }
 
 
