@@ -123,7 +123,7 @@ class CompanyQuerySet(models.QuerySet["Company"]):
         roles = roles_of(user)
         if roles.is_national_admin:
             return self
-        if not roles.is_authenticated:
+        if roles.user_id is None:
             return self.none()
         # Staff scope is the branch membership; a référent's is their grant on the company.
         return self.filter(

@@ -36,6 +36,8 @@ def _scores_a_draft_sheet(user: Any, dossier: Dossier) -> bool:
     """Whether `user` holds a grid of this dossier still being filled in, and the grant on
     its evaluation."""
     user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return False
     return dossier.evaluations.filter(
         sheets__evaluator_id=user_id,
         sheets__status=_SHEET_DRAFT,

@@ -40,7 +40,7 @@ class EvaluationQuerySet(models.QuerySet["Evaluation"]):
         roles = roles_of(user)
         if roles.is_national_admin:
             return self
-        if not roles.is_authenticated:
+        if roles.user_id is None:
             return self.none()
         seen = Q(dossier__in=Dossier.objects.visible_to(user, through_grants=False))
         if roles.is_evaluator or roles.is_referent:
@@ -100,7 +100,7 @@ class EvaluationSheetQuerySet(models.QuerySet["EvaluationSheet"]):
     def of_evaluator(self, user: Any) -> EvaluationSheetQuerySet:
         """The user's own grids, while they hold the grant on the grid's evaluation."""
         roles = roles_of(user)
-        if not roles.is_authenticated:
+        if roles.user_id is None:
             return self.none()
         return self.filter(
             Exists(

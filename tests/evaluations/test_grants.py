@@ -319,7 +319,7 @@ class TestRelease:
     def test_an_opened_session_keeps_its_members(self, cast: Any) -> None:
         session = open_session(cast, [ready_for_jury(cast)])
         with pytest.raises(InvalidTransition):
-            services.jury_member_release(member=session.members.first(), by=cast.staff_a)
+            services.jury_member_release(member=session.members.all()[0], by=cast.staff_a)
         assert JurySession.objects.visible_to(cast.jury_employer).filter(pk=session.pk).exists()
 
 
