@@ -163,7 +163,7 @@ def test_the_demo_people_see_their_objects_through_their_grants(demo: str) -> No
     from evaluations.selectors import sheets_of
 
     for membership in Membership.objects.filter(role=Role.REFERENT).select_related("user"):
-        assert Company.objects.visible_to(membership.user).filter(pk=membership.company_id).exists()
+        assert Company.objects.visible_to(membership.user).filter(referents=membership).exists()
     for sheet in EvaluationSheet.objects.select_related("evaluator"):
         assert sheets_of(user=sheet.evaluator).filter(pk=sheet.pk).exists()
     for session in JurySession.objects.prefetch_related("members__user"):
