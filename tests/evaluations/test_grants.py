@@ -397,3 +397,40 @@ def test_the_migration_backfills_the_grants_of_current_assignments(cast: Any) ->
     assert JurySession.objects.visible_to(cast.jury_employer).filter(pk=session.pk).exists()
     assert list(Company.objects.visible_to(cast.referent_a)) == [cast.company_a]
     assert EvaluationUserObjectPermission.objects.filter(content_object=evaluation).count() == 2
+
+
+# --- The API's doors to the same services ------------------------------------------------
+
+
+def test_staff_reassign_a_grid_through_the_api_and_the_old_evaluator_loses_it(cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    newcomer = successor(cast)
+    url = reverse("api:evaluation-sheet-reassign", args=[sheet.pk])
+
+    assert token_client(cast.evaluator).post(url, {"evaluator": newcomer.pk}).status_code == 403
+    assert token_client(cast.staff_b).post(url, {"evaluator": newcomer.pk}).status_code == 404
+    response = token_client(cast.staff_a).post(url, {"evaluator": newcomer.pk})
+
+    assert response.status_code == 200
+    assert response.json()["evaluator"] == newcomer.pk
+    detail = reverse("api:evaluation-sheet-detail", args=[sheet.pk])
+    assert token_client(cast.evaluator).get(detail).status_code == 404
+    assert token_client(newcomer).get(detail).status_code == 200
+
+
+def test_staff_release_a_jury_member_through_the_api(cast: Any) -> None:
+    session = services.jury_session_create(
+        branch=cast.branch_a,
+        held_on=timezone.now() + datetime.timedelta(days=7),
+        place="Salle du conseil",
+        by=cast.staff_a,
+    )
+    member = services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+    url = reverse("api:jury-session-release", args=[session.pk])
+
+    assert token_client(cast.jury_employer).post(url, {"member": member.pk}).status_code == 403
+    assert token_client(cast.staff_a).post(url, {"member": 0}).status_code == 400
+    assert token_client(cast.staff_a).post(url, {"member": member.pk}).status_code == 200
+
+    detail = reverse("api:jury-session-detail", args=[session.pk])
+    assert token_client(cast.jury_employer).get(detail).status_code == 404

@@ -161,6 +161,15 @@ CASES = [
         allow={"b": {"POST": frozenset({"other_evaluator"})}},
         ok_statuses=frozenset({400, 409}),
     ),
+    # Handing the draft grid to the evaluator of the other side (habilitated in both
+    # branches); only the branch's staff may, the grid's own evaluator is refused.
+    api_write(
+        "api:evaluation-sheet-reassign",
+        "draft_sheet",
+        data=lambda world, target: {
+            "evaluator": (world.a if target == "b" else world.b).evaluator.pk
+        },
+    ),
     # --- Jury sessions and decisions
     api_list(
         "api:jury-session-list",
@@ -177,6 +186,14 @@ CASES = [
     ),
     api_write("api:jury-session-convoke", "planned_session", ok_statuses=frozenset({400})),
     api_write("api:jury-session-presence", "planned_session", ok_statuses=frozenset({400})),
+    # Releasing the planned session's chair; only the branch's staff may.
+    api_write(
+        "api:jury-session-release",
+        "planned_session",
+        data=lambda world, target: {
+            "member": (world.b if target == "b" else world.a).jury_member.pk
+        },
+    ),
     api_write(
         "api:jury-session-add-dossier",
         "planned_session",
