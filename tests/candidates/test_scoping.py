@@ -50,3 +50,19 @@ def test_the_scoped_list_costs_one_query(cast, django_assert_num_queries):
         rows = list(Dossier.objects.visible_to(cast.staff_a).with_list_relations())
         names = [d.candidate.last_name + d.version.referentiel.title for d in rows]
     assert len(names) == 3
+
+
+def test_lists_read_through_grants_cost_one_query(cast, django_assert_num_queries):
+    """Evaluator, référent and jury member: each grant is one EXISTS in the list's query."""
+    from branches.access import roles_of
+
+    dossiers = [ready_for_jury(cast, binome=True) for _ in range(3)]
+    open_session(cast, dossiers)
+    for user in (cast.evaluator, cast.referent_a, cast.jury_employer):
+        roles_of(user)
+        with django_assert_num_queries(1):
+            rows = list(Dossier.objects.visible_to(user).with_list_relations())
+            names = [d.candidate.last_name + d.version.referentiel.title for d in rows]
+        assert len(names) == 3
+        with django_assert_num_queries(1):
+            assert len(list(Evaluation.objects.visible_to(user))) == 3
