@@ -25,10 +25,12 @@ ACTION_LABELS = {
     "evidence.add": _("Pièce déposée"),
     "evidence.download": _("Pièce téléchargée"),
     "evaluation.assign": _("Évaluation confiée"),
+    "evaluation.reassign": _("Grille confiée à un autre évaluateur"),
     "sheet.save": _("Grille enregistrée"),
     "sheet.submit": _("Grille transmise"),
     "session.create": _("Session de jury créée"),
     "session.convoke": _("Membre du jury convoqué"),
+    "session.release": _("Convocation d'un membre du jury retirée"),
     "session.presence": _("Présence d'un membre du jury"),
     "session.add_dossier": _("Dossier inscrit à un jury"),
     "session.open": _("Session de jury ouverte"),
@@ -44,6 +46,8 @@ ACTION_LABELS = {
     "habilitation.granted": _("Évaluateur habilité"),
     "habilitation.ended": _("Fin d'habilitation"),
     "conflict.declared": _("Conflit d'intérêts déclaré"),
+    "company.referent_appoint": _("Référent d'entreprise nommé"),
+    "company.referent_remove": _("Référent d'entreprise retiré"),
 }
 
 

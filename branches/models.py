@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -112,6 +112,10 @@ class CharterSignature(models.Model):
         return f"{self.branch} — {self.signed_on:%d/%m/%Y}"
 
 
+# The codename of a référent's grant on their company (guardian, direct foreign-key table).
+VIEW_COMPANY = "view_company"
+
+
 class CompanyQuerySet(models.QuerySet["Company"]):
     def visible_to(self, user: settings.AUTH_USER_MODEL) -> CompanyQuerySet:  # type: ignore[name-defined]
         from .access import roles_of
@@ -119,8 +123,20 @@ class CompanyQuerySet(models.QuerySet["Company"]):
         roles = roles_of(user)
         if roles.is_national_admin:
             return self
+        if roles.user_id is None:
+            return self.none()
+        # Staff scope is the branch membership; a référent's is their grant on the company.
         return self.filter(
-            Q(branch_id__in=roles.staff_branch_ids) | Q(pk__in=roles.referent_company_ids)
+            Q(branch_id__in=roles.staff_branch_ids)
+            | Q(
+                Exists(
+                    CompanyUserObjectPermission.objects.filter(
+                        user_id=roles.user_id,
+                        content_object_id=OuterRef("pk"),
+                        permission__codename=VIEW_COMPANY,
+                    )
+                )
+            )
         )
 
 

@@ -15,7 +15,7 @@ from branches.access import roles_of
 from core.errors import DomainError
 from core.uploads import EVIDENCE_TYPES, inspect_upload
 
-from .models import Dossier, DossierStatus, EvidenceFile
+from .models import GRANT_SCORE_EVALUATION, Dossier, DossierStatus, EvidenceFile
 
 S = DossierStatus
 
@@ -33,9 +33,16 @@ _SHEET_DRAFT = "draft"
 
 
 def _scores_a_draft_sheet(user: Any, dossier: Dossier) -> bool:
-    """Whether `user` holds a grid of this dossier still being filled in."""
+    """Whether `user` holds a grid of this dossier still being filled in, and the grant on
+    its evaluation."""
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return False
     return dossier.evaluations.filter(
-        sheets__evaluator_id=getattr(user, "pk", None), sheets__status=_SHEET_DRAFT
+        sheets__evaluator_id=user_id,
+        sheets__status=_SHEET_DRAFT,
+        grants__user_id=user_id,
+        grants__permission__codename=GRANT_SCORE_EVALUATION,
     ).exists()
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -99,17 +99,55 @@ class DossierStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Abandonné")
 
 
+# The codenames of the evaluations room's grants (evaluations.models.SCORE_EVALUATION and
+# SIT_ON_SESSION), spelt here as that room sits above this one.
+GRANT_SCORE_EVALUATION = "score_evaluation"
+GRANT_SIT_ON_SESSION = "sit_on_session"
+
+
+def _related(model: Any, *path: str) -> Any:
+    """The model at the end of a chain of relations declared onto `model` by higher rooms."""
+    for name in path:
+        model = model._meta.get_field(name).related_model
+    return model
+
+
+def _evaluation_grants(user_id: int | None) -> QuerySet[Any]:
+    """The user's grants on an evaluation of the outer dossier (evaluator or référent)."""
+    grant = _related(Dossier, "evaluations", "grants")
+    return grant._default_manager.filter(
+        user_id=user_id,
+        content_object__dossier_id=OuterRef("pk"),
+        permission__codename=GRANT_SCORE_EVALUATION,
+    )
+
+
+def _session_grants(user_id: int | None) -> QuerySet[Any]:
+    """The user's grants on a session with the outer dossier on its agenda (jury member)."""
+    agenda_item = _related(Dossier, "agenda_items")
+    return agenda_item._default_manager.filter(
+        dossier_id=OuterRef("pk"),
+        session__grants__user_id=user_id,
+        session__grants__permission__codename=GRANT_SIT_ON_SESSION,
+    )
+
+
 class DossierQuerySet(models.QuerySet["Dossier"]):
-    def visible_to(self, user: Any) -> DossierQuerySet:
-        """The dossiers a user may see: the one tenant filter for dossiers."""
+    def visible_to(self, user: Any, *, through_grants: bool = True) -> DossierQuerySet:
+        """The dossiers a user may see: the one tenant filter for dossiers.
+
+        CPNE staff see their branch's (membership); a candidate their own; an evaluator or a
+        company référent the dossiers of the evaluations they hold a grant on, a jury member
+        those on the agenda of the sessions they hold a grant on (django-guardian's direct
+        foreign-key tables, each read as one EXISTS, so a list stays one query). A revoked
+        grant closes the dossier. `through_grants=False` leaves the grants out (the
+        evaluations read their own grant per evaluation)."""
         roles = roles_of(user)
         if roles.is_national_admin:
             return self
         if not roles.is_authenticated:
             return self.none()
-        condition = Q(branch_id__in=roles.staff_branch_ids) | Q(
-            company_id__in=roles.referent_company_ids
-        )
+        condition = Q(branch_id__in=roles.staff_branch_ids)
         if roles.is_candidate:
             # Only for whom has a candidate profile, and as a subquery rather than a join:
             # an OR across the join keeps PostgreSQL from walking an index of the dossiers
@@ -117,20 +155,12 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
             condition |= Q(
                 candidate_id__in=Candidate.objects.filter(Q(user_id=roles.user_id)).values("pk")
             )
-        # The evaluations room sits above this one: its grids and agendas are reached through
-        # the relations it declares onto dossiers, never by importing it.
-        if roles.is_evaluator or roles.is_referent:
-            condition |= Q(
-                pk__in=Dossier.objects.filter(
-                    evaluations__sheets__evaluator_id=roles.user_id
-                ).values("pk")
-            )
+        # The evaluations room sits above this one: its evaluations, agendas and their grants
+        # are reached through the relations it declares onto dossiers, never by importing it.
+        if through_grants and (roles.is_evaluator or roles.is_referent):
+            condition |= Q(Exists(_evaluation_grants(roles.user_id)))
         if roles.is_jury_member:
-            condition |= Q(
-                pk__in=Dossier.objects.filter(
-                    agenda_items__session__members__user=roles.user_id
-                ).values("pk")
-            )
+            condition |= Q(Exists(_session_grants(roles.user_id)))
         return self.filter(condition)
 
     def managed_by(self, user: Any) -> DossierQuerySet:

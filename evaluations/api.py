@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from branches.access import require_branch_staff
 from branches.models import Branch, Role
 from candidates.models import Dossier
 from core.api.fields import ScopedPrimaryKeyRelatedField
@@ -162,6 +163,17 @@ class SaveResultsSerializer(serializers.Serializer):
     )
 
 
+def _scorers(user: Any) -> Any:
+    """Who may hold a grid: habilitated evaluators and référents of branches the user sees."""
+    return User.objects.filter(
+        Q(pk__in=_evaluators(user).values("pk")) | Q(pk__in=_referents(user).values("pk"))
+    )
+
+
+class ReassignSerializer(serializers.Serializer):
+    evaluator = ScopedPrimaryKeyRelatedField(scope=_scorers, model=User)
+
+
 class SheetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Scoring grids: an evaluator's own, and those of the dossiers their branch runs."""
 
@@ -214,6 +226,21 @@ class SheetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         services.sheet_submit(sheet=sheet, by=request.user)
         return Response(SheetSerializer(self.get_queryset().get(pk=sheet.pk)).data)
 
+    @extend_schema(request=ReassignSerializer, responses=SheetSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk: str | None = None) -> Response:
+        """Staff hand a grid still being filled in to another evaluator (another référent for
+        the référent's half); the person replaced loses the evaluation at once."""
+        sheet = self.get_object()
+        # The holder of the grid sees it but may not hand it on: 403 before the body is read.
+        require_branch_staff(request.user, sheet.evaluation.dossier.branch_id)
+        form = ReassignSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        services.evaluation_reassign(
+            sheet=sheet, evaluator=form.validated_data["evaluator"], by=request.user
+        )
+        return Response(SheetSerializer(self.get_queryset().get(pk=sheet.pk)).data)
+
 
 # --- Jury sessions -------------------------------------------------------------------
 
@@ -263,6 +290,10 @@ class AddDossierSerializer(serializers.Serializer):
 class PresenceSerializer(serializers.Serializer):
     member = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     present = serializers.BooleanField()
+
+
+class ReleaseSerializer(serializers.Serializer):
+    member = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class JurySessionViewSet(
@@ -318,6 +349,22 @@ class JurySessionViewSet(
         services.jury_member_set_presence(
             member=member, present=form.validated_data["present"], by=request.user
         )
+        return Response(self._fresh(session))
+
+    @extend_schema(request=ReleaseSerializer, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str | None = None) -> Response:
+        """Withdraw a convocation before the session opens: the person no longer sees it."""
+        session = self.get_object()
+        require_branch_staff(request.user, session.branch_id)
+        form = ReleaseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        member = session.members.filter(pk=form.validated_data["member"]).first()
+        if member is None:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"member": [_("Membre inconnu pour cette session.")]})
+        services.jury_member_release(member=member, by=request.user)
         return Response(self._fresh(session))
 
     @extend_schema(request=AddDossierSerializer, responses=JurySessionSerializer)

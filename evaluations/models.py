@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
@@ -16,6 +16,10 @@ from branches.models import Branch, College
 from candidates.models import Dossier
 from certifications.models import Capacity, Indicator
 from core.undeletable import UndeletableModel, UndeletableQuerySet
+
+# The codenames of the per-object grants (guardian, direct foreign-key tables below).
+SCORE_EVALUATION = "score_evaluation"
+SIT_ON_SESSION = "sit_on_session"
 
 
 class EvaluationKind(models.TextChoices):
@@ -30,7 +34,26 @@ class EvaluationStatus(models.TextChoices):
 
 class EvaluationQuerySet(models.QuerySet["Evaluation"]):
     def visible_to(self, user: Any) -> EvaluationQuerySet:
-        return self.filter(dossier__in=Dossier.objects.visible_to(user))
+        """The evaluations of the dossiers a user sees as staff, candidate or jury member, and
+        those they hold a grant on (as evaluator or référent): a grant on another evaluation
+        of the same dossier opens this one no more than a revoked grant does."""
+        roles = roles_of(user)
+        if roles.is_national_admin:
+            return self
+        if roles.user_id is None:
+            return self.none()
+        seen = Q(dossier__in=Dossier.objects.visible_to(user, through_grants=False))
+        if roles.is_evaluator or roles.is_referent:
+            seen |= Q(
+                Exists(
+                    EvaluationUserObjectPermission.objects.filter(
+                        user_id=roles.user_id,
+                        content_object_id=OuterRef("pk"),
+                        permission__codename=SCORE_EVALUATION,
+                    )
+                )
+            )
+        return self.filter(seen)
 
 
 class Evaluation(models.Model):
@@ -57,7 +80,7 @@ class Evaluation(models.Model):
         verbose_name = _("évaluation")
         verbose_name_plural = _("évaluations")
         ordering = ["-created_at"]
-        permissions = [("score_evaluation", _("Peut noter cette évaluation"))]
+        permissions = [(SCORE_EVALUATION, _("Peut noter cette évaluation"))]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.dossier}"
@@ -75,10 +98,20 @@ class SheetStatus(models.TextChoices):
 
 class EvaluationSheetQuerySet(models.QuerySet["EvaluationSheet"]):
     def of_evaluator(self, user: Any) -> EvaluationSheetQuerySet:
+        """The user's own grids, while they hold the grant on the grid's evaluation."""
         roles = roles_of(user)
-        if not roles.is_authenticated:
+        if roles.user_id is None:
             return self.none()
-        return self.filter(evaluator_id=roles.user_id)
+        return self.filter(
+            Exists(
+                EvaluationUserObjectPermission.objects.filter(
+                    user_id=roles.user_id,
+                    content_object_id=OuterRef("evaluation_id"),
+                    permission__codename=SCORE_EVALUATION,
+                )
+            ),
+            evaluator_id=roles.user_id,
+        )
 
 
 class EvaluationSheet(models.Model):
@@ -172,9 +205,18 @@ class JurySessionQuerySet(models.QuerySet["JurySession"]):
             return self
         if roles.user_id is None:
             return self.none()
+        # Staff scope is the branch membership; a jury member's is their grant on the session.
         return self.filter(
             Q(branch_id__in=roles.staff_branch_ids)
-            | Q(pk__in=JuryMember.objects.filter(user_id=roles.user_id).values("session_id"))
+            | Q(
+                Exists(
+                    JurySessionUserObjectPermission.objects.filter(
+                        user_id=roles.user_id,
+                        content_object_id=OuterRef("pk"),
+                        permission__codename=SIT_ON_SESSION,
+                    )
+                )
+            )
         )
 
 
@@ -200,7 +242,7 @@ class JurySession(models.Model):
         verbose_name = _("session de jury")
         verbose_name_plural = _("sessions de jury")
         ordering = ["-held_on"]
-        permissions = [("sit_on_session", _("Siège dans cette session de jury"))]
+        permissions = [(SIT_ON_SESSION, _("Siège dans cette session de jury"))]
 
     def __str__(self) -> str:
         return f"{self.branch} — {self.held_on:%d/%m/%Y}"
@@ -328,12 +370,18 @@ class DecisionCapacity(UndeletableModel):
 
 
 class EvaluationUserObjectPermission(UserObjectPermissionBase):
-    """guardian grant with a direct foreign key: an evaluator's right to score an evaluation."""
+    """guardian grant with a direct foreign key: an evaluator's right to score an evaluation.
 
-    content_object = models.ForeignKey(Evaluation, on_delete=models.CASCADE)
+    The per-object truth of who sees an evaluation, its grid, its dossier and its evidence as
+    evaluator or référent: written and revoked only by evaluations.services."""
+
+    content_object = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="grants")
 
 
 class JurySessionUserObjectPermission(UserObjectPermissionBase):
-    """guardian grant with a direct foreign key: a jury member's seat in a session."""
+    """guardian grant with a direct foreign key: a jury member's seat in a session.
 
-    content_object = models.ForeignKey(JurySession, on_delete=models.CASCADE)
+    The per-object truth of who sees a session and its agenda as jury member: written and
+    revoked only by evaluations.services."""
+
+    content_object = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="grants")

@@ -15,11 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record
-from branches.access import require_branch_staff, roles_of
-from branches.models import Branch, College, Membership, QuorumRule, Role
+from branches.access import forget_roles, require_branch_staff, roles_of
+from branches.models import VIEW_COMPANY, Branch, College, Company, Membership, QuorumRule, Role
 from candidates import services as dossier_services
 from candidates import workflow
 from candidates.models import Dossier, DossierStatus
@@ -29,6 +29,8 @@ from core.errors import DomainError, InvalidTransition
 
 from . import selectors
 from .models import (
+    SCORE_EVALUATION,
+    SIT_ON_SESSION,
     AgendaItem,
     CapacityOutcome,
     CapacityResult,
@@ -59,6 +61,20 @@ class StaleSheet(DomainError):
     """The sheet changed since the user loaded it: nothing is overwritten."""
 
     code = "stale_sheet"
+
+
+# --- Grants --------------------------------------------------------------------
+# django-guardian's direct foreign-key grants decide who sees an evaluation, its grid, its
+# dossier and evidence (evaluator, référent), a session and its agenda (jury member), a
+# company (référent). Only the services of this module write or revoke them.
+
+
+def _grant_evaluation(user: Any, evaluation: Evaluation) -> None:
+    assign_perm(f"evaluations.{SCORE_EVALUATION}", user, evaluation)
+
+
+def _revoke_evaluation(user: Any, evaluation: Evaluation) -> None:
+    remove_perm(f"evaluations.{SCORE_EVALUATION}", user, evaluation)
 
 
 # --- Evaluations -------------------------------------------------------------
@@ -118,7 +134,7 @@ def evaluation_create(
         new_sheet = EvaluationSheet.objects.create(
             evaluation=evaluation, evaluator=person, role=role
         )
-        assign_perm("evaluations.score_evaluation", person, evaluation)
+        _grant_evaluation(person, evaluation)
         enqueue_email(email_evaluator_assigned, new_sheet.pk)
     audit_record(
         "evaluation.assign",
@@ -132,6 +148,69 @@ def evaluation_create(
         },
     )
     return evaluation
+
+
+@transaction.atomic
+def evaluation_reassign(*, sheet: EvaluationSheet, evaluator: Any, by: Any) -> EvaluationSheet:
+    """Hand a grid still being filled in to another person: an eligible external evaluator for
+    the external half, another référent of the company for the référent's half.
+
+    The grant moves with it: the person replaced loses the evaluation, its grid, its dossier
+    and its evidence at once. Their unsubmitted marks are discarded, as the newcomer scores on
+    their own judgement; the evidence they added stays with the dossier."""
+    evaluation = sheet.evaluation
+    dossier = evaluation.dossier
+    require_branch_staff(by, dossier.branch_id)
+    locked_evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    locked = EvaluationSheet.objects.select_for_update().get(pk=sheet.pk)
+    if (
+        locked.status != SheetStatus.DRAFT
+        or locked_evaluation.status != EvaluationStatus.IN_PROGRESS
+    ):
+        raise InvalidTransition(
+            _("Cette grille a été transmise : son évaluateur ne peut plus être remplacé.")
+        )
+    previous = locked.evaluator
+    if evaluator.pk == previous.pk:
+        raise DomainError(_("Cette personne tient déjà cette grille."), code="same_evaluator")
+    if locked_evaluation.sheets.exclude(pk=locked.pk).filter(evaluator_id=evaluator.pk).exists():
+        raise DomainError(_("Le binôme réunit deux personnes différentes."), code="same_person")
+    if locked.role == SheetRole.REFERENT:
+        if not selectors.eligible_referents(dossier=dossier).filter(pk=evaluator.pk).exists():
+            raise DomainError(
+                _("Cette personne n'est pas référent de l'entreprise du candidat."),
+                code="referent_not_eligible",
+            )
+    elif not selectors.eligible_evaluators(dossier=dossier).filter(pk=evaluator.pk).exists():
+        raise DomainError(
+            _(
+                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour, "
+                "ou un conflit d'intérêts est déclaré avec l'entreprise."
+            ),
+            code="evaluator_not_eligible",
+        )
+    _total, deleted = CapacityResult.objects.filter(sheet=locked).delete()
+    discarded = deleted.get(CapacityResult._meta.label, 0)
+    locked.evaluator = evaluator
+    locked.version += 1  # a page still open on the old grid saves nothing
+    locked.save(update_fields=["evaluator", "version"])
+    _revoke_evaluation(previous, locked_evaluation)
+    _grant_evaluation(evaluator, locked_evaluation)
+    enqueue_email(email_evaluator_assigned, locked.pk)
+    audit_record(
+        "evaluation.reassign",
+        obj=locked_evaluation,
+        branch=dossier.branch_id,
+        actor=by,
+        details={
+            "dossier": dossier.reference,
+            "role": locked.role,
+            "from": previous.pk,
+            "to": evaluator.pk,
+            "discarded_results": discarded,
+        },
+    )
+    return locked
 
 
 @dataclass(frozen=True)
@@ -307,7 +386,7 @@ def jury_member_convoke(
     member = JuryMember.objects.create(
         session=locked, user=user, college=membership.college, role=role
     )
-    assign_perm("evaluations.sit_on_session", user, locked)
+    assign_perm(f"evaluations.{SIT_ON_SESSION}", user, locked)
     audit_record(
         "session.convoke",
         obj=locked,
@@ -316,6 +395,26 @@ def jury_member_convoke(
         details={"member": user.pk, "role": role},
     )
     return member
+
+
+@transaction.atomic
+def jury_member_release(*, member: JuryMember, by: Any) -> None:
+    """Withdraw a convocation before the session opens: the seat and its grant go, so the
+    person no longer sees the session nor its agenda."""
+    session = member.session
+    require_branch_staff(by, session.branch_id)
+    locked_session = _lock_session(session, allowed=(SessionStatus.PLANNED,))
+    locked = JuryMember.objects.select_for_update().get(pk=member.pk)
+    user = locked.user
+    locked.delete()
+    remove_perm(f"evaluations.{SIT_ON_SESSION}", user, locked_session)
+    audit_record(
+        "session.release",
+        obj=locked_session,
+        branch=locked_session.branch_id,
+        actor=by,
+        details={"member": user.pk, "role": locked.role},
+    )
 
 
 @transaction.atomic
@@ -423,7 +522,13 @@ def may_record_decision(user: Any, session: JurySession) -> bool:
         return True
     if roles.user_id is None:
         return False
-    return session.members.filter(user_id=roles.user_id, present=True).exists()
+    # Present at the roll call, and still holding the seat's grant.
+    return session.members.filter(
+        user_id=roles.user_id,
+        present=True,
+        session__grants__user_id=roles.user_id,
+        session__grants__permission__codename=SIT_ON_SESSION,
+    ).exists()
 
 
 OUTCOME_STATUS = {
@@ -551,3 +656,82 @@ def jury_session_close(*, session: JurySession, by: Any) -> JurySession:
     enqueue_minutes(locked.pk)
     audit_record("session.close", obj=locked, branch=locked.branch_id, actor=by)
     return locked
+
+
+# --- Company référents ---------------------------------------------------------
+# A référent scores their company's candidates as the internal half of a binôme: their role
+# is a membership, what they see is their grant on the company and on the evaluations they
+# are given. This room holds both kinds of grant, so it appoints and removes them.
+
+
+@transaction.atomic
+def referent_appoint(*, company: Company, user: Any, by: Any) -> Membership:
+    """Make `user` a référent of `company` (CPNE staff of its branch)."""
+    require_branch_staff(by, company.branch_id)
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user=user, branch_id=locked.branch_id, role=Role.REFERENT, company=locked)
+        .first()
+    )
+    if membership is not None and membership.is_active:
+        raise DomainError(
+            _("Cette personne est déjà référent de cette entreprise."), code="already_referent"
+        )
+    if membership is None:
+        membership = Membership.objects.create(
+            user=user, branch_id=locked.branch_id, role=Role.REFERENT, company=locked
+        )
+    else:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    assign_perm(f"branches.{VIEW_COMPANY}", user, locked)
+    forget_roles(user)
+    audit_record(
+        "company.referent_appoint",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"referent": user.pk},
+    )
+    return membership
+
+
+@transaction.atomic
+def referent_remove(*, company: Company, user: Any, by: Any) -> Membership:
+    """End `user`'s role as référent of `company`: their grant on the company goes, and so do
+    their grants on the company's evaluations still in progress (staff hand those grids to
+    another référent with `evaluation_reassign`)."""
+    require_branch_staff(by, company.branch_id)
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user=user, role=Role.REFERENT, company=locked, is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise DomainError(
+            _("Cette personne n'est pas référent de cette entreprise."), code="not_referent"
+        )
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    remove_perm(f"branches.{VIEW_COMPANY}", user, locked)
+    in_progress = Evaluation.objects.filter(
+        dossier__company=locked,
+        status=EvaluationStatus.IN_PROGRESS,
+        sheets__evaluator=user,
+        sheets__role=SheetRole.REFERENT,
+    )
+    revoked = 0
+    for evaluation in in_progress:
+        _revoke_evaluation(user, evaluation)
+        revoked += 1
+    forget_roles(user)
+    audit_record(
+        "company.referent_remove",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"referent": user.pk, "evaluations_revoked": revoked},
+    )
+    return membership

@@ -399,11 +399,9 @@ class _Builder:
             )
             self.companies[key] = company
             if referent:
-                Membership.objects.create(
-                    user=self.users[referent],
-                    branch=company.branch,
-                    role=Role.REFERENT,
-                    company=company,
+                # Through the service, which also grants the company (the référent's scope).
+                evaluation_services.referent_appoint(
+                    company=company, user=self.users[referent], by=self.users["admin"]
                 )
 
     def _roles(self) -> None:

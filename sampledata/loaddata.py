@@ -55,6 +55,8 @@ from certifications.models import (
 )
 from certifications.services import certificate_number
 from evaluations.models import (
+    SCORE_EVALUATION,
+    SIT_ON_SESSION,
     AgendaItem,
     CapacityOutcome,
     CapacityResult,
@@ -68,6 +70,7 @@ from evaluations.models import (
     IndicatorMark,
     JuryMember,
     JurySession,
+    JurySessionUserObjectPermission,
     MemberRole,
     Outcome,
     SessionStatus,
@@ -100,6 +103,7 @@ TABLES: dict[type[models.Model], tuple[str, ...]] = {
         "created_by_id",
     ),
     JuryMember: ("id", "session_id", "user_id", "college", "role", "present"),
+    JurySessionUserObjectPermission: ("id", "permission_id", "user_id", "content_object_id"),
     Candidate: (
         "id", "branch_id", "last_name", "first_name", "birth_date", "birth_place", "email",
         "created_at",
@@ -141,6 +145,7 @@ _PEOPLE_ORDER: list[type[models.Model]] = [User, Membership, EvaluatorHabilitati
 _ORDER: list[type[models.Model]] = [
     JurySession,
     JuryMember,
+    JurySessionUserObjectPermission,
     Candidate,
     Dossier,
     DossierHistory,
@@ -256,6 +261,7 @@ class _Catalogue:
     indicators: dict[int, list[Indicator]]  # by capacity id
     adoptions: dict[int, list[int]]  # referentiel ids by branch id
     score_permission_id: int
+    sit_permission_id: int
 
 
 def _read_catalogue() -> _Catalogue:
@@ -270,7 +276,10 @@ def _read_catalogue() -> _Catalogue:
         adoptions.setdefault(branch_id, []).append(referentiel_id)
     permission = EvaluationUserObjectPermission._meta.get_field("permission").related_model
     score_permission_id = permission.objects.get(  # type: ignore[union-attr]
-        codename="score_evaluation", content_type__app_label="evaluations"
+        codename=SCORE_EVALUATION, content_type__app_label="evaluations"
+    ).pk
+    sit_permission_id = permission.objects.get(  # type: ignore[union-attr]
+        codename=SIT_ON_SESSION, content_type__app_label="evaluations"
     ).pk
     return _Catalogue(
         referentiels={
@@ -284,6 +293,7 @@ def _read_catalogue() -> _Catalogue:
         indicators=indicators,
         adoptions=adoptions,
         score_permission_id=score_permission_id,
+        sit_permission_id=sit_permission_id,
     )
 
 
@@ -487,7 +497,8 @@ def _cast(run: _Run, branch: Branch, size: int) -> _Cast:
 
 
 def _jury_members(run: _Run, session_id: int, jury: list[tuple[int, str]]) -> None:
-    """The whole jury sits: the first employer chairs, the first employee is vice-chair."""
+    """The whole jury sits: the first employer chairs, the first employee is vice-chair; each
+    seat comes with its grant on the session (what the jury member sees)."""
     for position, (user_id, college) in enumerate(jury):
         role = (
             MemberRole.CHAIR
@@ -505,6 +516,15 @@ def _jury_members(run: _Run, session_id: int, jury: list[tuple[int, str]]) -> No
                 "college": college,
                 "role": role,
                 "present": True,
+            },
+        )
+        run.out.add(
+            JurySessionUserObjectPermission,
+            {
+                "id": run.ids.take(JurySessionUserObjectPermission),
+                "permission_id": run.catalogue.sit_permission_id,
+                "user_id": user_id,
+                "content_object_id": session_id,
             },
         )
 

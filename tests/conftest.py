@@ -12,6 +12,7 @@ from django.utils import translation
 
 from branches.models import Branch, College, Company, Membership, Role
 from certifications.models import Referentiel, ReferentielVersion
+from evaluations.services import referent_appoint
 from tests.factories import (
     BranchFactory,
     CandidateFactory,
@@ -94,6 +95,10 @@ def cast(db: Any) -> Cast:
     other_candidate = CandidateFactory.create(
         branch=branch_a, user=other_candidate_user, last_name="Petit", first_name="Marc"
     )
+    admin = UserFactory.create(email="admin@example.test", is_superuser=True, is_staff=True)
+    # Through the service, which grants the company: the référent's scope.
+    referent = UserFactory.create(email="referent.a@example.test")
+    referent_appoint(company=company_a, user=referent, by=admin)
     return Cast(
         branch_a=branch_a,
         branch_b=branch_b,
@@ -101,11 +106,11 @@ def cast(db: Any) -> Cast:
         company_b=company_b,
         referentiel=referentiel,
         version=version,
-        admin=UserFactory.create(email="admin@example.test", is_superuser=True, is_staff=True),
+        admin=admin,
         staff_a=member("staff.a@example.test", branch_a, Role.STAFF),
         staff_b=member("staff.b@example.test", branch_b, Role.STAFF),
         evaluator=evaluator,
-        referent_a=member("referent.a@example.test", branch_a, Role.REFERENT, company=company_a),
+        referent_a=referent,
         jury_employer=member(
             "jury.employeur@example.test", branch_a, Role.JURY, college=College.EMPLOYERS
         ),

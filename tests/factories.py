@@ -8,6 +8,7 @@ from typing import Any
 
 import factory
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from branches.models import (
@@ -187,6 +188,20 @@ def habilitate(
     )
 
 
+# The codename of the grant a service writes on each kind of object.
+_GRANTS = {
+    "evaluation": "score_evaluation",
+    "jurysession": "sit_on_session",
+    "company": "view_company",
+}
+
+
+def grant(user: User, obj: Any) -> None:
+    """The per-object grant a service writes with `obj` (an evaluation, a jury session, a
+    company), for rows a test builds without the services."""
+    assign_perm(f"{obj._meta.app_label}.{_GRANTS[obj._meta.model_name]}", user, obj)
+
+
 def declare_conflict(evaluator: User, *, company: Company, referentiel: Referentiel) -> None:
     ConflictOfInterest.objects.create(
         evaluator=evaluator, company=company, referentiel=referentiel, reason="Formateur"
@@ -204,6 +219,7 @@ __all__ = [
     "UserFactory",
     "build_referentiel",
     "declare_conflict",
+    "grant",
     "habilitate",
     "valid_siret",
 ]

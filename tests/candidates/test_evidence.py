@@ -246,10 +246,12 @@ def test_another_branchs_staff_get_a_404_for_an_upload(client: Any, cast: Any) -
     assert not EvidenceFile.objects.exists()
 
 
-def test_a_referent_who_sees_the_dossier_may_not_add_evidence(client: Any, cast: Any) -> None:
+def test_a_referent_not_scoring_a_dossier_of_their_company_does_not_see_it(
+    client: Any, cast: Any
+) -> None:
     client.force_login(cast.referent_a)
 
-    assert post_file(client, open_dossier(cast)).status_code == 403
+    assert post_file(client, open_dossier(cast)).status_code == 404
     assert not EvidenceFile.objects.exists()
 
 

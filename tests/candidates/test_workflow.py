@@ -30,6 +30,7 @@ from evaluations.models import (
     SheetRole,
     SheetStatus,
 )
+from tests.factories import grant
 from tests.workflow import open_dossier
 
 pytestmark = pytest.mark.django_db
@@ -217,25 +218,28 @@ def test_the_table_gives_the_cpne_the_domains_actions(status: str, route_value: 
 
 
 def seen_by_everyone(cast: Any, dossier: Dossier) -> None:
-    """Let the evaluator and the jury member see the dossier, as their work on it would (a
-    sheet, a session's agenda), with no evaluation under way; the référent sees it through
-    their company, the candidate as theirs."""
+    """Let the evaluator, the référent and the jury member see the dossier, as their work on
+    it would (a sheet and its grant each, a session's agenda and the seat's grant), with no
+    evaluation under way; the candidate sees it as theirs."""
     evaluation = Evaluation.objects.create(
         dossier=dossier,
         kind=EvaluationKind.FINAL,
         status=EvaluationStatus.SUBMITTED,
         created_by=cast.staff_a,
     )
-    EvaluationSheet.objects.create(
-        evaluation=evaluation,
-        evaluator=cast.evaluator,
-        role=SheetRole.EXTERNAL,
-        status=SheetStatus.SUBMITTED,
-    )
+    for person, role in (
+        (cast.evaluator, SheetRole.EXTERNAL),
+        (cast.referent_a, SheetRole.REFERENT),
+    ):
+        EvaluationSheet.objects.create(
+            evaluation=evaluation, evaluator=person, role=role, status=SheetStatus.SUBMITTED
+        )
+        grant(person, evaluation)
     session = JurySession.objects.create(
         branch=cast.branch_a, held_on=timezone.now(), place="Paris", created_by=cast.staff_a
     )
     JuryMember.objects.create(session=session, user=cast.jury_employer, college=College.EMPLOYERS)
+    grant(cast.jury_employer, session)
     AgendaItem.objects.create(session=session, dossier=dossier, position=1)
 
 

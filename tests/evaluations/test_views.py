@@ -34,7 +34,7 @@ from evaluations.models import (
     SheetStatus,
 )
 from tests import workflow
-from tests.factories import CandidateFactory, DossierFactory, UserFactory
+from tests.factories import CandidateFactory, DossierFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +232,7 @@ def make_sheets(cast: Any, n: int) -> None:
         EvaluationSheet.objects.create(
             evaluation=evaluation, evaluator=cast.evaluator, role=SheetRole.EXTERNAL
         )
+        grant(cast.evaluator, evaluation)
 
 
 def test_my_sheets_cost_the_same_queries_for_3_and_for_30_sheets(

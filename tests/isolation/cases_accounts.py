@@ -14,7 +14,9 @@ from .world import World
 
 STAFF = frozenset({"admin", "staff_a"})
 # Who may set up two-factor authentication: branch staff, jury members, national roles.
-TWO_FACTOR = frozenset({"admin", "staff_a", "staff_b", "jury_employer", "jury_employee", "coc"})
+TWO_FACTOR = frozenset(
+    {"admin", "staff_a", "staff_b", "jury_employer", "jury_employee", "released_juror", "coc"}
+)
 
 
 def _habilitation_end(side: str) -> Any:

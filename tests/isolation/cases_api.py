@@ -16,6 +16,9 @@ JURY_A = frozenset({"jury_employer", "jury_employee"})
 SEES_OWN_CANDIDATE = frozenset({"admin", "staff_a", "candidate", "referent_a", "evaluator"})
 SEES_EVALUATION_A = SEES_OWN_CANDIDATE
 SEES_EVALUATION_B = frozenset({"admin", "staff_b", "other_evaluator"})
+# The other candidate's evaluation in branch A, handed from the replaced evaluator to the
+# other evaluator; the company's référent is not on it.
+SEES_OTHER_EVALUATION = frozenset({"admin", "staff_a", "other_candidate", "other_evaluator"})
 # An API write answers 400 when the body names what the user may not see.
 API_REFUSED = frozenset({400, 403, 404})
 
@@ -54,7 +57,8 @@ CASES = [
     api_detail(
         "api:branch-detail",
         "branch",
-        frozenset({"admin", "coc", "staff_a", "referent_a"}) | JURY_A,
+        # A branch is seen by its members (the released jury member remains one).
+        frozenset({"admin", "coc", "staff_a", "referent_a", "released_juror"}) | JURY_A,
         frozenset({"admin", "coc", "staff_b"}),
     ),
     api_list("api:company-list"),
@@ -125,8 +129,16 @@ CASES = [
         ok_statuses=frozenset({400}),
         refused_statuses=API_REFUSED,
     ),
-    api_detail(
-        "api:evaluation-detail", "draft_sheet.evaluation", SEES_EVALUATION_A, SEES_EVALUATION_B
+    Case(
+        "api:evaluation-detail",
+        {
+            **sides("api:evaluation-detail", "draft_sheet.evaluation"),
+            # The evaluation the replaced evaluator was taken off.
+            "replaced": url("api:evaluation-detail", "other_sheet.evaluation"),
+        },
+        read=SEES_EVALUATION_A,
+        allow={"b": {"GET": SEES_EVALUATION_B}, "replaced": {"GET": SEES_OTHER_EVALUATION}},
+        api=True,
     ),
     api_list("api:evaluation-sheet-list"),
     api_detail(
@@ -149,6 +161,15 @@ CASES = [
         allow={"b": {"POST": frozenset({"other_evaluator"})}},
         ok_statuses=frozenset({400, 409}),
     ),
+    # Handing the draft grid to the evaluator of the other side (habilitated in both
+    # branches); only the branch's staff may, the grid's own evaluator is refused.
+    api_write(
+        "api:evaluation-sheet-reassign",
+        "draft_sheet",
+        data=lambda world, target: {
+            "evaluator": (world.a if target == "b" else world.b).evaluator.pk
+        },
+    ),
     # --- Jury sessions and decisions
     api_list(
         "api:jury-session-list",
@@ -165,6 +186,14 @@ CASES = [
     ),
     api_write("api:jury-session-convoke", "planned_session", ok_statuses=frozenset({400})),
     api_write("api:jury-session-presence", "planned_session", ok_statuses=frozenset({400})),
+    # Releasing the planned session's chair; only the branch's staff may.
+    api_write(
+        "api:jury-session-release",
+        "planned_session",
+        data=lambda world, target: {
+            "member": (world.b if target == "b" else world.a).jury_member.pk
+        },
+    ),
     api_write(
         "api:jury-session-add-dossier",
         "planned_session",
@@ -184,7 +213,8 @@ CASES = [
     api_detail(
         "api:decision-detail",
         "certificate.decision",
-        SEES_OWN_CANDIDATE | JURY_A,
+        # The company's référent is on the evaluation dossier's grid, not the awarded one's.
+        (SEES_OWN_CANDIDATE - {"referent_a"}) | JURY_A,
         SEES_EVALUATION_B,
     ),
     # --- Certificates

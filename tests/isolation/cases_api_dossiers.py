@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from .framework import ALL_SIGNED_IN, Case, listing, sides
+from .framework import ALL_SIGNED_IN, Case, listing, sides, url
 
-# Who sees branch A's dossier in evaluation: its staff, the company's référent, the
-# candidate, the evaluator of its grid; branch B's: its staff and the evaluator of its grid.
+# Who sees branch A's dossier in evaluation: its staff, the company's référent scoring it
+# with the evaluator, the candidate, the evaluator; branch B's: its staff and the evaluator
+# of its grid.
 SEE_A = frozenset({"admin", "staff_a", "referent_a", "candidate", "evaluator"})
 SEE_B = frozenset({"admin", "staff_b", "other_evaluator"})
+SEE_OTHER = frozenset({"admin", "staff_a", "other_candidate", "other_evaluator"})
 
 CASES = [
     # Everyone signed in gets a list, of their own dossiers only; staff open dossiers, and
@@ -32,9 +34,14 @@ CASES = [
     ),
     Case(
         "api:dossier-detail",
-        sides("api:dossier-detail", "evaluation_dossier"),
+        {
+            **sides("api:dossier-detail", "evaluation_dossier"),
+            # The other candidate's: the replaced evaluator's grant is gone, and the company's
+            # référent, not on its evaluation, never had one.
+            "other": url("api:dossier-detail", "other_dossier"),
+        },
         read=SEE_A,
-        allow={"b": {"GET": SEE_B}},
+        allow={"b": {"GET": SEE_B}, "other": {"GET": SEE_OTHER}},
         api=True,
     ),
     Case(

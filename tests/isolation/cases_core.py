@@ -122,7 +122,8 @@ CASES = [
     Case(
         "evaluations:sheet_list",
         listing("evaluations:sheet_list"),
-        read=frozenset({"evaluator", "other_evaluator", "referent_a"}),
+        # The replaced evaluator keeps the list, empty: their grid went with its grant.
+        read=frozenset({"evaluator", "other_evaluator", "referent_a", "replaced_evaluator"}),
     ),
     Case(
         "evaluations:sheet",
@@ -155,7 +156,8 @@ CASES = [
     Case(
         "evaluations:session_list",
         listing("evaluations:session_list"),
-        read=STAFF_BOTH | JURY_A,
+        # The released jury member keeps the list, without the session they were released from.
+        read=STAFF_BOTH | JURY_A | {"released_juror"},
     ),
     Case(
         "evaluations:session_create",

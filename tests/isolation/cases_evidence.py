@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from .framework import Case, sides
+from .framework import Case, sides, url
 
 CASES = [
     Case(
         "candidates:evidence_upload",
         sides("candidates:evidence_upload", "evaluation_dossier"),
         methods=("POST",),
-        # Staff of the branch, the candidate while the dossier is early, the evaluator of a
-        # draft grid of it; on branch B's dossier, the other evaluator scores the grid.
-        write=frozenset({"admin", "staff_a", "candidate", "evaluator"}),
+        # Staff of the branch, the candidate while the dossier is early, the evaluator and
+        # the référent of its draft grids; on branch B's dossier, the other evaluator.
+        write=frozenset({"admin", "staff_a", "candidate", "evaluator", "referent_a"}),
         allow={"b": {"POST": frozenset({"admin", "staff_b", "other_evaluator"})}},
     ),
     Case(
         "candidates:evidence_download",
-        sides("candidates:evidence_download", "evidence"),
+        {
+            **sides("candidates:evidence_download", "evidence"),
+            # Added by the replaced evaluator, whose grant went with the grid.
+            "replaced": url("candidates:evidence_download", "other_evidence"),
+        },
         read=frozenset({"admin", "staff_a", "candidate", "evaluator", "referent_a"}),
-        allow={"b": {"GET": frozenset({"admin", "staff_b", "other_evaluator"})}},
+        allow={
+            "b": {"GET": frozenset({"admin", "staff_b", "other_evaluator"})},
+            "replaced": {
+                "GET": frozenset({"admin", "staff_a", "other_candidate", "other_evaluator"})
+            },
+        },
     ),
 ]

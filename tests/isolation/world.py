@@ -15,8 +15,9 @@ from branches.models import College, Membership, Role
 from candidates import services as dossier_services
 from candidates.evidence import evidence_add
 from candidates.models import AccessRoute, Candidate, Dossier
+from certifications.models import Capacity
 from evaluations import services as evaluation_services
-from evaluations.models import EvaluationKind, MemberRole, Outcome
+from evaluations.models import EvaluationKind, MemberRole, Outcome, SheetRole
 from tests.factories import (
     BranchFactory,
     CandidateFactory,
@@ -48,6 +49,11 @@ ROLES = (
     "other_candidate",
     "coc",
     "outsider",
+    # Revoked grants: an evaluator replaced on the other candidate's grid, a jury member
+    # convoked to branch A's planned session and released. Both keep their role, not the
+    # objects.
+    "replaced_evaluator",
+    "released_juror",
 )
 
 # Which planted candidates each role may see (everything else is foreign to it).
@@ -60,7 +66,9 @@ VISIBLE_CANDIDATES: dict[str, frozenset[str]] = {
     # the other candidate's (branch A) and the foreign candidate's (branch B).
     "evaluator": frozenset({OWN_CANDIDATE}),
     "other_evaluator": frozenset({OTHER_CANDIDATE, FOREIGN_CANDIDATE}),
-    "referent_a": frozenset({OWN_CANDIDATE, OTHER_CANDIDATE}),
+    # The référent scores the own candidate's grid with the evaluator; the other candidate,
+    # an employee of the same company, is not theirs to see.
+    "referent_a": frozenset({OWN_CANDIDATE}),
     "jury_employer": frozenset({OWN_CANDIDATE}),
     "jury_employee": frozenset({OWN_CANDIDATE}),
     "candidate": frozenset({OWN_CANDIDATE}),
@@ -68,6 +76,8 @@ VISIBLE_CANDIDATES: dict[str, frozenset[str]] = {
     # The COC observer reads national figures, not people.
     "coc": frozenset(),
     "outsider": frozenset(),
+    "replaced_evaluator": frozenset(),
+    "released_juror": frozenset(),
 }
 
 
@@ -88,6 +98,8 @@ VISIBLE_REFERENCES: dict[str, frozenset[str]] = {
     "other_candidate": frozenset({"ALPHA-20"}),
     "coc": frozenset(),
     "outsider": frozenset(),
+    "replaced_evaluator": frozenset(),
+    "released_juror": frozenset(),
 }
 
 
@@ -122,24 +134,28 @@ class World:
     a: Side
     b: Side
     other_dossier: Dossier  # branch A, other candidate, graded by the other evaluator
-    other_sheet: Any
+    other_sheet: Any  # first the replaced evaluator's, then handed to the other evaluator
+    other_evidence: Any  # of the other dossier, added by the replaced evaluator
     tokens: dict[str, str] = field(default_factory=dict)  # role -> API token key (its id)
 
     def user(self, role: str) -> Any:
         return AnonymousUser() if role == "anonymous" else self.users[role]
 
 
-def _walk_to_evaluation(dossier: Dossier, staff: Any, evaluator: Any) -> Any:
+def _walk_to_evaluation(
+    dossier: Dossier, staff: Any, evaluator: Any, referent: Any | None = None
+) -> Any:
+    """The dossier in evaluation; returns the external evaluator's draft grid."""
     dossier_services.dossier_rule_admissibility(dossier=dossier, admissible=True, by=staff)
     dossier_services.dossier_start_evaluation(dossier=dossier, by=staff)
     evaluation = evaluation_services.evaluation_create(
         dossier=dossier,
         kind=EvaluationKind.FINAL,
         external_evaluator=evaluator,
-        referent=None,
+        referent=referent,
         by=staff,
     )
-    return evaluation.sheets.get()
+    return evaluation.sheets.get(role=SheetRole.EXTERNAL)
 
 
 def _build_side(
@@ -151,9 +167,14 @@ def _build_side(
     evaluator: Any,
     jury: tuple[Any, Any],
     version: Any,
+    referent: Any | None = None,
 ) -> Side:
+    """`referent`, when given, is appointed to the side's company and scores the evaluation
+    dossier's grid with the evaluator (a binôme)."""
     branch = staff.memberships.get().branch
     company: Any = CompanyFactory.create(branch=branch, name=f"Entreprise {code}")
+    if referent is not None:
+        evaluation_services.referent_appoint(company=company, user=referent, by=staff)
     candidate: Any = CandidateFactory.create(
         branch=branch, user=candidate_user, last_name=candidate_name, first_name="Cand"
     )
@@ -170,7 +191,7 @@ def _build_side(
 
     open_dossier = open_one()
     evaluation_dossier = open_one()
-    draft_sheet = _walk_to_evaluation(evaluation_dossier, staff, evaluator)
+    draft_sheet = _walk_to_evaluation(evaluation_dossier, staff, evaluator, referent)
     ready = []
     for _ in range(3):
         dossier = open_one()
@@ -259,8 +280,13 @@ def build_world() -> World:
         "other_candidate": UserFactory.create(email="autre.candidat@iso.test"),
         "coc": UserFactory.create(email="coc@iso.test", is_coc_observer=True),
         "outsider": UserFactory.create(email="personne@iso.test"),
+        "referent_a": UserFactory.create(email="referent.a@iso.test"),
+        "replaced_evaluator": UserFactory.create(email="evaluateur.remplace@iso.test"),
+        "released_juror": member(
+            "jury.libere@iso.test", branch_a, Role.JURY, college=College.EMPLOYERS
+        ),
     }
-    for who in ("evaluator", "other_evaluator"):
+    for who in ("evaluator", "other_evaluator", "replaced_evaluator"):
         habilitate(users[who], branch=branch_a, referentiel=referentiel)
         habilitate(users[who], branch=branch_b, referentiel=referentiel)
     jury_b = (
@@ -275,6 +301,7 @@ def build_world() -> World:
         evaluator=users["evaluator"],
         jury=(users["jury_employer"], users["jury_employee"]),
         version=version,
+        referent=users["referent_a"],
     )
     side_b = _build_side(
         code="B",
@@ -284,9 +311,6 @@ def build_world() -> World:
         evaluator=users["other_evaluator"],
         jury=jury_b,
         version=version,
-    )
-    users["referent_a"] = member(
-        "referent.a@iso.test", branch_a, Role.REFERENT, company=side_a.company
     )
     other: Any = CandidateFactory.create(
         branch=branch_a,
@@ -302,8 +326,24 @@ def build_world() -> World:
         first_certification=True,
         by=users["staff_a"],
     )
-    other_sheet = _walk_to_evaluation(other_dossier, users["staff_a"], users["other_evaluator"])
+    # Revoked grants. The other candidate's grid was first given to the replaced evaluator,
+    # who added a piece of evidence, then handed to the other evaluator.
+    other_sheet = _walk_to_evaluation(other_dossier, users["staff_a"], users["replaced_evaluator"])
+    other_evidence = evidence_add(
+        dossier=other_dossier,
+        uploaded=SimpleUploadedFile("observation.pdf", b"%PDF-1.4\n%%EOF\n"),
+        by=users["replaced_evaluator"],
+        capacity=Capacity.objects.filter(bloc__version=version).first(),
+    )
+    other_sheet = evaluation_services.evaluation_reassign(
+        sheet=other_sheet, evaluator=users["other_evaluator"], by=users["staff_a"]
+    )
     other_dossier.refresh_from_db()
+    # A jury member convoked to branch A's planned session, then released.
+    seat = evaluation_services.jury_member_convoke(
+        session=side_a.planned_session, user=users["released_juror"], by=users["staff_a"]
+    )
+    evaluation_services.jury_member_release(member=seat, by=users["staff_a"])
     from knox.models import AuthToken
 
     tokens = {
@@ -318,4 +358,5 @@ def build_world() -> World:
         b=side_b,
         other_dossier=other_dossier,
         other_sheet=other_sheet,
+        other_evidence=other_evidence,
     )

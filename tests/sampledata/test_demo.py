@@ -182,6 +182,21 @@ def test_every_role_has_a_demo_account(demo: str) -> None:
     assert Candidate.objects.filter(user__in=users).count() == 3
 
 
+def test_the_demo_people_see_their_objects_through_their_grants(demo: str) -> None:
+    """Référents see their company, evaluators their grids, jury members their sessions: the
+    demo writes the grants the scoping querysets read."""
+    from evaluations.models import EvaluationSheet, JurySession
+    from evaluations.selectors import sheets_of
+
+    for membership in Membership.objects.filter(role=Role.REFERENT).select_related("user"):
+        assert Company.objects.visible_to(membership.user).filter(referents=membership).exists()
+    for sheet in EvaluationSheet.objects.select_related("evaluator"):
+        assert sheets_of(user=sheet.evaluator).filter(pk=sheet.pk).exists()
+    for session in JurySession.objects.prefetch_related("members__user"):
+        for member in session.members.all():
+            assert JurySession.objects.visible_to(member.user).filter(pk=session.pk).exists()
+
+
 def test_an_evaluator_in_conflict_is_not_offered_for_that_company(demo: str) -> None:
     conflict = ConflictOfInterest.objects.get()
     dossier = Dossier.objects.filter(

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from candidates.models import Dossier, DossierStatus
 from certifications.models import Certificate
@@ -111,3 +111,24 @@ def test_the_command_prints_what_it_wrote(reference_data):
     assert "  candidates.Dossier: 200" in lines
     assert any(line.startswith("200 dossiers, ") for line in lines)
     assert lines[-1].startswith("done in ")
+
+
+def test_every_grid_and_seat_comes_with_its_grant(reference_data):
+    """The scoping querysets read the grants: without them the benchmark's evaluators and
+    jury members would find nothing (a 404 on every grid)."""
+    from evaluations.models import EvaluationSheet, JurySession
+    from evaluations.selectors import sheets_of
+
+    generate(dossiers=300, seed=4)
+    sheet = EvaluationSheet.objects.select_related("evaluator").order_by("pk").first()
+    assert sheet is not None
+    assert sheets_of(user=sheet.evaluator).filter(pk=sheet.pk).exists()
+    assert Dossier.objects.visible_to(sheet.evaluator).filter(evaluations__sheets=sheet).exists()
+    granted = EvaluationSheet.objects.filter(evaluation__grants__user_id=F("evaluator_id"))
+    assert granted.distinct().count() == EvaluationSheet.objects.count()
+    seats = JurySession.objects.values_list("members__user_id", "pk").exclude(members=None)
+    assert seats
+    for user_id, session_id in seats:
+        assert JurySession.objects.filter(
+            pk=session_id, grants__user_id=user_id, grants__permission__codename="sit_on_session"
+        ).exists()
