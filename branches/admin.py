@@ -128,8 +128,10 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "company")
 
 
+# Habilitations and conflicts are written on the branch's "Évaluateurs" page, through the
+# audited services (accounts.services); the admin shows them.
 @admin.register(EvaluatorHabilitation)
-class EvaluatorHabilitationAdmin(admin.ModelAdmin):
+class EvaluatorHabilitationAdmin(ReadOnlyAdmin):
     list_display = ("evaluator", "branch", "referentiel", "valid_from", "valid_until")
     list_filter = ("branch", "referentiel")
     list_select_related = ("evaluator", "branch", "referentiel")
@@ -139,7 +141,7 @@ class EvaluatorHabilitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConflictOfInterest)
-class ConflictOfInterestAdmin(admin.ModelAdmin):
+class ConflictOfInterestAdmin(ReadOnlyAdmin):
     list_display = ("evaluator", "company", "referentiel", "reason", "declared_on")
     list_filter = ("referentiel",)
     list_select_related = ("evaluator", "company", "referentiel")

@@ -233,3 +233,15 @@ def test_a_conflict_declared_twice_is_refused(client: Any, cast: Any) -> None:
 
     assert "déjà déclaré" in response.content.decode()
     assert ConflictOfInterest.objects.count() == 1
+
+
+@pytest.mark.parametrize("model", ["evaluatorhabilitation", "conflictofinterest"])
+def test_the_admin_shows_habilitations_and_conflicts_but_writes_none(
+    client: Any, cast: Any, model: str
+) -> None:
+    """One door: these rows are written on the branch's page, whose services audit them."""
+    client.force_login(cast.admin)
+
+    assert client.get(reverse(f"admin:branches_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:branches_{model}_add")).status_code == 403
+    assert client.post(reverse(f"admin:branches_{model}_add"), {}).status_code == 403
