@@ -66,7 +66,7 @@ class BranchAdmin(admin.ModelAdmin):
     inlines = [CharterSignatureInline]
 
     # One door: once a branch exists its settings change on its portal page
-    # (accounts:branch_settings), whose service checks the signature image and writes the trail.
+    # (administration:branch_settings), whose service checks the signature image and writes the trail.
     SETTINGS = (
         "place_of_issue",
         "signatory_name",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("comptes/", include("accounts.urls")),
+    path("branches/", include("administration.urls")),
     path("dossiers/", include("candidates.urls")),
     path("espace/", include("candidates.space_urls")),
     path("evaluations/", include("evaluations.urls")),

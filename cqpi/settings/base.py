@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "candidates",
     "evaluations",
     "figures",
+    "administration",
     # Last: it builds on every domain app above, and none of them knows it.
     "sampledata",
 ]

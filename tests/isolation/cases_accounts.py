@@ -24,7 +24,7 @@ def _habilitation_end(side: str) -> Any:
         branch = getattr(world, side).branch
         habilitation = EvaluatorHabilitation.objects.filter(branch=branch).order_by("pk").first()
         assert habilitation is not None
-        return reverse("accounts:habilitation_end", args=[branch.pk, habilitation.pk])
+        return reverse("administration:habilitation_end", args=[branch.pk, habilitation.pk])
 
     return build
 
@@ -38,13 +38,13 @@ def _staff_a_session(world: World) -> str:
 CASES = [
     Case("accounts:account", listing("accounts:account"), read=ALL_SIGNED_IN),
     Case(
-        "accounts:branch_evaluators",
-        sides("accounts:branch_evaluators", "branch"),
+        "administration:branch_evaluators",
+        sides("administration:branch_evaluators", "branch"),
         read=STAFF,
     ),
     Case(
-        "accounts:habilitation_create",
-        sides("accounts:habilitation_create", "branch"),
+        "administration:habilitation_create",
+        sides("administration:habilitation_create", "branch"),
         methods=("POST",),
         write=STAFF,
         data=lambda w, t: {
@@ -57,15 +57,15 @@ CASES = [
         },
     ),
     Case(
-        "accounts:habilitation_end",
+        "administration:habilitation_end",
         {"a": _habilitation_end("a"), "b": _habilitation_end("b")},
         methods=("POST",),
         write=STAFF,
         data=lambda w, t: {"reason": "Isolation"},
     ),
     Case(
-        "accounts:conflict_declare",
-        sides("accounts:conflict_declare", "branch"),
+        "administration:conflict_declare",
+        sides("administration:conflict_declare", "branch"),
         methods=("POST",),
         write=STAFF,
         data=lambda w, t: {
@@ -76,8 +76,8 @@ CASES = [
         },
     ),
     Case(
-        "accounts:branch_settings",
-        sides("accounts:branch_settings", "branch"),
+        "administration:branch_settings",
+        sides("administration:branch_settings", "branch"),
         methods=("GET", "POST"),
         read=STAFF,
         write=STAFF,

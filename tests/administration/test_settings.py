@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(branch: Branch) -> str:
-    return reverse("accounts:branch_settings", args=[branch.pk])
+    return reverse("administration:branch_settings", args=[branch.pk])
 
 
 def png(width: int = 400, height: int = 120, *, noise: bool = False) -> bytes:

@@ -22,15 +22,15 @@ TODAY = timezone.localdate()
 
 
 def page(branch: Any) -> str:
-    return reverse("accounts:branch_evaluators", args=[branch.pk])
+    return reverse("administration:branch_evaluators", args=[branch.pk])
 
 
 def habilitate_url(branch: Any) -> str:
-    return reverse("accounts:habilitation_create", args=[branch.pk])
+    return reverse("administration:habilitation_create", args=[branch.pk])
 
 
 def conflict_url(branch: Any) -> str:
-    return reverse("accounts:conflict_declare", args=[branch.pk])
+    return reverse("administration:conflict_declare", args=[branch.pk])
 
 
 def habilitation_data(cast: Any, **overrides: Any) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def test_a_refused_habilitation_says_why_and_keeps_the_input(
 def test_ending_a_habilitation_stops_the_evaluator_being_offered(client: Any, cast: Any) -> None:
     habilitation = EvaluatorHabilitation.objects.get(evaluator=cast.evaluator, branch=cast.branch_a)
     client.force_login(cast.staff_a)
-    url = reverse("accounts:habilitation_end", args=[cast.branch_a.pk, habilitation.pk])
+    url = reverse("administration:habilitation_end", args=[cast.branch_a.pk, habilitation.pk])
 
     client.post(url, {"reason": "Suspendu dans l'attente d'une formation"})
 
@@ -191,7 +191,7 @@ def test_ending_a_habilitation_stops_the_evaluator_being_offered(client: Any, ca
 
 def test_ending_needs_a_reason_and_another_branch_cannot_end_it(client: Any, cast: Any) -> None:
     habilitation = EvaluatorHabilitation.objects.get(evaluator=cast.evaluator, branch=cast.branch_a)
-    url = reverse("accounts:habilitation_end", args=[cast.branch_a.pk, habilitation.pk])
+    url = reverse("administration:habilitation_end", args=[cast.branch_a.pk, habilitation.pk])
     client.force_login(cast.staff_a)
     client.post(url, {"reason": ""})
     client.force_login(cast.staff_b)

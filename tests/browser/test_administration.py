@@ -68,7 +68,9 @@ def test_staff_habilitate_an_evaluator_declare_a_conflict_and_see_it_applied(
     assert theo_label in offered(page, live_server, with_company)
 
     # --- Declare his conflict with Alpha Industries ----------------------------------
-    page.goto(live_server.url + reverse("accounts:branch_evaluators", args=[cast.branch_a.pk]))
+    page.goto(
+        live_server.url + reverse("administration:branch_evaluators", args=[cast.branch_a.pk])
+    )
     form = page.locator("form", has=page.get_by_role("button", name="Déclarer le conflit"))
     form.get_by_label("Évaluateur", exact=True).select_option(label=str(theo))
     companies = form.get_by_label("Entreprise", exact=True)

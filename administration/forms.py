@@ -1,0 +1,127 @@
+"""Forms of the branch administration pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from accounts import services
+from accounts.models import User
+from branches.models import Branch, Company
+from core.text import validate_plain_text
+from core.uploads import UploadRejected, signature_image_png
+from core.widgets import SearchSelect
+
+
+class BranchSettingsForm(forms.ModelForm):
+    signature = forms.FileField(
+        label=gettext_lazy("Nouvelle image de signature"),
+        required=False,
+        help_text=gettext_lazy(
+            "PNG ou JPEG, nettoyée puis enregistrée en PNG ; elle doit peser au plus 300 Ko "
+            "une fois nettoyée pour figurer sur chaque certificat."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_signature = forms.BooleanField(
+        label=gettext_lazy("Retirer l'image de signature actuelle"), required=False
+    )
+
+    class Meta:
+        model = Branch
+        fields = services.BRANCH_SETTINGS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # French labels take no trailing colon in the portal: the layout sets them apart.
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for name in ("place_of_issue", "signatory_name", "signatory_title"):
+            self.fields[name].validators.append(validate_plain_text)
+        self.signature_png: bytes | None = None
+
+    def clean_signature(self) -> Any:
+        uploaded = self.cleaned_data.get("signature")
+        if uploaded:
+            try:
+                self.signature_png = signature_image_png(uploaded)
+            except UploadRejected as refusal:
+                raise forms.ValidationError(refusal.message) from None
+        return uploaded
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in services.BRANCH_SETTINGS}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class HabilitationForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Adresse e-mail de l'évaluateur"))
+    first_name = forms.CharField(
+        label=gettext_lazy("Prénom"),
+        max_length=150,
+        required=False,
+        validators=[validate_plain_text],
+        help_text=gettext_lazy("Pour une personne sans compte, qui recevra une invitation."),
+    )
+    last_name = forms.CharField(
+        label=gettext_lazy("Nom"), max_length=150, required=False, validators=[validate_plain_text]
+    )
+    referentiel: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("CQPI"), queryset=None, empty_label=gettext_lazy("— Choisir —")
+    )
+    valid_from = forms.DateField(label=gettext_lazy("Valable du"), widget=DateInput())
+    valid_until = forms.DateField(label=gettext_lazy("Valable jusqu'au"), widget=DateInput())
+
+    def __init__(self, *args: Any, branch: Branch, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "habilitation")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["referentiel"].queryset = services.adopted_referentiels(branch)  # type: ignore[attr-defined]
+
+
+class ConflictForm(forms.Form):
+    evaluator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("Évaluateur"), queryset=None, empty_label=gettext_lazy("— Choisir —")
+    )
+    company: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("Entreprise"),
+        queryset=None,
+        empty_label=gettext_lazy("— Choisir —"),
+        widget=SearchSelect(
+            "candidates:company_choices", search_label=gettext_lazy("Rechercher une entreprise")
+        ),
+    )
+    referentiel: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("CQPI"), queryset=None, empty_label=gettext_lazy("— Choisir —")
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Motif"), max_length=300, validators=[validate_plain_text]
+    )
+
+    def __init__(self, *args: Any, branch: Branch, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "conflict")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["evaluator"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(habilitations__branch=branch)
+            .distinct()
+            .order_by("last_name", "first_name", "email")
+        )
+        self.fields["evaluator"].label_from_instance = lambda u: str(u)  # type: ignore[attr-defined]
+        self.fields["company"].queryset = Company.objects.filter(branch=branch)  # type: ignore[attr-defined]
+        self.fields["referentiel"].queryset = services.adopted_referentiels(branch)  # type: ignore[attr-defined]
+
+
+class EndHabilitationForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de la fin d'habilitation"),
+        max_length=300,
+        validators=[validate_plain_text],
+    )

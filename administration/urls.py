@@ -1,0 +1,19 @@
+"""URLs of the administration room: a branch's settings and people, run by its CPNE staff."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "administration"
+
+urlpatterns = [
+    path("<int:pk>/parametres/", views.branch_settings, name="branch_settings"),
+    path("<int:pk>/evaluateurs/", views.branch_evaluators, name="branch_evaluators"),
+    path("<int:pk>/evaluateurs/habiliter/", views.habilitation_create, name="habilitation_create"),
+    path(
+        "<int:pk>/habilitations/<int:habilitation_pk>/fin/",
+        views.habilitation_end,
+        name="habilitation_end",
+    ),
+    path("<int:pk>/evaluateurs/conflits/", views.conflict_declare, name="conflict_declare"),
+]
