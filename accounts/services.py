@@ -414,6 +414,98 @@ def adopted_referentiels(branch: Branch) -> Any:
     return _referentiel_model().objects.filter(adoptions__branch=branch).order_by("title")
 
 
+def person_for_email(*, email: str, first_name: str, last_name: str) -> tuple[User, bool]:
+    """The account at this address, or a new inactive one (to invite) when there is none:
+    `(user, created)`. The caller sends the invitation once it has given the person a role."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user, False
+    if not (first_name.strip() and last_name.strip()):
+        raise DomainError(
+            _(
+                "Aucun compte n'existe à cette adresse : donnez le prénom et le nom pour "
+                "inviter la personne."
+            ),
+            code="name_required",
+        )
+    user = User.objects.create_user(
+        email=email, first_name=first_name.strip(), last_name=last_name.strip(), is_active=False
+    )
+    return user, True
+
+
+@transaction.atomic
+def membership_add(
+    *, branch: Branch, by: Any, user: User, role: str, college: str = ""
+) -> Membership:
+    """Give a person a role in the branch: CPNE staff, or jury member of a collège (référents
+    are appointed to their company by `evaluations.services.referent_appoint`, which writes
+    their grant)."""
+    require_branch_staff(by, branch.pk)
+    if role not in (Role.STAFF, Role.JURY):
+        raise ValueError(f"membership_add takes staff or jury, not {role!r}")
+    if role == Role.JURY and not college:
+        raise DomainError(_("Choisissez le collège du membre de jury."), code="college_required")
+    existing = (
+        Membership.objects.select_for_update()
+        .filter(user=user, branch=branch, role=role)
+        .order_by("-is_active", "-pk")
+        .first()
+    )
+    if existing is not None and existing.is_active:
+        raise DomainError(
+            _("Cette personne a déjà ce rôle dans la branche."), code="already_member"
+        )
+    if existing is not None:
+        existing.is_active = True
+        existing.college = college if role == Role.JURY else ""
+        existing.save(update_fields=["is_active", "college"])
+        membership = existing
+    else:
+        membership = Membership.objects.create(
+            user=user, branch=branch, role=role, college=college if role == Role.JURY else ""
+        )
+    forget_roles(user)
+    audit_record(
+        "membership.added",
+        obj=membership,
+        branch=branch,
+        label=membership.get_role_display(),
+        details={"member": user.pk, "role": role, "college": membership.college},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, by: Any, reason: str) -> Membership:
+    """End a CPNE staff or jury role (the row stays, inactive, for the record): from now on the
+    person no longer sees the branch through it."""
+    require_branch_staff(by, membership.branch_id)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.role not in (Role.STAFF, Role.JURY):
+        raise ValueError("référents are removed by evaluations.services.referent_remove")
+    if not reason.strip():
+        raise DomainError(_("Donnez le motif du retrait."), code="reason_required")
+    if not locked.is_active:
+        raise DomainError(_("Ce rôle est déjà retiré."), code="already_inactive")
+    if locked.user_id == getattr(by, "pk", None) and locked.role == Role.STAFF:
+        raise DomainError(
+            _("Vous ne pouvez pas retirer votre propre rôle de personnel CPNE."), code="self"
+        )
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    forget_roles(locked.user)
+    audit_record(
+        "membership.deactivated",
+        obj=locked,
+        branch=locked.branch_id,
+        label=locked.get_role_display(),
+        details={"member": locked.user_id, "role": locked.role, "reason": reason.strip()},
+    )
+    return locked
+
+
 @transaction.atomic
 def evaluator_habilitate(
     *,
@@ -433,20 +525,7 @@ def evaluator_habilitate(
         raise DomainError(_("La fin de l'habilitation précède son début."), code="invalid_period")
     if not adopted_referentiels(branch).filter(pk=referentiel.pk).exists():
         raise DomainError(_("La branche n'a pas adopté ce CQPI."), code="not_adopted")
-    email = User.objects.normalize_email(email.strip()).lower()
-    user = User.objects.filter(email__iexact=email).first()
-    invited = user is None
-    if user is None:
-        if not (first_name.strip() and last_name.strip()):
-            raise DomainError(
-                _(
-                    "Aucun compte n'existe à cette adresse : donnez le prénom et le nom pour inviter la personne."
-                ),
-                code="name_required",
-            )
-        user = User.objects.create_user(
-            email=email, first_name=first_name.strip(), last_name=last_name.strip(), is_active=False
-        )
+    user, invited = person_for_email(email=email, first_name=first_name, last_name=last_name)
     overlapping = EvaluatorHabilitation.objects.select_for_update().filter(
         evaluator=user,
         branch=branch,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import services
 from accounts.models import User
-from branches.models import Branch, Company
+from branches.models import Branch, College, Company, Role
 from core.text import validate_plain_text
 from core.uploads import UploadRejected, signature_image_png
 from core.widgets import SearchSelect
@@ -124,4 +124,54 @@ class EndHabilitationForm(forms.Form):
         label=gettext_lazy("Motif de la fin d'habilitation"),
         max_length=300,
         validators=[validate_plain_text],
+    )
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Adresse e-mail"))
+    first_name = forms.CharField(
+        label=gettext_lazy("Prénom"),
+        max_length=150,
+        required=False,
+        validators=[validate_plain_text],
+        help_text=gettext_lazy("Pour une personne sans compte, qui recevra une invitation."),
+    )
+    last_name = forms.CharField(
+        label=gettext_lazy("Nom"), max_length=150, required=False, validators=[validate_plain_text]
+    )
+    role = forms.ChoiceField(label=gettext_lazy("Rôle"), choices=Role.choices)
+    college = forms.ChoiceField(
+        label=gettext_lazy("Collège (membre de jury)"),
+        choices=[("", gettext_lazy("— Sans objet —")), *College.choices],
+        required=False,
+    )
+    company: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=gettext_lazy("Entreprise (référent)"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("— Sans objet —"),
+        widget=SearchSelect(
+            "candidates:company_choices", search_label=gettext_lazy("Rechercher une entreprise")
+        ),
+    )
+
+    def __init__(self, *args: Any, branch: Branch, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "member")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = Company.objects.filter(branch=branch)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role = data.get("role")
+        if role == Role.JURY and not data.get("college"):
+            self.add_error("college", gettext_lazy("Choisissez le collège du membre de jury."))
+        if role == Role.REFERENT and not data.get("company"):
+            self.add_error("company", gettext_lazy("Choisissez l'entreprise du référent."))
+        return data
+
+
+class RemoveMemberForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Motif du retrait"), max_length=300, validators=[validate_plain_text]
     )

@@ -16,4 +16,9 @@ urlpatterns = [
         name="habilitation_end",
     ),
     path("<int:pk>/evaluateurs/conflits/", views.conflict_declare, name="conflict_declare"),
+    path("<int:pk>/membres/", views.branch_members, name="branch_members"),
+    path("<int:pk>/membres/ajouter/", views.member_add, name="member_add"),
+    path(
+        "<int:pk>/membres/<int:membership_pk>/retirer/", views.member_remove, name="member_remove"
+    ),
 ]

@@ -13,13 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts import services
+from accounts import services as accounts_services
 from branches.access import roles_of
-from branches.models import Branch, ConflictOfInterest, EvaluatorHabilitation
+from branches.models import Branch, ConflictOfInterest, EvaluatorHabilitation, Membership
 from core.portal import get_object_for, refusal_shown
 from core.uploads import SIGNATURE_MAX_BYTES
 
-from .forms import BranchSettingsForm, ConflictForm, EndHabilitationForm, HabilitationForm
+from . import services
+from .forms import (
+    BranchSettingsForm,
+    ConflictForm,
+    EndHabilitationForm,
+    HabilitationForm,
+    MemberForm,
+    RemoveMemberForm,
+)
 
 
 def managed_branch(user: Any, pk: int) -> Branch:
@@ -38,7 +46,7 @@ def branch_settings(request: HttpRequest, pk: int) -> HttpResponse:
     form = BranchSettingsForm(request.POST or None, request.FILES or None, instance=branch)
     if request.method == "POST" and form.is_valid():
         with refusal_shown(request, form=form):
-            services.branch_settings_update(
+            accounts_services.branch_settings_update(
                 branch=branch,
                 by=request.user,
                 changes=form.changes(),
@@ -106,7 +114,9 @@ def habilitation_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = HabilitationForm(request.POST, branch=branch)
     if form.is_valid():
         with refusal_shown(request, form=form):
-            services.evaluator_habilitate(branch=branch, by=request.user, **form.cleaned_data)
+            accounts_services.evaluator_habilitate(
+                branch=branch, by=request.user, **form.cleaned_data
+            )
             messages.success(request, _("L'habilitation est enregistrée."))
             return redirect("administration:branch_evaluators", pk=branch.pk)
     return _render_evaluators(request, branch, habilitation_form=form)
@@ -122,7 +132,7 @@ def habilitation_end(request: HttpRequest, pk: int, habilitation_pk: int) -> Htt
         messages.error(request, _("Donnez le motif de la fin d'habilitation."))
     else:
         with refusal_shown(request):
-            services.habilitation_end(
+            accounts_services.habilitation_end(
                 habilitation=habilitation, by=request.user, reason=form.cleaned_data["reason"]
             )
             messages.success(request, _("L'habilitation prend fin aujourd'hui."))
@@ -136,7 +146,59 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConflictForm(request.POST, branch=branch)
     if form.is_valid():
         with refusal_shown(request, form=form):
-            services.conflict_declare(branch=branch, by=request.user, **form.cleaned_data)
+            accounts_services.conflict_declare(branch=branch, by=request.user, **form.cleaned_data)
             messages.success(request, _("Le conflit d'intérêts est déclaré."))
             return redirect("administration:branch_evaluators", pk=branch.pk)
     return _render_evaluators(request, branch, conflict_form=form)
+
+
+def _render_members(
+    request: HttpRequest, branch: Branch, *, form: MemberForm | None = None
+) -> HttpResponse:
+    members = (
+        Membership.objects.filter(branch=branch)
+        .select_related("user", "company")
+        .order_by("-is_active", "role", "user__last_name", "user__first_name")
+    )
+    return render(
+        request,
+        "administration/branch_members.html",
+        {"branch": branch, "members": members, "form": form or MemberForm(branch=branch)},
+    )
+
+
+@login_required
+@require_safe
+def branch_members(request: HttpRequest, pk: int) -> HttpResponse:
+    """The branch's people: CPNE staff, jury members by collège, company référents."""
+    return _render_members(request, managed_branch(request.user, pk))
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    branch = managed_branch(request.user, pk)
+    form = MemberForm(request.POST, branch=branch)
+    if form.is_valid():
+        with refusal_shown(request, form=form):
+            services.member_add(branch=branch, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Le rôle est donné."))
+            return redirect("administration:branch_members", pk=branch.pk)
+    return _render_members(request, branch, form=form)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    branch = managed_branch(request.user, pk)
+    membership = get_object_or_404(Membership, pk=membership_pk, branch=branch)
+    form = RemoveMemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Donnez le motif du retrait."))
+    else:
+        with refusal_shown(request):
+            services.member_remove(
+                membership=membership, by=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Le rôle est retiré."))
+    return redirect("administration:branch_members", pk=branch.pk)

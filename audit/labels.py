@@ -46,6 +46,8 @@ ACTION_LABELS = {
     "habilitation.granted": _("Évaluateur habilité"),
     "habilitation.ended": _("Fin d'habilitation"),
     "conflict.declared": _("Conflit d'intérêts déclaré"),
+    "membership.added": _("Rôle donné dans la branche"),
+    "membership.deactivated": _("Rôle retiré dans la branche"),
     "company.referent_appoint": _("Référent d'entreprise nommé"),
     "company.referent_remove": _("Référent d'entreprise retiré"),
 }

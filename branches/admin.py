@@ -119,8 +119,10 @@ class CompanyAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
+# Roles are given and withdrawn on the branch's "Membres" page (administration.services), which
+# writes the référents' grants and the trail; the admin shows them.
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ("user", "branch", "role", "college", "company", "is_active")
     list_filter = ("role", "college", "is_active", "branch")
     list_select_related = ("user", "branch", "company")

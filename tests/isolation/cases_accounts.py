@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from accounts.models import UserSession
-from branches.models import EvaluatorHabilitation
+from branches.models import EvaluatorHabilitation, Membership
 
 from .framework import ALL_SIGNED_IN, Case, listing, sides
 from .world import World
@@ -29,6 +29,18 @@ def _habilitation_end(side: str) -> Any:
     return build
 
 
+def _member_remove(side: str) -> Any:
+    """A jury role of the side's branch (never the acting staff member's own)."""
+
+    def build(world: World) -> str:
+        branch = getattr(world, side).branch
+        membership = Membership.objects.filter(branch=branch, role="jury").order_by("pk").first()
+        assert membership is not None
+        return reverse("administration:member_remove", args=[branch.pk, membership.pk])
+
+    return build
+
+
 def _staff_a_session(world: World) -> str:
     record = UserSession.objects.filter(user=world.user("staff_a")).order_by("pk").first()
     assert record is not None, "the matrix signs staff_a in before building URLs"
@@ -37,6 +49,31 @@ def _staff_a_session(world: World) -> str:
 
 CASES = [
     Case("accounts:account", listing("accounts:account"), read=ALL_SIGNED_IN),
+    Case(
+        "administration:branch_members",
+        sides("administration:branch_members", "branch"),
+        read=STAFF,
+    ),
+    Case(
+        "administration:member_add",
+        sides("administration:member_add", "branch"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {
+            "member-email": f"iso.member.{t}@iso.test",
+            "member-first_name": "Iso",
+            "member-last_name": "Membre",
+            "member-role": "jury",
+            "member-college": "employers",
+        },
+    ),
+    Case(
+        "administration:member_remove",
+        {"a": _member_remove("a"), "b": _member_remove("b")},
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {"reason": "Isolation"},
+    ),
     Case(
         "administration:branch_evaluators",
         sides("administration:branch_evaluators", "branch"),
