@@ -38,6 +38,7 @@ from branches.models import (
     Membership,
     Role,
 )
+from branches.validators import normalize_siret
 from core import ratelimit
 from core.errors import AccessRefused, DomainError
 
@@ -626,3 +627,24 @@ def conflict_declare(
         },
     )
     return conflict
+
+
+@transaction.atomic
+def company_register(*, branch: Branch, by: Any, name: str, siret: str, city: str) -> Company:
+    """Register a company of the branch (its référents and candidates then attach to it)."""
+    require_branch_staff(by, branch.pk)
+    siret = normalize_siret(siret)
+    if Company.objects.filter(siret=siret).exists():
+        raise DomainError(
+            _("Une entreprise est déjà enregistrée avec ce SIRET."), code="siret_taken"
+        )
+    company = Company(branch=branch, name=name.strip(), siret=siret, city=city.strip())
+    company.full_clean()
+    company.save()
+    audit_record(
+        "company.registered",
+        obj=company,
+        branch=branch,
+        details={"siret": siret, "name": company.name, "city": company.city},
+    )
+    return company

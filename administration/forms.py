@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from accounts import services
 from accounts.models import User
 from branches.models import Branch, College, Company, Role
+from branches.validators import validate_siret
 from core.text import validate_plain_text
 from core.uploads import UploadRejected, signature_image_png
 from core.widgets import SearchSelect
@@ -175,3 +176,21 @@ class RemoveMemberForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Motif du retrait"), max_length=300, validators=[validate_plain_text]
     )
+
+
+class CompanyForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Raison sociale"), max_length=200, validators=[validate_plain_text]
+    )
+    siret = forms.CharField(label=gettext_lazy("SIRET"), max_length=20, validators=[validate_siret])
+    city = forms.CharField(
+        label=gettext_lazy("Ville"),
+        max_length=120,
+        required=False,
+        validators=[validate_plain_text],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "company")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

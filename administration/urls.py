@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("<int:pk>/evaluateurs/conflits/", views.conflict_declare, name="conflict_declare"),
     path("<int:pk>/membres/", views.branch_members, name="branch_members"),
+    path("<int:pk>/entreprises/", views.branch_companies, name="branch_companies"),
+    path("<int:pk>/entreprises/ajouter/", views.company_register, name="company_register"),
     path("<int:pk>/membres/ajouter/", views.member_add, name="member_add"),
     path(
         "<int:pk>/membres/<int:membership_pk>/retirer/", views.member_remove, name="member_remove"

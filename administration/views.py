@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,13 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import services as accounts_services
 from branches.access import roles_of
-from branches.models import Branch, ConflictOfInterest, EvaluatorHabilitation, Membership
+from branches.models import Branch, Company, ConflictOfInterest, EvaluatorHabilitation, Membership
 from core.portal import get_object_for, refusal_shown
 from core.uploads import SIGNATURE_MAX_BYTES
 
 from . import services
 from .forms import (
     BranchSettingsForm,
+    CompanyForm,
     ConflictForm,
     EndHabilitationForm,
     HabilitationForm,
@@ -202,3 +205,41 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
             )
             messages.success(request, _("Le rôle est retiré."))
     return redirect("administration:branch_members", pk=branch.pk)
+
+
+COMPANIES_PER_PAGE = 50
+
+
+def _render_companies(
+    request: HttpRequest, branch: Branch, *, form: CompanyForm | None = None
+) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    companies = Company.objects.filter(branch=branch).order_by("name", "pk")
+    if query:
+        companies = companies.filter(Q(name__icontains=query) | Q(siret__startswith=query))
+    page = Paginator(companies, COMPANIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "administration/branch_companies.html",
+        {"branch": branch, "page": page, "query": query, "form": form or CompanyForm()},
+    )
+
+
+@login_required
+@require_safe
+def branch_companies(request: HttpRequest, pk: int) -> HttpResponse:
+    """The branch's companies, searched and paged, and the form to register one."""
+    return _render_companies(request, managed_branch(request.user, pk))
+
+
+@login_required
+@require_POST
+def company_register(request: HttpRequest, pk: int) -> HttpResponse:
+    branch = managed_branch(request.user, pk)
+    form = CompanyForm(request.POST)
+    if form.is_valid():
+        with refusal_shown(request, form=form):
+            accounts_services.company_register(branch=branch, by=request.user, **form.cleaned_data)
+            messages.success(request, _("L'entreprise est enregistrée."))
+            return redirect("administration:branch_companies", pk=branch.pk)
+    return _render_companies(request, branch, form=form)

@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "habilitation.ended": _("Fin d'habilitation"),
     "conflict.declared": _("Conflit d'intérêts déclaré"),
     "membership.added": _("Rôle donné dans la branche"),
+    "company.registered": _("Entreprise enregistrée"),
     "membership.deactivated": _("Rôle retiré dans la branche"),
     "company.referent_appoint": _("Référent d'entreprise nommé"),
     "company.referent_remove": _("Référent d'entreprise retiré"),

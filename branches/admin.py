@@ -110,8 +110,9 @@ class CharterSignatureAdmin(admin.ModelAdmin):
     date_hierarchy = "signed_on"
 
 
+# Companies are registered on the branch's "Entreprises" page (accounts.services, audited).
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ReadOnlyAdmin):
     list_display = ("name", "siret", "city", "branch", "created_at")
     list_filter = ("branch",)
     list_select_related = ("branch",)

@@ -50,6 +50,22 @@ def _staff_a_session(world: World) -> str:
 CASES = [
     Case("accounts:account", listing("accounts:account"), read=ALL_SIGNED_IN),
     Case(
+        "administration:branch_companies",
+        sides("administration:branch_companies", "branch"),
+        read=STAFF,
+    ),
+    Case(
+        "administration:company_register",
+        sides("administration:company_register", "branch"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {
+            "company-name": f"Iso {t}",
+            "company-siret": "73282932000074",
+            "company-city": "Lyon",
+        },
+    ),
+    Case(
         "administration:branch_members",
         sides("administration:branch_members", "branch"),
         read=STAFF,
