@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "conflict.declared": _("Conflit d'intérêts déclaré"),
     "membership.added": _("Rôle donné dans la branche"),
     "company.registered": _("Entreprise enregistrée"),
+    "dossier.import": _("Dossiers importés d'un fichier"),
     "membership.deactivated": _("Rôle retiré dans la branche"),
     "company.referent_appoint": _("Référent d'entreprise nommé"),
     "company.referent_remove": _("Référent d'entreprise retiré"),

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from audit.services import audit_record
 from branches.access import require_branch_staff
 from branches.models import Branch, Company
 from branches.services import counter_next
@@ -544,6 +545,18 @@ def import_rows(
             )
             for d in dossiers
         ]
+    )
+    # One event for the batch: who imported which file into which branch, and how many.
+    audit_record(
+        "dossier.import",
+        branch=branch,
+        actor=by,
+        details={
+            "file": filename,
+            "dossiers": len(dossiers),
+            "first": dossiers[0].reference,
+            "last": dossiers[-1].reference,
+        },
     )
     return dossiers
 

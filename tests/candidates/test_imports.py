@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from audit.models import AuditEvent
 from candidates import imports
 from candidates.models import Candidate, Dossier, DossierHistory
 from core.errors import DomainError
@@ -173,9 +174,15 @@ def test_import_creates_candidates_dossiers_and_history(cast: Any) -> None:
         uploaded=csv_file([row(cast, i) for i in range(50)]), branch=cast.branch_a, by=cast.staff_a
     )
     before = Dossier.objects.count()
-    dossiers = imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+    dossiers = imports.import_rows(
+        branch=cast.branch_a, rows=preview.rows, by=cast.staff_a, filename="promo.csv"
+    )
     assert len(dossiers) == 50
     assert Dossier.objects.count() == before + 50
+    # One audit event for the batch, with its count.
+    event = AuditEvent.objects.get(action="dossier.import")
+    assert event.actor == cast.staff_a and event.branch_id == cast.branch_a.pk
+    assert event.details["dossiers"] == 50 and event.details["file"] == "promo.csv"
     assert len({d.reference for d in dossiers}) == 50
     assert DossierHistory.objects.filter(dossier__in=dossiers).count() == 50
     assert Dossier.objects.filter(company=cast.company_a, version=cast.version).count() >= 50
