@@ -220,3 +220,26 @@ def test_an_account_deactivated_since_the_request_gets_no_email(cast: Any) -> No
     cast.staff_a.save()
     password_reset_send(user_id=cast.staff_a.pk)
     assert mail.outbox == []
+
+
+def test_resetting_the_password_keeps_the_second_factor(
+    client: Any, cast: Any, request_link: Any
+) -> None:
+    """A reset proves the mailbox, not the phone: the next login still asks for the code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=cast.staff_a, name="phone", confirmed=True)
+    request_link("staff.a@example.test")
+    form_page = client.get(link_in(mail.outbox[0]).removeprefix(settings.SITE_URL), follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert TOTPDevice.objects.filter(user=cast.staff_a, confirmed=True).exists()
+    client.post(
+        reverse("accounts:login"), {"username": "staff.a@example.test", "password": NEW_PASSWORD}
+    )
+    response = client.get(reverse("candidates:dossier_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
