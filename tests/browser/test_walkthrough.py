@@ -53,12 +53,19 @@ def test_the_whole_path_in_a_browser(
     click_and_wait(page, page.get_by_role("navigation").get_by_role("link", name="Dossiers"))
     click_and_wait(page, page.get_by_role("link", name="Ouvrir un dossier"))
     candidate = cast.candidate
-    page.get_by_label("Candidat déjà enregistré").select_option(
-        label=f"{candidate.last_name.upper()} {candidate.first_name} — "
-        f"{candidate.birth_date:%d/%m/%Y}"
+    # Candidates and companies are searched, then chosen (core.widgets.SearchSelect).
+    label = (
+        f"{candidate.last_name.upper()} {candidate.first_name} — {candidate.birth_date:%d/%m/%Y}"
     )
+    page.get_by_label("Rechercher un candidat enregistré").press_sequentially(candidate.last_name)
+    candidates = page.get_by_label("Candidat déjà enregistré")
+    expect(candidates.locator("option", has_text=label)).to_have_count(1)
+    candidates.select_option(label=label)
     page.get_by_label("CQPI", exact=True).select_option(label="Agent logistique (version 1)")
-    page.get_by_label("Entreprise", exact=True).select_option(label=cast.company_a.name)
+    page.get_by_label("Rechercher une entreprise").press_sequentially("alpha")
+    companies = page.get_by_label("Entreprise", exact=True)
+    expect(companies.locator("option", has_text=cast.company_a.name)).to_have_count(1)
+    companies.select_option(label=cast.company_a.name)
     page.get_by_label("Voie d'accès").select_option(label="Formation continue")
     screenshot(page, "01-staff-open-dossier")
     click_and_wait(page, page.get_by_role("button", name="Ouvrir le dossier"))
