@@ -44,6 +44,7 @@ from .forms import (
 from .models import (
     AgendaItem,
     CapacityOutcome,
+    CapacityResult,
     EvaluationSheet,
     JurySession,
     Outcome,
@@ -520,7 +521,10 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
         dossier_id=dossier_pk,
     )
     dossier = item.dossier
-    if not services.may_record_decision(request.user, session):
+    # Every convoked member prepares (reads the grids, their divergences and the evidence)
+    # from the convocation on; only staff and members present at the roll call decide.
+    may_decide = services.may_record_decision(request.user, session)
+    if request.method == "POST" and not may_decide:
         raise PermissionDenied
     capacities = list(
         selectors.version_capacities(dossier=dossier).order_by(
@@ -530,7 +534,9 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
     proposed = selectors.proposed_capacity_ids(dossier=dossier)
     form = DecisionForm(request.POST or None, capacities=capacities, proposed=proposed)
     open_for_decision = (
-        session.status == SessionStatus.OPEN and dossier.status == DossierStatus.SCHEDULED
+        may_decide
+        and session.status == SessionStatus.OPEN
+        and dossier.status == DossierStatus.SCHEDULED
     )
     if request.method == "POST" and form.is_valid():
         with refusal_shown(request, form=form):
@@ -553,10 +559,17 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
     sheets: list[EvaluationSheet] = []
     outcomes: dict[int, dict[int, str]] = {}
     divergent: set[int] = set()
+    comments: list[CapacityResult] = []
     if evaluation is not None:
         sheets = list(evaluation.sheets.select_related("evaluator").order_by("role"))
         outcomes = selectors.capacity_outcomes(evaluation=evaluation)
         divergent = selectors.divergent_capacity_ids(evaluation=evaluation)
+        comments = list(
+            CapacityResult.objects.filter(sheet__evaluation=evaluation)
+            .exclude(comment="")
+            .select_related("sheet__evaluator", "capacity")
+            .order_by("capacity__bloc__order", "capacity__order", "capacity__code", "sheet__role")
+        )
     decision = (
         dossier.decisions.filter(session=session)
         .prefetch_related("capacities")
@@ -597,5 +610,8 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
             "open_for_decision": open_for_decision,
             "decision": decision,
             "divergent_count": len(divergent),
+            "may_decide": may_decide,
+            "comments": comments,
+            "evidence": evidence_of(dossier),
         },
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from branches.models import College, Membership, Role
 from candidates import services as dossier_services
-from candidates.models import Dossier, DossierStatus
+from candidates.models import Dossier, DossierStatus, EvidenceFile
 from certifications.models import Capacity, Certificate
 from evaluations import services
 from evaluations.models import (
@@ -813,14 +813,25 @@ def test_the_decision_page_is_not_found_for_people_who_do_not_see_the_session(
     assert not Decision.objects.exists()
 
 
-def test_the_decision_page_is_forbidden_to_an_absent_member(
+def test_an_absent_member_prepares_read_only_and_cannot_decide(
     client: Any, cast: Any, sitting: Any
 ) -> None:
+    """Convoked members read the grids, divergences, comments and evidence to prepare; only
+    those present at the roll call decide."""
     session, dossier = sitting
     session.members.filter(user=cast.jury_employee).update(present=False)
+    CapacityResult.objects.filter(sheet__evaluation__dossier=dossier).update(
+        comment="Gestes sûrs, à confirmer sur le chariot"
+    )
     client.force_login(cast.jury_employee)
 
-    assert client.get(decision_url(session, dossier)).status_code == 403
+    response = client.get(decision_url(session, dossier))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Préparation de la session" in content
+    assert "Gestes sûrs, à confirmer sur le chariot" in content
+    assert "Capacité 1.1" in content and 'type="checkbox"' not in content
     assert (
         client.post(
             decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD)
@@ -828,6 +839,40 @@ def test_the_decision_page_is_forbidden_to_an_absent_member(
         == 403
     )
     assert not Decision.objects.exists()
+
+
+def test_the_agenda_links_each_dossier_to_its_preparation_for_members(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employee)
+
+    content = client.get(reverse("evaluations:session_detail", args=[session.pk])).content.decode()
+
+    assert f'href="{decision_url(session, dossier)}"' in content
+
+
+def test_the_preparation_lists_the_evidence_and_costs_the_same_queries_with_more(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employer)
+    counts = []
+    for n in range(3):
+        EvidenceFile.objects.create(
+            dossier=dossier,
+            file=ContentFile(b"%PDF-1.4 x", name=f"p{n}.pdf"),
+            original_name=f"attestation-{n}.pdf",
+            content_type="application/pdf",
+            size=10,
+            uploaded_by=cast.staff_a,
+        )
+        with CaptureQueriesContext(connection) as queries:
+            content = client.get(decision_url(session, dossier)).content.decode()
+        counts.append(len(queries))
+
+    assert content.count("attestation-") == 3
+    assert counts[0] == counts[2]
 
 
 def test_a_dossier_off_the_agenda_is_not_found(client: Any, cast: Any, sitting: Any) -> None:
