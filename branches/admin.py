@@ -85,7 +85,15 @@ class BranchAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "code")}),
         (
             _("Certificats"),
-            {"fields": ("place_of_issue", "signatory_name", "signatory_title", "signatory_image")},
+            {
+                "fields": (
+                    "certifier_name",
+                    "place_of_issue",
+                    "signatory_name",
+                    "signatory_title",
+                    "signatory_image",
+                )
+            },
         ),
         (
             _("Règles de la branche"),

@@ -57,6 +57,17 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     password = factory.django.Password("secret-password-123")
 
 
+def signature_png(color: str = "navy") -> bytes:
+    """A small PNG standing for a signatory's signature."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     class Meta:
         model = Branch
@@ -66,8 +77,13 @@ class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     prefix = factory.LazyAttribute(lambda o: re.sub("[^A-Z0-9]", "", o.code.upper())[-8:])
     name = factory.Sequence(lambda n: f"Branche {n}")
     place_of_issue = "Paris"
+    certifier_name = factory.LazyAttribute(lambda o: f"CPNE de la branche {o.name}")
     signatory_name = "Claire Martin"
     signatory_title = "Présidente de la CPNE"
+    # The compliance gate refuses to issue without a signature image.
+    signatory_image = factory.django.ImageField(
+        filename="signature.png", format="PNG", width=120, height=40, color="navy"
+    )
 
 
 class CompanyFactory(factory.django.DjangoModelFactory[Company]):
@@ -117,7 +133,10 @@ def build_referentiel(
         kind=RegistrationKind.RNCP,
         code=f"RNCP{30000 + referentiel.pk}",
         decision_date=datetime.date(2022, 6, 1),
-        valid_until=datetime.date(2027, 6, 1),
+        # valid on the day the tests run, so the compliance gate lets certificates through
+        valid_until=max(
+            datetime.date(2027, 6, 1), timezone.localdate() + datetime.timedelta(days=365)
+        ),
     )
     version = ReferentielVersion.objects.create(
         referentiel=referentiel,
@@ -221,5 +240,6 @@ __all__ = [
     "declare_conflict",
     "grant",
     "habilitate",
+    "signature_png",
     "valid_siret",
 ]
