@@ -4,6 +4,7 @@ the compliance checklist of a session's agenda."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,7 +150,7 @@ class SessionCompliance:
         return not self.branch_problems and not self.blocked
 
 
-def session_compliance(*, session: JurySession, agenda: list[AgendaItem]) -> SessionCompliance:
+def session_compliance(*, session: JurySession, agenda: Sequence[AgendaItem]) -> SessionCompliance:
     """What the gate would refuse for the dossiers still awaiting the jury, decided today (or on
     the day the session sits, if later). `agenda`: items with their dossier's candidate and
     version prefetched, and the référentiel's registrations (`AGENDA_COMPLIANCE_PREFETCH`)."""

@@ -131,8 +131,9 @@ print(json.dumps({{
 
 @pytest.mark.slow
 def test_a_certificate_verifies_and_downloads_after_a_restore_into_a_fresh_database(
-    cast: Any, media: Path, fresh_database: str, tmp_path: Path
+    media: Path, cast: Any, fresh_database: str, tmp_path: Path
 ) -> None:
+    # `media` first: the cast's signature images are then stored in this test's folder
     decision = award(cast)
     certificate = decision.certificates.get()
     certificate.refresh_from_db()
