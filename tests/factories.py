@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 from typing import Any
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -68,6 +70,22 @@ def signature_png(color: str = "navy") -> bytes:
     return buffer.getvalue()
 
 
+TEST_SIGNATURE_NAME = "signatures/test-signature.png"
+
+
+def write_test_signature(media_root: str | Path) -> None:
+    """Put the test branches' signature image into a media folder, once."""
+    path = Path(media_root, TEST_SIGNATURE_NAME)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(signature_png())
+
+
+def ensure_test_signature() -> str:
+    write_test_signature(settings.MEDIA_ROOT)
+    return TEST_SIGNATURE_NAME
+
+
 class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     class Meta:
         model = Branch
@@ -80,10 +98,9 @@ class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     certifier_name = factory.LazyAttribute(lambda o: f"CPNE de la branche {o.name}")
     signatory_name = "Claire Martin"
     signatory_title = "Présidente de la CPNE"
-    # The compliance gate refuses to issue without a signature image.
-    signatory_image = factory.django.ImageField(
-        filename="signature.png", format="PNG", width=120, height=40, color="navy"
-    )
+    # The compliance gate refuses to issue without a signature image: every test branch
+    # shares one file, written into each media folder a test sets (see tests/conftest.py).
+    signatory_image = factory.LazyFunction(lambda: ensure_test_signature())
 
 
 class CompanyFactory(factory.django.DjangoModelFactory[Company]):

@@ -25,7 +25,7 @@ from certifications.models import (
 from certifications.services import certificate_reissue
 from evaluations import services as evaluation_services
 from evaluations.models import Decision, Outcome
-from tests.factories import CandidateFactory, signature_png
+from tests.factories import CandidateFactory
 from tests.workflow import award, open_session, ready_for_jury
 
 
@@ -40,8 +40,6 @@ def staged(cast: Any) -> tuple[Any, Any]:
     """A dossier on the agenda of an open session, awaiting its decision."""
     dossier = ready_for_jury(cast)
     session = open_session(cast, [dossier])
-    # the cast's signature was stored before this module's media folder: store it again
-    cast.branch_a.signatory_image.save("signature.png", ContentFile(signature_png()))
     return session, dossier
 
 

@@ -15,14 +15,12 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.base import ContentFile
 from django.db import connection
 
 from certifications.models import Certificate, RenderStatus
 from certifications.tasks import render_certificate
 from cqpi.celery import app as celery_app
 from tests.certifications.pdfs import pdf_text, stored_pdf
-from tests.factories import signature_png
 from tests.workflow import award
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -72,9 +70,6 @@ def worker(cast: Any, settings: Any, tmp_path: Path) -> Iterator[Worker]:
     """
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
-    # the cast's signature images were stored in the former media folder
-    for branch in (cast.branch_a, cast.branch_b):
-        branch.signatory_image.save("signature.png", ContentFile(signature_png()))
     broker = celery_app.conf.broker_url
     assert broker.startswith("redis://"), "the worker tests need Redis"
     with celery_app.connection_for_write() as conn:

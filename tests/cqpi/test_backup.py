@@ -27,7 +27,7 @@ from psycopg import sql
 from accounts.models import User
 from candidates.evidence import evidence_add
 from certifications.models import Certificate, RenderStatus
-from tests.factories import UserFactory
+from tests.factories import TEST_SIGNATURE_NAME, UserFactory
 from tests.faults import support
 from tests.workflow import award
 
@@ -131,9 +131,8 @@ print(json.dumps({{
 
 @pytest.mark.slow
 def test_a_certificate_verifies_and_downloads_after_a_restore_into_a_fresh_database(
-    media: Path, cast: Any, fresh_database: str, tmp_path: Path
+    cast: Any, media: Path, fresh_database: str, tmp_path: Path
 ) -> None:
-    # `media` first: the cast's signature images are then stored in this test's folder
     decision = award(cast)
     certificate = decision.certificates.get()
     certificate.refresh_from_db()
@@ -242,10 +241,15 @@ def test_the_manifest_lists_counts_migrations_and_checksums(
         names = set(tar.getnames())
     assert manifest["database"]["vendor"] == "postgresql"
     assert manifest["counts"]["users"] == User.objects.count()
-    assert manifest["counts"]["media_files"] == 1
+    assert manifest["counts"]["media_files"] == 2  # the PDF and the branches' signature
     assert "0001_initial" in manifest["migrations"]["certifications"]
     assert manifest["files"][f"media/{name}"]["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert names == {"manifest.json", "database.pgdump", f"media/{name}"}
+    assert names == {
+        "manifest.json",
+        "database.pgdump",
+        f"media/{name}",
+        f"media/{TEST_SIGNATURE_NAME}",
+    }
 
 
 def test_dry_run_verifies_and_changes_nothing(cast: Any, media: Path, tmp_path: Path) -> None:
@@ -255,7 +259,7 @@ def test_dry_run_verifies_and_changes_nothing(cast: Any, media: Path, tmp_path: 
 
     call_command("restore", str(archive), force=True, dry_run=True, stdout=out)
 
-    assert "checksums of 1 files verified" in out.getvalue()
+    assert "checksums of 2 files verified" in out.getvalue()  # and the branches' signature
     assert "Dry run: nothing was changed." in out.getvalue()
     assert User.objects.filter(email="apres.sauvegarde@example.test").exists()
 
