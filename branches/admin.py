@@ -68,6 +68,7 @@ class BranchAdmin(admin.ModelAdmin):
     # One door: once a branch exists its settings change on its portal page
     # (administration:branch_settings), whose service checks the signature image and writes the trail.
     SETTINGS = (
+        "certifier_name",
         "place_of_issue",
         "signatory_name",
         "signatory_title",

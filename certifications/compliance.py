@@ -5,7 +5,8 @@ Three families of checks, each problem with a code and a French message naming w
 and where:
 
 - the branch's settings (`branch_problems`): certifier body, signatory name and title,
-  signature image — filled in by the branch's administrator, section « Certificats »;
+  signature image — filled in by its CPNE staff on the branch's settings page
+  (`administration:branch_settings`), section « Certificats et attestations »;
 - the dossier on the decision date (`dossier_problems`): a registration (RNCP/RS) valid on
   that date, a référentiel version that had taken effect, a complete holder identity;
 - the rendered document (`document_problems`): every mandatory mention present in the text
@@ -96,8 +97,8 @@ def certifier_problems(branch: Branch) -> list[Problem]:
             "certifier_missing",
             _(
                 "L'organisme certificateur n'est pas nommé : renseignez-le tel qu'enregistré "
-                "(par exemple « CPNEFP de la branche … ») dans les réglages de la branche "
-                "%(branch)s, rubrique « Certificats »."
+                "(par exemple « CPNEFP de la branche … ») dans les paramètres de la branche "
+                "%(branch)s, rubrique « Certificats et attestations »."
             )
             % {"branch": branch.name},
         )
@@ -116,8 +117,8 @@ def branch_problems(branch: Branch, *, signature: str | bool | None = True) -> l
             Problem(
                 "signatory_missing",
                 _(
-                    "Aucun signataire n'est désigné : indiquez son nom dans les réglages de la "
-                    "branche %(branch)s, rubrique « Certificats »."
+                    "Aucun signataire n'est désigné : indiquez son nom dans les paramètres de "
+                    "la branche %(branch)s, rubrique « Certificats et attestations »."
                 )
                 % names,
             )
@@ -127,8 +128,8 @@ def branch_problems(branch: Branch, *, signature: str | bool | None = True) -> l
             Problem(
                 "signatory_title_missing",
                 _(
-                    "La qualité du signataire manque : indiquez-la dans les réglages de la "
-                    "branche %(branch)s, rubrique « Certificats »."
+                    "La qualité du signataire manque : indiquez-la dans les paramètres de la "
+                    "branche %(branch)s, rubrique « Certificats et attestations »."
                 )
                 % names,
             )
@@ -141,8 +142,8 @@ def branch_problems(branch: Branch, *, signature: str | bool | None = True) -> l
                 "signature_image_missing",
                 _(
                     "La signature (image) est absente ou inutilisable : déposez une image PNG "
-                    "ou JPEG de %(max)d ko au plus dans les réglages de la branche %(branch)s, "
-                    "rubrique « Certificats »."
+                    "ou JPEG dans les paramètres de la branche %(branch)s, rubrique « Certificats "
+                    "et attestations » (%(max)d ko au plus une fois nettoyée)."
                 )
                 % {**names, "max": SIGNATURE_MAX_BYTES // 1000},
             )

@@ -57,7 +57,7 @@ def signature_png(seed: int) -> bytes:
 def sign_branch(branch: Branch) -> bool:
     """Fill in what the branch's certificate settings lack; True when something was filled.
 
-    What a branch already has (an administrator may have set it) is kept. The certifier is
+    What a branch already has (its staff may have set it) is kept. The certifier is
     not guessed: the reference data name it (CPNE or CPNEFP), and the gate says if it lacks."""
     fields: list[str] = []
     if not branch.signatory_name.strip():

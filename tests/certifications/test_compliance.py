@@ -88,7 +88,10 @@ def test_it_refuses_when_the_certifier_is_not_named(cast, staged):
     error = refused(cast, staged)
     assert codes(error) == ["certifier_missing"]
     assert "L'organisme certificateur n'est pas nommé" in error.message
-    assert "réglages de la branche Branche Alpha, rubrique « Certificats »" in error.message
+    assert (
+        "paramètres de la branche Branche Alpha, rubrique « Certificats et attestations »"
+        in error.message
+    )
 
 
 def test_it_refuses_without_a_signatory(cast, staged):

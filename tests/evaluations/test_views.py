@@ -1136,6 +1136,7 @@ def test_the_session_page_shows_the_checklist_per_branch_and_dossier(
     assert f"Dossier {incomplete.reference}" in html
     assert 'data-code="holder_identity_incomplete"' in html
     assert f"Dossier {ready.reference}" not in html  # nothing to fix for this one
+    assert reverse("administration:branch_settings", args=[cast.branch_a.pk]) in html
 
 
 def test_the_checklist_says_when_nothing_stands_in_the_way(client: Any, cast: Any) -> None:
