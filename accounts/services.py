@@ -334,6 +334,7 @@ def password_reset_send(*, user_id: int) -> None:
 
 # The branch settings its CPNE staff (and national administrators) change from the portal.
 BRANCH_SETTINGS = (
+    "certifier_name",
     "place_of_issue",
     "signatory_name",
     "signatory_title",
@@ -357,8 +358,8 @@ def branch_settings_update(
     signature_png: bytes | None = None,
     remove_signature: bool = False,
 ) -> Branch:
-    """Change a branch's settings: who signs its certificates and with which image, where they
-    are issued, its jury rules, whether its staff and jury must use a second factor.
+    """Change a branch's settings: the certifier body its documents name, who signs its
+    certificates and with which image, where they are issued, its jury rules, whether its staff and jury must use a second factor.
 
     Only its CPNE staff or a national administrator; `signature_png` is an image already
     checked and cleaned (`core.uploads.signature_image_png`). The audit event holds each

@@ -38,7 +38,7 @@ class BranchSettingsForm(forms.ModelForm):
         # French labels take no trailing colon in the portal: the layout sets them apart.
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for name in ("place_of_issue", "signatory_name", "signatory_title"):
+        for name in ("certifier_name", "place_of_issue", "signatory_name", "signatory_title"):
             self.fields[name].validators.append(validate_plain_text)
         self.signature_png: bytes | None = None
 

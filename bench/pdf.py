@@ -120,6 +120,10 @@ def prepare_session(size: int) -> tuple[Any, list[Any], Any]:
     from evaluations.models import CapacityOutcome, EvaluationKind, MemberRole
 
     branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n")[0]
+    # A data set generated before the compliance gate has no signatory: the gate would refuse.
+    from sampledata.signatories import sign_branch
+
+    sign_branch(branch)
     members = Membership.objects.filter(branch=branch).select_related("user")
     staff = members.filter(role=Role.STAFF)[0].user
     employer = members.filter(role=Role.JURY, college=College.EMPLOYERS)[0].user

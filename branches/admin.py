@@ -68,6 +68,7 @@ class BranchAdmin(admin.ModelAdmin):
     # One door: once a branch exists its settings change on its portal page
     # (administration:branch_settings), whose service checks the signature image and writes the trail.
     SETTINGS = (
+        "certifier_name",
         "place_of_issue",
         "signatory_name",
         "signatory_title",
@@ -85,7 +86,15 @@ class BranchAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "code")}),
         (
             _("Certificats"),
-            {"fields": ("place_of_issue", "signatory_name", "signatory_title", "signatory_image")},
+            {
+                "fields": (
+                    "certifier_name",
+                    "place_of_issue",
+                    "signatory_name",
+                    "signatory_title",
+                    "signatory_image",
+                )
+            },
         ),
         (
             _("Règles de la branche"),

@@ -52,6 +52,15 @@ class Branch(models.Model):
     )
     name = models.CharField(_("nom"), max_length=200, unique=True)
     place_of_issue = models.CharField(_("lieu de délivrance"), max_length=120, default="Paris")
+    certifier_name = models.CharField(
+        _("organisme certificateur"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Tel qu'enregistré auprès de France compétences, par exemple « CPNEFP de la "
+            "branche … » : il figure sur chaque certificat, attestation et procès-verbal."
+        ),
+    )
     signatory_name = models.CharField(_("signataire des certificats"), max_length=120, blank=True)
     signatory_title = models.CharField(_("qualité du signataire"), max_length=160, blank=True)
     signatory_image = models.ImageField(_("signature (image)"), upload_to="signatures/", blank=True)

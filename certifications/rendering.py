@@ -206,6 +206,9 @@ def _certificate_context(certificate: Any) -> dict[str, Any]:
         "holder": snapshot["holder"],
         "cqpi": snapshot["cqpi"],
         "branch": snapshot["branch"],
+        # Documents issued before the certifier was a setting stated the CPNE of the branch.
+        "certifier": snapshot.get("certifier")
+        or f"CPNE de la branche {snapshot['branch']['name']}",
         "signatory": snapshot.get("signatory") or {},
         "registration": registration,
         "registration_date": (

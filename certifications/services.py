@@ -6,7 +6,6 @@ decision; its PDF is rendered afterwards by a Celery task enqueued on commit.
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime
 import hashlib
@@ -23,8 +22,16 @@ from branches.access import require_branch_staff, roles_of
 from branches.models import Branch
 from branches.services import counter_next
 from core.errors import DomainError, InvalidTransition
-from core.uploads import SIGNATURE_MAX_BYTES
 
+from .compliance import (
+    branch_problems,
+    document_problems,
+    dossier_problems,
+    refuse_unless_compliant,
+    registration_problems,
+    registration_valid_on,
+    signature_data_uri,
+)
 from .models import (
     Adoption,
     Certificate,
@@ -120,40 +127,35 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     raise ValueError(day)  # pragma: no cover - 28 always exists
 
 
-_IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-
-
-def signature_data_uri(branch: Branch) -> str | None:
-    """The branch's signature image, copied into the snapshot so that a later change of
-    signatory never alters a certificate already issued. PNG or JPEG only, size-capped."""
-    if not branch.signatory_image:
+def _registration_payload(registration: Any) -> dict[str, Any] | None:
+    if registration is None:
         return None
-    try:
-        with branch.signatory_image.open("rb") as handle:
-            data = handle.read(SIGNATURE_MAX_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > SIGNATURE_MAX_BYTES:
-        return None
-    mime = next((m for magic, m in _IMAGE_MAGIC.items() if data.startswith(magic)), None)
-    if mime is None:
-        return None
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return {
+        "kind": registration.get_kind_display(),
+        "code": registration.code,
+        "decision_date": registration.decision_date.isoformat(),
+        "valid_until": registration.valid_until.isoformat(),
+    }
 
 
 def build_snapshot(
-    *, dossier: Any, validated_capacity_ids: set[int], issued_on: datetime.date
+    *,
+    dossier: Any,
+    validated_capacity_ids: set[int],
+    issued_on: datetime.date,
+    decided_on: datetime.date | None = None,
+    signature: str | None = None,
 ) -> dict[str, Any]:
-    """What the certificate certifies, copied at issue: rendering never reads the live dossier."""
+    """What the certificate certifies, copied at issue: rendering never reads the live dossier.
+
+    The registration is the one valid on the decision date (`decided_on`, by default the date
+    of issue): a registration that had lapsed is never printed as if it were in force."""
     version = dossier.version
     referentiel = version.referentiel
     candidate = dossier.candidate
     branch = dossier.branch
-    registration = (
-        referentiel.registrations.filter(decision_date__lte=issued_on)
-        .order_by("-decision_date")
-        .first()
-    )
+    decided_on = decided_on or issued_on
+    registration = registration_valid_on(referentiel, decided_on)
     blocs = []
     for bloc in version.blocs.prefetch_related("capacities").order_by("order", "code"):
         capacities = [
@@ -186,27 +188,34 @@ def build_snapshot(
             "eqf_level": referentiel.eqf_level,
             "nsf_codes": referentiel.nsf_codes,
         },
-        "registration": (
-            {
-                "kind": registration.get_kind_display(),
-                "code": registration.code,
-                "decision_date": registration.decision_date.isoformat(),
-            }
-            if registration
-            else None
-        ),
+        "registration": _registration_payload(registration),
         "branch": {"code": branch.code, "name": branch.name},
-        "signatory": {
-            "name": branch.signatory_name,
-            "title": branch.signatory_title,
-            "image": signature_data_uri(branch),
-        },
+        "certifier": branch.certifier_name.strip(),
+        "signatory": _signatory(branch, signature),
         "place_of_issue": branch.place_of_issue,
+        "decided_on": decided_on.isoformat(),
         "issued_on": issued_on.isoformat(),
         "dossier_reference": dossier.reference,
         "access_route": dossier.get_access_route_display(),
         "blocs": blocs,
     }
+
+
+def _signatory(branch: Branch, signature: str | None) -> dict[str, Any]:
+    return {
+        "name": branch.signatory_name.strip(),
+        "title": branch.signatory_title.strip(),
+        "image": signature,
+    }
+
+
+def _refuse_unless_rendered_compliant(certificate: Certificate) -> None:
+    """Render the document's HTML as the PDF will be made from it and check its mentions."""
+    from .rendering import certificate_html
+
+    refuse_unless_compliant(
+        document_problems(snapshot=certificate.snapshot, markup=certificate_html(certificate))
+    )
 
 
 def certificate_number(*, partial: bool, branch_prefix: str, year: int, sequence: int) -> str:
@@ -229,7 +238,10 @@ def certificate_issue(
     """Create the certificate (or partial attestation) of a decision, with its number, and
     enqueue its rendering once the surrounding transaction commits.
 
-    Must run inside the transaction that records the decision.
+    Must run inside the transaction that records the decision. Refused with `NonCompliant`
+    (the decision with it) when the document would fail the compliance gate: the checks of
+    the branch's settings and the dossier before anything is numbered, then the mandatory
+    mentions of the rendered text.
     """
     from .tasks import enqueue_render
 
@@ -238,13 +250,23 @@ def certificate_issue(
     dossier = decision.dossier
     branch = dossier.branch
     issued_on = issued_on or timezone.localdate()
+    decided_on = timezone.localdate(decision.decided_at)
+    signature = signature_data_uri(branch)
+    refuse_unless_compliant(
+        branch_problems(branch, signature=signature)
+        + dossier_problems(dossier=dossier, on=decided_on)
+    )
     number = counter_next(branch=branch, kind="certificate", year=issued_on.year)
     kind = CertificateKind.PARTIAL if partial else CertificateKind.CERTIFICATE
     valid_until = None
     if partial and branch.partial_validity_months:
         valid_until = _add_months(issued_on, branch.partial_validity_months)
     snapshot = build_snapshot(
-        dossier=dossier, validated_capacity_ids=validated_capacity_ids, issued_on=issued_on
+        dossier=dossier,
+        validated_capacity_ids=validated_capacity_ids,
+        issued_on=issued_on,
+        decided_on=decided_on,
+        signature=signature,
     )
     snapshot["kind"] = kind
     snapshot["valid_until"] = valid_until.isoformat() if valid_until else None
@@ -265,6 +287,7 @@ def certificate_issue(
     )
     snapshot["number"] = certificate.number
     certificate.snapshot = snapshot
+    _refuse_unless_rendered_compliant(certificate)
     certificate.save(update_fields=["snapshot"])
     CertificateEvent.objects.create(certificate=certificate, action="issued", by=by)
     enqueue_render(certificate.pk)
@@ -402,20 +425,33 @@ def certificate_reissue(
 
     Both rows are kept: the old one says "superseded" on the verification page and points
     at its replacement through `reissue_of`. The new document has its own number, today's
-    date of issue, and the same validity as the one it replaces.
+    date of issue, and the same validity as the one it replaces. It is a new document: the
+    branch's certifier and signatory of today sign it, the registration is the one valid on
+    the original decision date, and it passes the compliance gate like any issue.
     """
     from .tasks import enqueue_render
 
     require_branch_staff(by, certificate.branch_id)
     if not reason.strip():
         raise DomainError(_("Indiquez le motif de la réédition."), code="reason_required")
-    locked = Certificate.objects.select_for_update().select_related("branch").get(pk=certificate.pk)
+    locked = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("branch", "version__referentiel", "decision")
+        .get(pk=certificate.pk)
+    )
     if locked.status != CertificateStatus.VALID:
         raise InvalidTransition(
             _("Ce certificat est « %(status)s » : il ne peut être réédité.")
             % {"status": locked.get_status_display()}
         )
     today = timezone.localdate()
+    branch = locked.branch
+    decided_on = timezone.localdate(locked.decision.decided_at)
+    signature = signature_data_uri(branch)
+    refuse_unless_compliant(
+        branch_problems(branch, signature=signature)
+        + registration_problems(locked.version.referentiel, decided_on)
+    )
     snapshot = copy.deepcopy(locked.snapshot)
     holder = snapshot.setdefault("holder", {})
     for key, value in (("first_name", holder_first_name), ("last_name", holder_last_name)):
@@ -424,9 +460,9 @@ def certificate_reissue(
     # The same series as the original (kind and branch prefix), numbered in today's year.
     number = certificate_number(
         partial=locked.kind == CertificateKind.PARTIAL,
-        branch_prefix=locked.branch.prefix,
+        branch_prefix=branch.prefix,
         year=today.year,
-        sequence=counter_next(branch=locked.branch, kind="certificate", year=today.year),
+        sequence=counter_next(branch=branch, kind="certificate", year=today.year),
     )
     snapshot.update(
         {
@@ -434,6 +470,12 @@ def certificate_reissue(
             "issued_on": today.isoformat(),
             "reissue_of": locked.number,
             "original_issued_on": locked.issued_on.isoformat(),
+            "decided_on": decided_on.isoformat(),
+            "registration": _registration_payload(
+                registration_valid_on(locked.version.referentiel, decided_on)
+            ),
+            "certifier": branch.certifier_name.strip(),
+            "signatory": _signatory(branch, signature),
         }
     )
     replacement = Certificate.objects.create(
@@ -450,6 +492,7 @@ def certificate_reissue(
         valid_until=locked.valid_until,
         snapshot=snapshot,
     )
+    _refuse_unless_rendered_compliant(replacement)
     locked.status = CertificateStatus.SUPERSEDED
     locked.save(update_fields=["status"])
     CertificateEvent.objects.create(

@@ -95,6 +95,7 @@ def minutes_context(session: JurySession) -> dict[str, Any]:
     return {
         "session": session,
         "branch": session.branch,
+        "certifier": session.branch.certifier_name,
         "held_date": french_date(held.date()),
         "held_time": held_time,
         "closed_date": french_date(timezone.localtime(session.closed_at).date())

@@ -1,7 +1,11 @@
-"""Reads of the evaluations room that need thought: eligible evaluators, binôme divergences."""
+"""Reads of the evaluations room that need thought: eligible evaluators, binôme divergences,
+the compliance checklist of a session's agenda."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -9,10 +13,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from branches.models import ConflictOfInterest, EvaluatorHabilitation, Membership, Role
-from candidates.models import Dossier
+from candidates.models import Dossier, DossierStatus
+from certifications import compliance
+from certifications.compliance import Problem
 from certifications.models import Capacity
 
-from .models import CapacityOutcome, CapacityResult, Evaluation, EvaluationSheet, SheetStatus
+from .models import (
+    AgendaItem,
+    CapacityOutcome,
+    CapacityResult,
+    Evaluation,
+    EvaluationSheet,
+    JurySession,
+    SheetStatus,
+)
 
 
 def eligible_evaluators(*, dossier: Dossier) -> QuerySet[Any]:
@@ -111,3 +125,45 @@ def sheets_of(*, user: Any) -> QuerySet[EvaluationSheet]:
         "evaluation__dossier__branch",
         "evaluation__dossier__version__referentiel",
     )
+
+
+@dataclass(frozen=True)
+class DossierCompliance:
+    item: AgendaItem
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class SessionCompliance:
+    """The compliance gate's checklist for a session's agenda, before anything is issued."""
+
+    on: datetime.date
+    branch_problems: list[Problem]
+    dossiers: list[DossierCompliance]
+
+    @property
+    def blocked(self) -> list[DossierCompliance]:
+        return [d for d in self.dossiers if d.problems]
+
+    @property
+    def ok(self) -> bool:
+        return not self.branch_problems and not self.blocked
+
+
+def session_compliance(*, session: JurySession, agenda: Sequence[AgendaItem]) -> SessionCompliance:
+    """What the gate would refuse for the dossiers still awaiting the jury, decided today (or on
+    the day the session sits, if later). `agenda`: items with their dossier's candidate and
+    version prefetched, and the référentiel's registrations (`AGENDA_COMPLIANCE_PREFETCH`)."""
+    on = max(timezone.localdate(), timezone.localdate(session.held_on))
+    waiting = [item for item in agenda if item.dossier.status == DossierStatus.SCHEDULED]
+    return SessionCompliance(
+        on=on,
+        branch_problems=compliance.branch_problems(session.branch),
+        dossiers=[
+            DossierCompliance(item, compliance.dossier_problems(dossier=item.dossier, on=on))
+            for item in waiting
+        ],
+    )
+
+
+AGENDA_COMPLIANCE_PREFETCH = "dossier__version__referentiel__registrations"

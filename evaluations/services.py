@@ -23,6 +23,7 @@ from branches.models import VIEW_COMPANY, Branch, College, Company, Membership, 
 from candidates import services as dossier_services
 from candidates import workflow
 from candidates.models import Dossier, DossierStatus
+from certifications import compliance
 from certifications.models import Capacity
 from certifications.services import certificate_issue
 from core.errors import DomainError, InvalidTransition
@@ -637,11 +638,15 @@ def decision_record(
 
 @transaction.atomic
 def jury_session_close(*, session: JurySession, by: Any) -> JurySession:
-    """Close a session once every dossier of its agenda is decided; renders the procès-verbal."""
+    """Close a session once every dossier of its agenda is decided; renders the procès-verbal.
+
+    Refused while the branch's certifier body is not named (the procès-verbal states it)."""
     from .tasks import enqueue_minutes
 
     require_branch_staff(by, session.branch_id)
     locked = _lock_session(session, allowed=(SessionStatus.OPEN,))
+    # The procès-verbal names the certifier: it is not produced without one.
+    compliance.refuse_unless_compliant(compliance.certifier_problems(locked.branch))
     undecided = locked.agenda.filter(dossier__status=DossierStatus.SCHEDULED).count()
     if undecided:
         raise DomainError(

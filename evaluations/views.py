@@ -280,11 +280,12 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
         session.agenda.select_related(
             "dossier__candidate", "dossier__version__referentiel"
         ).prefetch_related(
+            selectors.AGENDA_COMPLIANCE_PREFETCH,
             Prefetch(
                 "dossier__decisions",
                 queryset=session.decisions.order_by("-decided_at"),
                 to_attr="session_decisions",
-            )
+            ),
         )
     )
     colleges: dict[str, dict[str, Any]] = {}
@@ -308,6 +309,8 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
         if session.status == SessionStatus.PLANNED
         else [],
     }
+    if (manages or may_decide) and session.status != SessionStatus.CLOSED:
+        context["compliance"] = selectors.session_compliance(session=session, agenda=agenda)
     if manages:
         context["convoke_form"] = bound.get("convoke_form") or ConvokeForm(session=session)
         agenda_form = bound.get("agenda_form") or AgendaForm(session=session, user=request.user)

@@ -11,8 +11,12 @@ class FiguresConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from certifications.models import Certificate
         from evaluations.models import Decision
 
-        from .signals import decision_saved
+        from .signals import certificate_saved, decision_saved
 
         post_save.connect(decision_saved, sender=Decision, dispatch_uid="figures.decision_saved")
+        post_save.connect(
+            certificate_saved, sender=Certificate, dispatch_uid="figures.certificate_saved"
+        )

@@ -15,10 +15,12 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
+    Exists,
     F,
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
 )
@@ -28,10 +30,14 @@ from django.utils import timezone, translation
 from branches.access import roles_of
 from branches.models import Branch, EvaluatorHabilitation
 from candidates.models import AccessRoute
+from certifications.models import Certificate, CertificateStatus
 from evaluations.models import Decision, DecisionStatus, JurySession, Outcome, SessionStatus
 
 VERSION_KEY = "figures:version"
 CACHE_SECONDS = 24 * 3600
+# The shape of the cached figures: bumped when a figure is added or redefined, so entries
+# cached by the previous code (e.g. without the revoked column) are never read back.
+SHAPE = 2
 
 
 class Median(Aggregate):
@@ -64,7 +70,7 @@ class FigureFilters:
     def cache_key(self, version: int) -> str:
         payload = json.dumps(asdict(self), sort_keys=True)
         digest = hashlib.sha256(payload.encode()).hexdigest()[:32]
-        return f"figures:v{version}:{translation.get_language() or 'fr'}:{digest}"
+        return f"figures:s{SHAPE}:v{version}:{translation.get_language() or 'fr'}:{digest}"
 
 
 def figures_scope(user: Any) -> tuple[int, ...] | None:
@@ -106,12 +112,21 @@ def _decisions(filters: FigureFilters) -> QuerySet[Decision]:
     return qs
 
 
-AWARD = Q(outcome=Outcome.AWARD)
+# A decision whose certificate or attestation was revoked: the jury's award (or partial
+# validation) no longer stands as one. Revocation is final (a revoked document is never
+# reissued), so one revoked document revokes the decision's award. An EXISTS subquery, not a
+# join: a reissued decision has two documents and must still count once.
+REVOKED = Q(
+    Exists(Certificate.objects.filter(decision_id=OuterRef("pk"), status=CertificateStatus.REVOKED))
+)
+AWARD = Q(outcome=Outcome.AWARD) & ~REVOKED
+# awards + partials + refusals + revoked = decisions
 OUTCOME_COUNTS = {
     "decisions": Count("pk"),
     "awards": Count("pk", filter=AWARD),
-    "partials": Count("pk", filter=Q(outcome=Outcome.PARTIAL)),
+    "partials": Count("pk", filter=Q(outcome=Outcome.PARTIAL) & ~REVOKED),
     "refusals": Count("pk", filter=Q(outcome=Outcome.REFUSAL)),
+    "revoked": Count("pk", filter=REVOKED),
 }
 
 
@@ -151,6 +166,7 @@ def _totals(decisions: QuerySet[Decision]) -> dict[str, Any]:
         award_rate=_percent(awards, all_decisions),
         partial_rate=_percent(totals["partials"], all_decisions),
         refusal_rate=_percent(totals["refusals"], all_decisions),
+        revoked_rate=_percent(totals["revoked"], all_decisions),
     )
     return totals
 

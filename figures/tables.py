@@ -22,11 +22,17 @@ TABLE_SLUGS = ("indicateurs", "par-annee", "par-cqpi", "par-voie", "par-branche"
 
 
 def _counts(row: dict[str, Any]) -> list[Value]:
-    return [row["awards"], row["partials"], row["refusals"], row["decisions"]]
+    return [row["awards"], row["partials"], row["refusals"], row["revoked"], row["decisions"]]
 
 
 def _count_columns() -> list[str]:
-    return [_("Délivrances totales"), _("Validations partielles"), _("Refus"), _("Décisions")]
+    return [
+        _("Délivrances totales"),
+        _("Validations partielles"),
+        _("Refus"),
+        _("Révoqués"),
+        _("Décisions"),
+    ]
 
 
 def figure_tables(figures: dict[str, Any]) -> list[Table]:
@@ -42,6 +48,7 @@ def figure_tables(figures: dict[str, Any]) -> list[Table]:
                 [_("Délivrances totales"), awards],
                 [_("Validations partielles"), totals["partials"]],
                 [_("Refus"), totals["refusals"]],
+                [_("Certificats et attestations révoqués"), totals["revoked"]],
                 [_("Part des délivrances par la VAE (%)"), totals["vae_share"]],
                 [
                     _("Part des délivrances en contrat de professionnalisation (%)"),
@@ -54,6 +61,7 @@ def figure_tables(figures: dict[str, Any]) -> list[Table]:
                 [_("Taux de délivrance totale (%)"), totals["award_rate"]],
                 [_("Taux de validation partielle (%)"), totals["partial_rate"]],
                 [_("Taux de refus (%)"), totals["refusal_rate"]],
+                [_("Part des décisions dont le document est révoqué (%)"), totals["revoked_rate"]],
                 [
                     _("Délai médian de l'ouverture du dossier à la délivrance (jours)"),
                     totals["median_days_to_award"],
@@ -112,6 +120,7 @@ def chart_specs(figures: dict[str, Any]) -> list[dict[str, Any]]:
         ("awards", _("Délivrances totales")),
         ("partials", _("Validations partielles")),
         ("refusals", _("Refus")),
+        ("revoked", _("Révoqués")),
     ]
 
     def series(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

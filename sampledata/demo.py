@@ -40,6 +40,8 @@ from evaluations import selectors
 from evaluations import services as evaluation_services
 from evaluations.models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome
 
+from .signatories import sign_branch
+
 DEMO_PASSWORD = "Demo-CQPI-2026!"  # noqa: S105 - the documented password of the demo accounts
 DEMO_DOMAIN = "demo.cqpi.fr"
 SEED = 2026
@@ -357,6 +359,8 @@ class _Builder:
             b.code: b
             for b in Branch.objects.filter(code__in=["metallurgie", "commerce-distribution"])
         }
+        for branch in self.branches.values():
+            sign_branch(branch)
         referentiels = Referentiel.objects.filter(code__in=[CEI, TMI, OMI, AL, TQ, VCM, VCD])
         for referentiel in referentiels:
             self.versions[referentiel.code] = referentiel.versions.in_force().get()

@@ -79,6 +79,7 @@ from evaluations.models import (
 )
 
 from .copier import Copier, Ids, table_problems
+from .signatories import sign_branch
 
 S = DossierStatus
 LOAD_PASSWORD = "Charge-CQPI-2026!"  # noqa: S105 - every generated account; benchmarks only
@@ -863,6 +864,7 @@ def _snapshot(
         },
         "registration": None,
         "branch": {"code": branch.code, "name": branch.name},
+        "certifier": branch.certifier_name,
         "signatory": {
             "name": branch.signatory_name,
             "title": branch.signatory_title,
@@ -1021,6 +1023,8 @@ def generate(*, dossiers: int, seed: int, stdout: Any = None) -> dict[str, int]:
     rng.shuffle(branches)  # which branch is the largest depends on the seed
     run = _Run(rng=rng, catalogue=_read_catalogue())
     with transaction.atomic():
+        for branch in branches:
+            sign_branch(branch)  # so that decisions taken later on these branches can issue
         _adopt_where_missing(run, branches)
         run.user_serial = User.objects.count()
         for branch, size in zip(branches, _branch_sizes(dossiers, len(branches)), strict=True):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.utils import translation
 
 from branches.models import Branch, College, Company, Membership, Role
@@ -20,7 +21,18 @@ from tests.factories import (
     UserFactory,
     build_referentiel,
     habilitate,
+    write_test_signature,
 )
+
+
+def _signature_follows_media_root(*, setting: str, value: Any, **kwargs: Any) -> None:
+    # Tests move MEDIA_ROOT to folders of their own, often after the cast's branches exist:
+    # their shared signature image must be found there too, or the compliance gate refuses.
+    if setting == "MEDIA_ROOT" and value:
+        write_test_signature(value)
+
+
+setting_changed.connect(_signature_follows_media_root, dispatch_uid="tests.signature")
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 from typing import Any
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -57,6 +59,33 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     password = factory.django.Password("secret-password-123")
 
 
+def signature_png(color: str = "navy") -> bytes:
+    """A small PNG standing for a signatory's signature."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+TEST_SIGNATURE_NAME = "signatures/test-signature.png"
+
+
+def write_test_signature(media_root: str | Path) -> None:
+    """Put the test branches' signature image into a media folder, once."""
+    path = Path(media_root, TEST_SIGNATURE_NAME)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(signature_png())
+
+
+def ensure_test_signature() -> str:
+    write_test_signature(settings.MEDIA_ROOT)
+    return TEST_SIGNATURE_NAME
+
+
 class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     class Meta:
         model = Branch
@@ -66,8 +95,12 @@ class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     prefix = factory.LazyAttribute(lambda o: re.sub("[^A-Z0-9]", "", o.code.upper())[-8:])
     name = factory.Sequence(lambda n: f"Branche {n}")
     place_of_issue = "Paris"
+    certifier_name = factory.LazyAttribute(lambda o: f"CPNE de la branche {o.name}")
     signatory_name = "Claire Martin"
     signatory_title = "Présidente de la CPNE"
+    # The compliance gate refuses to issue without a signature image: every test branch
+    # shares one file, written into each media folder a test sets (see tests/conftest.py).
+    signatory_image = factory.LazyFunction(lambda: ensure_test_signature())
 
 
 class CompanyFactory(factory.django.DjangoModelFactory[Company]):
@@ -117,7 +150,10 @@ def build_referentiel(
         kind=RegistrationKind.RNCP,
         code=f"RNCP{30000 + referentiel.pk}",
         decision_date=datetime.date(2022, 6, 1),
-        valid_until=datetime.date(2027, 6, 1),
+        # valid on the day the tests run, so the compliance gate lets certificates through
+        valid_until=max(
+            datetime.date(2027, 6, 1), timezone.localdate() + datetime.timedelta(days=365)
+        ),
     )
     version = ReferentielVersion.objects.create(
         referentiel=referentiel,
@@ -221,5 +257,6 @@ __all__ = [
     "declare_conflict",
     "grant",
     "habilitate",
+    "signature_png",
     "valid_siret",
 ]

@@ -1,13 +1,13 @@
 """The 22 branches that signed the charte nationale paritaire des CQPI (brochure), with
-illustrative signature dates, approving bodies and signatories."""
+illustrative signature dates, approving bodies (the certifier) and signatories' titles."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
-# Names of people are not published: certificates show this until the branch fills it in.
-SIGNATORY_PLACEHOLDER = "Signataire à désigner"
+# Names of people are not published: each branch names its signatory and uploads the
+# signature in its settings; until then the compliance gate refuses to issue.
 PLACE_OF_ISSUE = "Paris"
 
 
@@ -54,6 +54,11 @@ class BranchData:
     @property
     def approving_body(self) -> str:
         return f"{self.committee} de la branche {self.name}"
+
+    @property
+    def certifier_name(self) -> str:
+        """The certifier printed on documents: the committee that approved the charter."""
+        return self.approving_body
 
     @property
     def signatory_title(self) -> str:

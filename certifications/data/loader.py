@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from branches.models import Branch, CharterSignature
 from certifications.referentiel_import import ReferentielImportError, import_or_complete, parse_json
 
-from .branches import BRANCHES, PLACE_OF_ISSUE, SIGNATORY_PLACEHOLDER
+from .branches import BRANCHES, PLACE_OF_ISSUE
 
 REFERENTIELS_DIR = Path(__file__).resolve().parent / "referentiels"
 
@@ -48,7 +48,7 @@ def _load_branches() -> list[str]:
                 prefix=data.prefix,
                 name=data.name,
                 place_of_issue=PLACE_OF_ISSUE,
-                signatory_name=SIGNATORY_PLACEHOLDER,
+                certifier_name=data.certifier_name,
                 signatory_title=data.signatory_title,
                 partial_validity_months=data.partial_validity_months,
             )

@@ -31,8 +31,17 @@ def png(width: int = 400, height: int = 120, *, noise: bool = False) -> bytes:
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _no_signature_yet(cast: Any) -> None:
+    # These tests start from a branch that has not uploaded its signature image yet (the
+    # factory gives every branch one, for the compliance gate).
+    Branch.objects.filter(pk=cast.branch_a.pk).update(signatory_image="")
+    cast.branch_a.refresh_from_db()
+
+
 def form_data(branch: Branch, **overrides: Any) -> dict[str, Any]:
     data = {
+        "certifier_name": branch.certifier_name,
         "place_of_issue": branch.place_of_issue,
         "signatory_name": "Odile Ferrandier",
         "signatory_title": "Présidente de la CPNE",
@@ -204,3 +213,19 @@ def test_the_admin_shows_the_settings_but_changes_them_only_through_the_portal(
 
     branch = Branch.objects.get(pk=cast.branch_a.pk)
     assert branch.signatory_name != "Porte Dérobée" and not branch.signatory_image
+
+
+def test_staff_name_the_certifier_body_on_the_settings_page(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    before = cast.branch_a.certifier_name
+    assert 'name="certifier_name"' in client.get(url(cast.branch_a)).content.decode()
+
+    response = client.post(
+        url(cast.branch_a),
+        form_data(cast.branch_a, certifier_name="CPNEFP de la branche Alpha"),
+    )
+
+    assert response.status_code == 302
+    assert Branch.objects.get(pk=cast.branch_a.pk).certifier_name == "CPNEFP de la branche Alpha"
+    event = AuditEvent.objects.get(action="branch.settings_updated")
+    assert event.details["changes"]["certifier_name"] == [before, "CPNEFP de la branche Alpha"]

@@ -10,7 +10,7 @@ import pytest
 from weasyprint.urls import URLFetchingError
 
 from certifications import rendering
-from certifications.models import Certificate, Registration
+from certifications.models import Certificate
 from certifications.rendering import (
     PDFAssetMissing,
     ProjectStaticFetcher,
@@ -27,7 +27,7 @@ from tests.certifications.pdfs import (
     pdf_text,
     stored_pdf,
 )
-from tests.factories import CandidateFactory
+from tests.factories import CandidateFactory, signature_png
 from tests.workflow import award
 
 
@@ -96,13 +96,33 @@ def test_the_holder_birth_is_written_in_french(cast):
     assert "né(e) le 1er août 1991 à Roubaix" in text
 
 
-def test_a_cqpi_not_registered_on_the_issue_date_says_so(cast):
-    Registration.objects.filter(referentiel=cast.referentiel).update(
-        decision_date=datetime.date(2099, 1, 1), valid_until=datetime.date(2104, 1, 1)
-    )
-    _certificate, text = issue_and_render(cast)
+def test_a_document_issued_without_a_registration_says_so(cast):
+    # Issued before the compliance gate: its snapshot names no registration. (The gate now
+    # refuses to issue one: tests/certifications/test_compliance.py.)
+    certificate = award(cast).certificates.get()
+    certificate.snapshot = {**certificate.snapshot, "registration": None}
+    certificate.save(update_fields=["snapshot"])
+    text = pdf_text(render_certificate_pdf(certificate))
     assert "Certification non enregistrée au RNCP ni au Répertoire spécifique" in text
     assert "RNCP3" not in text
+
+
+def test_the_certificate_names_the_certifier_of_the_branch_settings(cast):
+    cast.branch_a.certifier_name = "CPNEFP de la branche Alpha"
+    cast.branch_a.save(update_fields=["certifier_name"])
+    certificate, text = issue_and_render(cast)
+    assert certificate.snapshot["certifier"] == "CPNEFP de la branche Alpha"
+    assert "Certificateur : CPNEFP de la branche Alpha" in text
+    assert "CPNE de la branche" not in text
+
+
+def test_a_document_issued_before_the_certifier_setting_keeps_its_former_wording(cast):
+    certificate = award(cast).certificates.get()
+    snapshot = dict(certificate.snapshot)
+    del snapshot["certifier"]
+    certificate.snapshot = snapshot
+    text = pdf_text(render_certificate_pdf(certificate))
+    assert "Certificateur : CPNE de la branche Branche Alpha" in text
 
 
 def test_the_certificate_is_one_a4_landscape_page(cast):
@@ -320,37 +340,23 @@ def test_the_qr_code_is_an_inline_png():
     assert rendering.qr_data_uri("https://cqpi.example/v/abc").startswith("data:image/png;base64,")
 
 
-def png_bytes(color: str) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (120, 40), color).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def test_the_signature_image_is_copied_at_issue_and_printed(cast):
     from django.core.files.base import ContentFile
 
-    cast.branch_a.signatory_image.save("signature.png", ContentFile(png_bytes("navy")))
+    cast.branch_a.signatory_image.save("signature.png", ContentFile(signature_png("navy")))
     signed, _ = issue_and_render(cast, last_name="Avec", first_name="Signature")
-    cast.branch_a.signatory_image = ""
-    cast.branch_a.save()
-    # The first certificate was issued with the image; the branch has none any more.
-    assert signed.snapshot["signatory"]["image"].startswith("data:image/png;base64,")
-    unsigned, _ = issue_and_render(cast, last_name="Après", first_name="Changement")
-    assert unsigned.snapshot["signatory"]["image"] is None
+    navy = signed.snapshot["signatory"]["image"]
+    cast.branch_a.signatory_image.save("signature.png", ContentFile(signature_png("teal")))
+    # The first certificate keeps the image it was issued with; the next one has the new one.
+    assert navy.startswith("data:image/png;base64,")
+    assert Certificate.objects.get(pk=signed.pk).snapshot["signatory"]["image"] == navy
+    later, _ = issue_and_render(cast, last_name="Après", first_name="Changement")
+    assert later.snapshot["signatory"]["image"] not in (None, navy)
 
-    def images(certificate: Certificate) -> int:
-        return len(pdf_reader(stored_pdf(certificate)).pages[0].images)
+    unsigned = copy.deepcopy(signed)
+    unsigned.snapshot["signatory"]["image"] = None
 
-    assert images(signed) == images(unsigned) + 1
+    def images(data: bytes) -> int:
+        return len(pdf_reader(data).pages[0].images)
 
-
-def test_a_signature_that_is_not_an_image_is_left_out(cast):
-    from django.core.files.base import ContentFile
-
-    cast.branch_a.signatory_image.save("signature.png", ContentFile(b"<svg onload=alert(1)>"))
-    certificate, _ = issue_and_render(cast)
-    assert certificate.snapshot["signatory"]["image"] is None
+    assert images(stored_pdf(signed)) == images(render_certificate_pdf(unsigned)) + 1

@@ -27,7 +27,7 @@ from psycopg import sql
 from accounts.models import User
 from candidates.evidence import evidence_add
 from certifications.models import Certificate, RenderStatus
-from tests.factories import UserFactory
+from tests.factories import TEST_SIGNATURE_NAME, UserFactory
 from tests.faults import support
 from tests.workflow import award
 
@@ -241,10 +241,15 @@ def test_the_manifest_lists_counts_migrations_and_checksums(
         names = set(tar.getnames())
     assert manifest["database"]["vendor"] == "postgresql"
     assert manifest["counts"]["users"] == User.objects.count()
-    assert manifest["counts"]["media_files"] == 1
+    assert manifest["counts"]["media_files"] == 2  # the PDF and the branches' signature
     assert "0001_initial" in manifest["migrations"]["certifications"]
     assert manifest["files"][f"media/{name}"]["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert names == {"manifest.json", "database.pgdump", f"media/{name}"}
+    assert names == {
+        "manifest.json",
+        "database.pgdump",
+        f"media/{name}",
+        f"media/{TEST_SIGNATURE_NAME}",
+    }
 
 
 def test_dry_run_verifies_and_changes_nothing(cast: Any, media: Path, tmp_path: Path) -> None:
@@ -254,7 +259,7 @@ def test_dry_run_verifies_and_changes_nothing(cast: Any, media: Path, tmp_path: 
 
     call_command("restore", str(archive), force=True, dry_run=True, stdout=out)
 
-    assert "checksums of 1 files verified" in out.getvalue()
+    assert "checksums of 2 files verified" in out.getvalue()  # and the branches' signature
     assert "Dry run: nothing was changed." in out.getvalue()
     assert User.objects.filter(email="apres.sauvegarde@example.test").exists()
 

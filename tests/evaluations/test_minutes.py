@@ -153,3 +153,11 @@ def test_markup_in_the_session_place_makes_no_request(cast):
         assert canary.hits == []
     assert f'<img src="{canary.url("place")}">' in text
     assert "root:x:0:0" not in text
+
+
+def test_the_minutes_name_the_certifier_of_the_branch_settings(cast):
+    cast.branch_a.certifier_name = "CPNEFP de la branche Alpha"
+    cast.branch_a.save(update_fields=["certifier_name"])
+    text = minutes_text(minutes_store_pdf(session_id=closed_session(cast).pk))
+    assert "CPNEFP DE LA BRANCHE ALPHA" in text  # the masthead is in capitals
+    assert "COMMISSION PARITAIRE NATIONALE DE L'EMPLOI" not in text.upper()

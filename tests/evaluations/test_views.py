@@ -1150,3 +1150,75 @@ def test_a_search_finds_no_other_branch_ready_dossier(client: Any, cast: Any) ->
 
     assert 'id="dossiers-prets"' not in html and f'name="dossier" value="{foreign.pk}"' not in html
     assert "Aucun dossier prêt pour le jury ne correspond" in html
+
+
+# --- The compliance checklist on the session page ------------------------------------------
+
+
+def session_page(client: Any, user: Any, session: JurySession) -> str:
+    client.force_login(user)
+    response = client.get(reverse("evaluations:session_detail", args=[session.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_session_page_shows_the_checklist_per_branch_and_dossier(
+    client: Any, cast: Any
+) -> None:
+    ready = workflow.ready_for_jury(cast)
+    incomplete = workflow.ready_for_jury(
+        cast, candidate=CandidateFactory.create(branch=cast.branch_a, birth_place="")
+    )
+    session = workflow.open_session(cast, [ready, incomplete])
+    cast.branch_a.signatory_name = ""
+    cast.branch_a.save()
+
+    html = session_page(client, cast.staff_a, session)
+
+    assert "Conformité des documents à délivrer" in html
+    assert 'data-code="signatory_missing"' in html
+    assert "Aucun signataire n&#x27;est désigné" in html
+    assert f"Dossier {incomplete.reference}" in html
+    assert 'data-code="holder_identity_incomplete"' in html
+    assert f"Dossier {ready.reference}" not in html  # nothing to fix for this one
+    assert reverse("administration:branch_settings", args=[cast.branch_a.pk]) in html
+
+
+def test_the_checklist_says_when_nothing_stands_in_the_way(client: Any, cast: Any) -> None:
+    session = workflow.open_session(cast, [workflow.ready_for_jury(cast)])
+    html = session_page(client, cast.jury_employer, session)  # a member present may decide
+    assert "rien ne s'oppose à la délivrance" in html
+    assert "data-code=" not in html
+
+
+def test_the_checklist_leaves_out_decided_dossiers_and_closed_sessions(
+    client: Any, cast: Any
+) -> None:
+    decision = workflow.award(cast)
+    session = decision.session
+    type(decision.dossier.candidate).objects.filter(pk=decision.dossier.candidate_id).update(
+        birth_place=""
+    )
+    html = session_page(client, cast.staff_a, session)
+    assert "holder_identity_incomplete" not in html  # already issued: nothing left to check
+    services.jury_session_close(session=session, by=cast.staff_a)
+    assert "Conformité des documents à délivrer" not in session_page(client, cast.staff_a, session)
+
+
+def test_the_checklist_costs_the_same_queries_for_1_and_for_4_dossiers(
+    client: Any, cast: Any
+) -> None:
+    session = workflow.open_session(cast, [workflow.ready_for_jury(cast)])
+    client.force_login(cast.staff_a)
+    url = reverse("evaluations:session_detail", args=[session.pk])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(3):
+        dossier = workflow.ready_for_jury(
+            cast, candidate=CandidateFactory.create(branch=cast.branch_a)
+        )
+        services.jury_session_add_dossier(session=session, dossier=dossier, by=cast.staff_a)
+    with CaptureQueriesContext(connection) as four:
+        html = client.get(url).content.decode()
+    assert html.count("Enregistrer la décision") == 4
+    assert len(four) == len(one)

@@ -122,3 +122,45 @@ def build_dataset(cast: Any) -> Dataset:
         valid_until=datetime.date(2024, 12, 31),
     )
     return Dataset(cast.branch_a, cast.branch_b, cast.referentiel, cqpi_b)
+
+
+def _document(decision: Decision, status: str, *, reissue_of: Any = None) -> Any:
+    from certifications.models import Certificate, CertificateKind
+
+    dossier = decision.dossier
+    kind = CertificateKind.PARTIAL if decision.outcome == Outcome.PARTIAL else "certificate"
+    serial = Certificate.objects.count() + 1
+    return Certificate.objects.create(
+        number=f"{'AVP' if kind == CertificateKind.PARTIAL else 'CQPI'}-TEST-{serial:06d}",
+        kind=kind,
+        dossier=dossier,
+        decision=decision,
+        reissue_of=reissue_of,
+        branch=dossier.branch,
+        version=dossier.version,
+        holder_name="Titulaire",
+        issued_on=decision.decided_at.date(),
+        place_of_issue="Paris",
+        snapshot={},
+        status=status,
+    )
+
+
+def add_documents(cast: Any) -> None:
+    """Branch A's documents, after `build_dataset`: the last award's certificate (CONT, not a
+    first certification, 400 days) and the partial validation's attestation are revoked; the
+    first award's certificate was reissued (superseded, then valid: still one award); the
+    second award has its valid certificate."""
+    from certifications.models import CertificateStatus
+
+    active = list(
+        Decision.objects.filter(dossier__branch=cast.branch_a, status=DecisionStatus.ACTIVE)
+        .select_related("dossier")
+        .order_by("dossier__opened_on", "pk")
+    )
+    by_days = {(d.decided_at.date() - d.dossier.opened_on).days: d for d in active}
+    first = _document(by_days[100], CertificateStatus.SUPERSEDED)
+    _document(by_days[100], CertificateStatus.VALID, reissue_of=first)
+    _document(by_days[120], CertificateStatus.VALID)
+    _document(by_days[400], CertificateStatus.REVOKED)
+    _document(by_days[90], CertificateStatus.REVOKED)

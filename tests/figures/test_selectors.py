@@ -18,7 +18,7 @@ from figures.selectors import (
     figures_scope,
 )
 from tests import workflow
-from tests.figures.dataset import BRANCH_A, CONT, build_dataset
+from tests.figures.dataset import BRANCH_A, CONT, add_documents, build_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +179,81 @@ def test_recording_a_decision_refreshes_the_cached_figures(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.award(cast)
     assert figures_for(FigureFilters())["totals"]["awards"] == 1
+
+
+# --- Revoked documents (known answers: see add_documents) ---------------------------------
+
+
+def test_revoked_documents_are_counted_apart_from_awards_and_partials(dataset: Any, cast: Any):
+    add_documents(cast)
+    a = totals(branch_ids=(dataset.branch_a.pk,))
+    assert (a["decisions"], a["awards"], a["partials"], a["refusals"], a["revoked"]) == (
+        12,
+        8,
+        0,
+        2,
+        2,
+    )
+    assert a["award_rate"] == 66.7  # 8 / 12
+    assert a["partial_rate"] == 0.0
+    assert a["revoked_rate"] == 16.7  # 2 / 12
+    assert a["vae_share"] == 37.5  # 3 VAE awards / 8
+    assert a["professionalisation_share"] == 25.0  # 2 / 8
+    assert a["first_certification_share"] == 75.0  # 6 / 8
+    assert a["median_days_to_award"] == 190.0  # 400 days no longer an award: (180 + 200) / 2
+
+
+def test_revoked_documents_have_their_column_in_every_grouping(dataset: Any, cast: Any):
+    add_documents(cast)
+    figures = compute_figures(FigureFilters(branch_ids=(dataset.branch_a.pk,)))
+    by_year = {row["year"]: row for row in figures["by_year"]}
+    assert (by_year[2023]["awards"], by_year[2023]["revoked"]) == (1, 0)
+    assert (by_year[2024]["awards"], by_year[2024]["partials"], by_year[2024]["revoked"]) == (
+        7,
+        0,
+        2,
+    )
+    by_route = {row["route"]: row for row in figures["by_route"]}
+    assert (by_route[CONT]["awards"], by_route[CONT]["revoked"], by_route[CONT]["decisions"]) == (
+        3,
+        2,
+        5,
+    )
+    (row,) = figures["by_cqpi"]
+    assert (row["awards"], row["revoked"]) == (8, 2)
+    (branch,) = figures["by_branch"]
+    assert (branch["awards"], branch["revoked"], branch["decisions"]) == (8, 2, 12)
+    national = compute_figures(FigureFilters())["totals"]
+    assert (national["awards"], national["revoked"]) == (10, 2)  # branch B's 2 awards
+
+
+def test_revoked_documents_cost_no_extra_query(cast: Any) -> None:
+    with CaptureQueriesContext(connection) as empty:
+        compute_figures(FigureFilters())
+    build_dataset(cast)
+    add_documents(cast)
+    with CaptureQueriesContext(connection) as full:
+        compute_figures(FigureFilters())
+    assert len(full) == len(empty) <= 8
+
+
+def test_revoking_a_certificate_refreshes_the_cached_figures(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from certifications.services import certificate_revoke
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = workflow.award(cast)
+    assert figures_for(FigureFilters())["totals"]["awards"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_revoke(
+            certificate=decision.certificates.get(), reason="Fraude avérée", by=cast.staff_a
+        )
+    after = figures_for(FigureFilters())["totals"]
+    assert (after["awards"], after["revoked"]) == (0, 1)
+
+
+def test_the_cache_key_carries_the_shape_of_the_figures() -> None:
+    from figures.selectors import SHAPE
+
+    assert FigureFilters().cache_key(7).startswith(f"figures:s{SHAPE}:v7:")

@@ -295,3 +295,30 @@ def test_the_cached_figures_keep_each_address_export_links(
     html = as_client(client, cast.coc_observer).get(PAGE, {"branch": cast.branch_a.pk})
     csv_link = export_url("indicateurs", "csv") + f"?branch={cast.branch_a.pk}"
     assert f'href="{csv_link}"' in html.content.decode()
+
+
+def test_revoked_documents_have_their_own_column_in_the_page_and_exports(
+    client: Any, cast: Any, dataset: Any
+) -> None:
+    from tests.figures.dataset import add_documents
+
+    add_documents(cast)
+    client = as_client(client, cast.coc_observer)
+    response = client.get(PAGE, {"branch": dataset.branch_a.pk})
+    tables = {table.slug: table for table in response.context["tables"]}
+    assert indicator(tables["indicateurs"].rows, "Délivrances totales") == 8
+    assert indicator(tables["indicateurs"].rows, "Certificats et attestations révoqués") == 2
+    by_year = tables["par-annee"]
+    assert by_year.columns == [
+        "Année",
+        "Délivrances totales",
+        "Validations partielles",
+        "Refus",
+        "Révoqués",
+        "Décisions",
+    ]
+    assert by_year.rows == [[2023, 1, 0, 0, 0, 1], [2024, 7, 0, 2, 2, 11]]
+    rows = read_csv(client.get(export_url("par-annee", "csv"), {"branch": dataset.branch_a.pk}))
+    assert rows[2] == ["2024", "7", "0", "2", "2", "11"]
+    charts = json_script(response.content.decode(), "figures-data")["charts"]
+    assert [d["label"] for d in charts[0]["datasets"]][-1] == "Révoqués"

@@ -89,6 +89,23 @@ def test_one_certificate_is_revoked_and_partial_validations_have_their_attestati
     assert not Certificate.objects.filter(dossier__status=DossierStatus.REFUSED).exists()
 
 
+def test_demo_branches_pass_the_compliance_gate_and_their_documents_name_the_certifier(
+    demo: str,
+) -> None:
+    from certifications.compliance import branch_problems
+
+    for code in ("metallurgie", "commerce-distribution"):
+        branch = Branch.objects.get(code=code)
+        assert branch_problems(branch) == []
+        assert branch.signatory_name and branch.signatory_name != "Signataire à désigner"
+    certificates = Certificate.objects.select_related("branch")
+    assert certificates.exists()
+    for certificate in certificates:
+        assert certificate.snapshot["certifier"] == certificate.branch.certifier_name
+        assert certificate.snapshot["signatory"]["image"].startswith("data:image/png;base64,")
+        assert certificate.snapshot["registration"] is not None
+
+
 def test_past_sessions_are_closed_and_scheduled_dossiers_wait_for_an_upcoming_one(
     demo: str,
 ) -> None:

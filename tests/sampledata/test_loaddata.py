@@ -75,6 +75,19 @@ def test_the_data_set_has_the_national_shape(reference_data):
     assert mismatched == []
 
 
+def test_load_branches_are_signed_and_snapshots_name_the_certifier(reference_data):
+    from branches.models import Branch
+    from certifications.compliance import branch_problems
+
+    generate(dossiers=200, seed=5)
+    for branch in Branch.objects.all():
+        assert branch_problems(branch) == [], branch.code
+    cpnefp = Branch.objects.get(code="vente-a-distance")
+    assert cpnefp.certifier_name == "CPNEFP de la branche Vente à distance"
+    for certificate in Certificate.objects.select_related("branch")[:50]:
+        assert certificate.snapshot["certifier"] == certificate.branch.certifier_name
+
+
 def test_numbers_continue_after_the_generated_ones(reference_data, django_user_model):
     from branches.models import Counter
 
