@@ -11,6 +11,7 @@ Nothing here touches the network: no timestamp server, no OCSP or CRL fetch.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import fcntl
 import functools
@@ -186,6 +187,9 @@ class SealKit:
     signer: Any  # pyhanko.sign.signers.SimpleSigner
     trust_roots: tuple[Any, ...]  # asn1crypto.x509.Certificate
     seal_subject: Any  # asn1crypto.x509.Name of the seal's own certificate
+    # Room for the signature container in each document: its certificates plus the signature
+    # and its attributes. Fixed once, so pyHanko does not sign a dummy document to estimate it.
+    bytes_reserved: int
 
 
 def _read_roots(path: Path) -> tuple[Any, ...]:
@@ -212,19 +216,44 @@ def _load_kit(files: SealFiles) -> SealKit:
     if signer is None or not roots:
         # load_pkcs12 logs and returns None on a wrong passphrase or a broken file.
         raise SealError("the seal's PKCS#12 file cannot be opened (file or passphrase)")
-    return SealKit(signer=signer, trust_roots=roots, seal_subject=signer.signing_cert.subject)
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    kit = SealKit(
+        signer=signer,
+        trust_roots=roots,
+        seal_subject=signer.signing_cert.subject,
+        bytes_reserved=sum(len(c.dump()) for c in certificates) + 4096,
+    )
+    _check_chain(kit)
+    return kit
+
+
+def _check_chain(kit: SealKit) -> None:
+    """Refuse a seal whose certificate the configured roots do not vouch for (once per process):
+    every document it sealed would read "altered" on upload."""
+    from pyhanko.sign.general import SigningError
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+    context = _validation_context(kit, other_certs=list(kit.signer.cert_registry))
+    validator = CertificateValidator(kit.signer.signing_cert, validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+    except (PathBuildingError, PathValidationError, SigningError, ValueError) as exc:
+        raise SealError(f"the seal's certificate does not chain to the trust roots: {exc}") from exc
 
 
 def seal_kit() -> SealKit:
     return _load_kit(configured_files())
 
 
-def _validation_context(kit: SealKit) -> Any:
+def _validation_context(kit: SealKit, other_certs: list[Any] | None = None) -> Any:
     from pyhanko_certvalidator import ValidationContext
 
     # allow_fetching=False: no OCSP or CRL request leaves the machine; the default
     # soft-fail revocation mode accepts a certificate that names no revocation source.
-    return ValidationContext(trust_roots=list(kit.trust_roots), allow_fetching=False)
+    return ValidationContext(
+        trust_roots=list(kit.trust_roots), other_certs=other_certs, allow_fetching=False
+    )
 
 
 # --- Sealing -----------------------------------------------------------------------
@@ -232,7 +261,9 @@ def _validation_context(kit: SealKit) -> Any:
 
 def seal_pdf(data: bytes, *, reason: str) -> bytes:
     """The document with the deployment's seal (PAdES baseline B-B, invisible) appended as an
-    incremental update; the seal is checked before the bytes are returned."""
+    incremental update. The seal's certificate was checked against the trust roots when the
+    kit was loaded; pyHanko signs the very bytes it writes, so each document is not
+    validated again here (the tests validate every kind)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -245,13 +276,14 @@ def seal_pdf(data: bytes, *, reason: str) -> bytes:
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        sealed = signers.sign_pdf(writer, metadata, signer=kit.signer).getvalue()
+        output = signers.sign_pdf(
+            writer, metadata, signer=kit.signer, bytes_reserved=kit.bytes_reserved
+        )
     except Exception as exc:
         raise SealError(f"sealing failed: {type(exc).__name__}: {exc}") from exc
-    check = seal_check(sealed)
-    if not check.valid:
-        # A seal that the configured roots do not vouch for would read "altered" on upload.
-        raise SealError(f"the new seal does not verify against the trust roots: {check.problem}")
+    sealed: bytes = output.getvalue()
+    if not sealed.startswith(data) or b"/ByteRange" not in sealed[len(data) :]:
+        raise SealError("sealing produced no signed revision")
     return sealed
 
 

@@ -226,3 +226,22 @@ def test_the_management_command_makes_the_chain_and_has_a_dry_run(settings, tmp_
     assert not (tmp_path / "seal" / "seal.p12").exists()
     call_command("seal_dev_chain", stdout=io.StringIO())
     assert (tmp_path / "seal" / "seal.p12").is_file()
+
+
+def test_a_seal_that_the_trust_roots_do_not_vouch_for_is_refused(settings, tmp_path):
+    ours = sealing.dev_chain(tmp_path / "ours")
+    theirs = sealing.dev_chain(tmp_path / "theirs")
+    settings.SEAL_PKCS12_PATH = str(ours.pkcs12)
+    settings.SEAL_PKCS12_PASSPHRASE = ours.passphrase
+    settings.SEAL_TRUST_ROOTS = str(theirs.trust_roots)
+    with pytest.raises(sealing.SealError, match="does not chain"):
+        sealing.seal_pdf(b"%PDF-1.7 whatever", reason="essai")
+
+
+def test_a_wrong_passphrase_is_a_seal_error(settings, tmp_path):
+    ours = sealing.dev_chain(tmp_path / "ours")
+    settings.SEAL_PKCS12_PATH = str(ours.pkcs12)
+    settings.SEAL_PKCS12_PASSPHRASE = "pas-la-bonne"
+    settings.SEAL_TRUST_ROOTS = str(ours.trust_roots)
+    with pytest.raises(sealing.SealError):
+        sealing.seal_pdf(b"%PDF-1.7 whatever", reason="essai")
