@@ -170,3 +170,50 @@ def test_the_verdict_costs_one_query_per_kind_of_document(issued, django_assert_
         assert document_verify(data=data).verdict == Verdict.AUTHENTIC
     with django_assert_num_queries(2):  # certificates, then procès-verbaux
         assert document_verify(data=render_pdf(UNSEALED_HTML)).verdict == Verdict.UNKNOWN
+
+
+# --- The API twin ---------------------------------------------------------------------------
+
+API_URL = "/api/v1/verify/document/"
+
+
+def api_upload(client: Client, data: bytes, name: str = "certificat.pdf") -> Any:
+    return client.post(API_URL, {"document": SimpleUploadedFile(name, data, "application/pdf")})
+
+
+def test_the_api_says_authentic_with_the_document(client, issued):
+    certificate, data = issued
+    response = api_upload(client, data)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["verdict"] == "authentic" and body["unsealed"] is False
+    assert body["document"]["number"] == certificate.number
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_the_api_says_altered_or_unknown_with_no_document(client, issued):
+    altered = api_upload(client, one_byte_changed(issued[1])).json()
+    assert altered["verdict"] == "altered" and altered["document"] is None
+    unknown = api_upload(client, render_pdf(UNSEALED_HTML)).json()
+    assert unknown == {
+        "verdict": "unknown",
+        "message": "Ce document n'est pas reconnu.",
+        "unsealed": False,
+        "document": None,
+    }
+
+
+def test_the_api_refuses_what_is_not_a_pdf_with_a_400(client, db):
+    response = api_upload(client, b"<html>pas un PDF</html>")
+    assert response.status_code == 400
+    assert "Type de fichier non accepté" in response.content.decode()
+    assert client.post(API_URL, {}).status_code == 400
+
+
+def test_the_api_shares_the_page_s_throttle(client, monkeypatch, db):
+    from core.api.throttles import VerifyThrottle
+
+    monkeypatch.setattr(VerifyThrottle, "THROTTLE_RATES", {"verify": "2/minute"})
+    assert client.get(URL).status_code == 200
+    assert client.post(API_URL, {}).status_code == 400
+    assert client.post(API_URL, {}).status_code == 429
