@@ -12,6 +12,7 @@ Nothing here touches the network: no timestamp server, no OCSP or CRL fetch.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime
 import fcntl
 import functools
@@ -179,6 +180,17 @@ def configured_files() -> SealFiles:
     return dev_chain()
 
 
+def _outside_event_loop(call: Callable[[], Any]) -> Any:
+    """Run pyHanko's synchronous API, which calls asyncio.run(): in a thread of its own when
+    the caller's thread already runs an event loop (an async view, a browser test's driver)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 # --- The kit: signer and trust roots, loaded once per process -----------------------
 
 
@@ -237,7 +249,9 @@ def _check_chain(kit: SealKit) -> None:
     context = _validation_context(kit, other_certs=list(kit.signer.cert_registry))
     validator = CertificateValidator(kit.signer.signing_cert, validation_context=context)
     try:
-        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+        _outside_event_loop(
+            lambda: asyncio.run(validator.async_validate_usage({"digital_signature"}))
+        )
     except (PathBuildingError, PathValidationError, SigningError, ValueError) as exc:
         raise SealError(f"the seal's certificate does not chain to the trust roots: {exc}") from exc
 
@@ -276,8 +290,10 @@ def seal_pdf(data: bytes, *, reason: str) -> bytes:
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        output = signers.sign_pdf(
-            writer, metadata, signer=kit.signer, bytes_reserved=kit.bytes_reserved
+        output = _outside_event_loop(
+            lambda: signers.sign_pdf(
+                writer, metadata, signer=kit.signer, bytes_reserved=kit.bytes_reserved
+            )
         )
     except Exception as exc:
         raise SealError(f"sealing failed: {type(exc).__name__}: {exc}") from exc
@@ -313,7 +329,9 @@ def seal_check(data: bytes) -> SealCheck:
     for signature in signatures:
         try:
             ours = signature.signer_cert.subject == kit.seal_subject
-            status = validate_pdf_signature(signature, _validation_context(kit))
+            status = _outside_event_loop(
+                functools.partial(validate_pdf_signature, signature, _validation_context(kit))
+            )
         except Exception as exc:
             problem = f"invalid: {type(exc).__name__}"
             present = present or _signed_by_us(signature, kit)

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='jurysession',
             name='minutes_render_error',
-            field=models.TextField(blank=True),
+            field=models.TextField(blank=True, default=''),
         ),
         migrations.AddField(
             model_name='jurysession',
             name='minutes_sha256',
-            field=models.CharField(blank=True, db_index=True, max_length=64),
+            field=models.CharField(blank=True, db_index=True, default='', max_length=64),
         ),
     ]

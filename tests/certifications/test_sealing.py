@@ -245,3 +245,24 @@ def test_a_wrong_passphrase_is_a_seal_error(settings, tmp_path):
     settings.SEAL_TRUST_ROOTS = str(ours.trust_roots)
     with pytest.raises(sealing.SealError):
         sealing.seal_pdf(b"%PDF-1.7 whatever", reason="essai")
+
+
+def test_sealing_works_from_a_thread_that_runs_an_event_loop(cast):
+    """pyHanko calls asyncio.run(): a caller inside a running loop (an async view, a browser
+    test's driver) must still get its seal."""
+    import asyncio
+
+    from certifications.rendering import render_pdf
+
+    data = render_pdf("<html lang='fr'><head><title>T</title></head><body><p>x</p></body></html>")
+
+    async def inside_a_loop() -> bytes:
+        return sealing.seal_pdf(data, reason="essai")
+
+    sealed = asyncio.run(inside_a_loop())
+    assert_sealed(sealed)
+
+    async def check_inside_a_loop() -> Any:
+        return sealing.seal_check(sealed)
+
+    assert asyncio.run(check_inside_a_loop()).valid
