@@ -229,11 +229,12 @@ def _load_kit(files: SealFiles) -> SealKit:
         # load_pkcs12 logs and returns None on a wrong passphrase or a broken file.
         raise SealError("the seal's PKCS#12 file cannot be opened (file or passphrase)")
     certificates = [signer.signing_cert, *signer.cert_registry]
+    reserved = sum(len(c.dump()) for c in certificates) + 4096
     kit = SealKit(
         signer=signer,
         trust_roots=roots,
         seal_subject=signer.signing_cert.subject,
-        bytes_reserved=sum(len(c.dump()) for c in certificates) + 4096,
+        bytes_reserved=reserved + reserved % 2,  # pyHanko writes it as hex: an even count
     )
     _check_chain(kit)
     return kit

@@ -216,6 +216,20 @@ def test_the_development_chain_is_made_once_and_kept(tmp_path):
     assert "NON QUALIFI" in signer_cert.subject.human_friendly
 
 
+def test_any_fresh_chain_seals(tmp_path, settings):
+    # pyHanko refuses an odd room for the signature; a chain's size is odd about half the time.
+    from certifications.rendering import render_pdf
+
+    data = render_pdf("<html lang='fr'><head><title>T</title></head><body><p>x</p></body></html>")
+    for i in range(6):
+        chain = sealing.dev_chain(tmp_path / str(i))
+        settings.SEAL_PKCS12_PATH = str(chain.pkcs12)
+        settings.SEAL_PKCS12_PASSPHRASE = chain.passphrase
+        settings.SEAL_TRUST_ROOTS = str(chain.trust_roots)
+        assert sealing.seal_kit().bytes_reserved % 2 == 0
+        assert sealing.seal_check(sealing.seal_pdf(data, reason="essai")).valid
+
+
 def test_the_management_command_makes_the_chain_and_has_a_dry_run(settings, tmp_path):
     from django.core.management import call_command
 
