@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -336,6 +337,74 @@ class VerifyView(APIView):
             "revoked_at": certificate.revoked_at,
         }
         response = Response(VerificationSerializer(data).data)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    document = serializers.FileField(help_text="Le PDF à vérifier, tel qu'il a été reçu.")
+
+
+class IssuedDocumentSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    issued_on = serializers.DateField(allow_null=True)
+    holder = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+
+
+class DocumentVerdictSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(
+        choices=["authentic", "altered", "revoked", "unknown"],
+        help_text="authentic : ces octets ont été délivrés et leur cachet est valide ; altered : "
+        "le cachet de la plateforme est là mais le contenu a changé ; revoked ; unknown.",
+    )
+    message = serializers.CharField()
+    unsealed = serializers.BooleanField(help_text="Délivré avant la mise en place du cachet.")
+    document = IssuedDocumentSerializer(
+        allow_null=True, help_text="Seulement pour un document délivré (authentic, revoked)."
+    )
+
+
+class DocumentVerifyView(APIView):
+    """The API twin of "Vérifier un document": a PDF uploaded (multipart) by anyone.
+
+    Public, throttled with the verification codes; an unknown document gets one answer.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [VerifyThrottle]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="verify_document",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses=DocumentVerdictSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        from .verification import document_check, verdict_message
+
+        upload = DocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        verdict = document_check(uploaded=upload.validated_data["document"])
+        document = verdict.document
+        data = {
+            "verdict": verdict.verdict.value,
+            "message": verdict_message(verdict.verdict),
+            "unsealed": verdict.unsealed,
+            "document": None
+            if document is None
+            else {
+                "kind": document.kind,
+                "number": document.number,
+                "issued_on": document.issued_on,
+                "holder": document.holder,
+                "title": document.title,
+            },
+        }
+        response = Response(DocumentVerdictSerializer(data).data)
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "no-store"
         return response

@@ -92,3 +92,13 @@ class AdoptForm(StaffForm):
         if value > timezone.localdate():
             raise forms.ValidationError(_("La date de l'accord ne peut être dans le futur."))
         return value
+
+
+class DocumentVerifyForm(forms.Form):
+    """The public "Vérifier un document" form: one PDF (its content and size are checked by
+    `verification.document_check`, through core.uploads)."""
+
+    document = forms.FileField(
+        label=_("Document PDF à vérifier"),
+        help_text=_("Le fichier tel que vous l'avez reçu, sans l'avoir ouvert ni réenregistré."),
+    )

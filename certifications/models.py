@@ -317,6 +317,10 @@ class Certificate(UndeletableModel):
         indexes = [
             models.Index(fields=["branch", "-issued_on"]),
             models.Index(fields=["render_status", "created_at"]),
+            # "Vérifier un document" finds an uploaded PDF by the SHA-256 of its bytes.
+            models.Index(
+                fields=["pdf_sha256"], condition=~Q(pdf_sha256=""), name="certificate_pdf_sha256"
+            ),
         ]
 
     def __str__(self) -> str:

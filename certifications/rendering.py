@@ -1,7 +1,8 @@
 """PDF rendering with WeasyPrint, sealed off from the network and the filesystem.
 
 Every document (certificate, attestation, procès-verbal) is rendered by `render_pdf`,
-whose URL fetcher serves only the project's own static files and `data:` URLs.
+whose URL fetcher serves only the project's own static files and `data:` URLs, as PDF/A-3b;
+the electronic seal is applied afterwards (sealing.py).
 """
 
 from __future__ import annotations
@@ -122,9 +123,14 @@ def _layout(html: str) -> Document:
         raise PDFAssetMissing(str(exc)) from exc
 
 
+# Archival PDF (PDF/A-3b, ISO 19005-3) with its structure tagged; the metadata (title, author,
+# subject, language) comes from the template's <title>, <meta> and <html lang>.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+
+
 def _write(document: Document) -> bytes:
     try:
-        return document.write_pdf()
+        return document.write_pdf(**PDF_OPTIONS)
     except FatalURLFetchingError as exc:  # pragma: no cover - resources are fetched at layout
         raise PDFAssetMissing(str(exc)) from exc
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
@@ -305,6 +305,15 @@ def _valid_pdf(data: bytes) -> bool:
     return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:] and len(data) > 1000
 
 
+def _seal_reason(certificate: Certificate) -> str:
+    with translation.override("fr"):
+        return _("Cachet électronique de %(branch)s — %(kind)s n° %(number)s") % {
+            "branch": (certificate.snapshot.get("branch") or {}).get("name", ""),
+            "kind": certificate.get_kind_display(),
+            "number": certificate.number,
+        }
+
+
 def certificate_store_pdf(*, certificate_id: int) -> Certificate:
     """Render and store a certificate's PDF, once: a second call finds it ready and does nothing.
 
@@ -312,6 +321,7 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
     render side by side; a corrupt or empty result is never stored.
     """
     from .rendering import render_certificate_pdf
+    from .sealing import seal_pdf
     from .tasks import enqueue_certificate_ready_email
 
     with transaction.atomic():
@@ -322,6 +332,8 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
         data = render_certificate_pdf(certificate)
         if not _valid_pdf(data):
             raise ValueError("the renderer produced no valid PDF")
+        # Sealed before it is stored: a failed seal is a failed render, never an unsealed file.
+        data = seal_pdf(data, reason=_seal_reason(certificate))
         if certificate.pdf:
             certificate.pdf.delete(save=False)
         # One name per certificate: a file left by an attempt killed before its commit is

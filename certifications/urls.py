@@ -7,6 +7,8 @@ from . import referentiel_views, views
 app_name = "certifications"
 
 urlpatterns = [
+    # Before verify/<code>/, which would take "document" for a code.
+    path("verify/document/", views.verify_document, name="verify_document"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path(
         "certificats/<int:pk>/telecharger/",

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from branches.access import require_staff_member, roles_of
 from core.api.throttles import VerifyThrottle, throttled_page
@@ -29,8 +29,9 @@ from core.portal import refusal_shown
 
 from . import services
 from .access import managed_certificate, managed_certificates
-from .forms import CertificateFilterForm, ReissueForm, RevokeForm
+from .forms import CertificateFilterForm, DocumentVerifyForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateKind, CertificateStatus, RenderStatus
+from .verification import document_check, verdict_message
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,35 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
                 "partial_expired": partial_expired,
                 "replacement_issued_on": _replacement_date(certificate),
             },
+        )
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+@throttled_page(VerifyThrottle)
+def verify_document(request: HttpRequest) -> HttpResponse:
+    """Anyone may upload a PDF and learn whether it is a document issued here, unaltered.
+
+    Counted by the same throttle as the verification codes: each upload is a guess too. An
+    unknown document gets one answer whatever it contains; nothing uploaded is kept.
+    """
+    form = DocumentVerifyForm(request.POST or None, request.FILES or None)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        with refusal_shown(request, form=form):
+            verdict = document_check(uploaded=form.cleaned_data["document"])
+    status = 400 if request.method == "POST" and verdict is None else 200
+    return _noindex(
+        render(
+            request,
+            "certifications/verify_document.html",
+            {
+                "form": form,
+                "verdict": verdict,
+                "message": verdict_message(verdict.verdict) if verdict else "",
+            },
+            status=status,
         )
     )
 

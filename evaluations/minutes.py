@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,9 +12,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import time_format
+from django.utils.translation import gettext as _
 
 from branches.models import College
 from certifications.rendering import french_date, is_valid_pdf, render_pdf
+from certifications.sealing import IssuedDocument, seal_pdf
 
 from .models import AgendaItem, Decision, JurySession, MemberRole, Outcome, SessionStatus
 
@@ -116,7 +119,7 @@ def minutes_html(session: JurySession) -> str:
 
 def minutes_file_name(session: JurySession) -> str:
     held = timezone.localdate(session.held_on)
-    return f"minutes/{held.year}/PV-{session.branch.code}-{held.isoformat()}-{session.pk}.pdf"
+    return f"minutes/{held.year}/{minutes_number(session)}.pdf"
 
 
 def minutes_store_pdf(*, session_id: int) -> JurySession:
@@ -139,11 +142,63 @@ def minutes_store_pdf(*, session_id: int) -> JurySession:
         data = render_pdf(minutes_html(session))
         if not is_valid_pdf(data):
             raise ValueError("the renderer produced no valid PDF")
+        # Sealed before it is stored: a failed seal is a failed render, never an unsealed file.
+        data = seal_pdf(data, reason=_seal_reason(session))
         name = minutes_file_name(session)
         storage = session.minutes.storage
         if storage.exists(name):
             # left by an attempt whose transaction did not commit: nothing refers to it
             storage.delete(name)
         session.minutes.name = storage.save(name, ContentFile(data))
-        session.save(update_fields=["minutes"])
+        session.minutes_sha256 = hashlib.sha256(data).hexdigest()
+        session.minutes_render_error = ""
+        session.save(update_fields=["minutes", "minutes_sha256", "minutes_render_error"])
     return session
+
+
+def _seal_reason(session: JurySession) -> str:
+    with translation.override("fr"):
+        return _("Cachet électronique de %(branch)s — procès-verbal n° %(number)s") % {
+            "branch": session.branch.name,
+            "number": minutes_number(session),
+        }
+
+
+def minutes_number(session: JurySession) -> str:
+    """The procès-verbal's reference, as its file is named: PV-<branch>-<date>-<session>."""
+    held = timezone.localdate(session.held_on)
+    return f"PV-{session.branch.code}-{held.isoformat()}-{session.pk}"
+
+
+@transaction.atomic
+def minutes_mark_render_failed(*, session_id: int, error: str) -> None:
+    """Keep why the procès-verbal could not be rendered or sealed, for the staff to see."""
+    session = JurySession.objects.select_for_update().get(pk=session_id)
+    if session.minutes:
+        return
+    session.minutes_render_error = error[:2000]
+    session.save(update_fields=["minutes_render_error"])
+
+
+def find_minutes(sha256: str) -> IssuedDocument | None:
+    """The procès-verbal whose sealed bytes have this SHA-256 (for "Vérifier un document")."""
+    session = (
+        JurySession.objects.select_related("branch")
+        .filter(minutes_sha256=sha256)
+        .exclude(minutes="")
+        .order_by()
+        .first()
+    )
+    if session is None:
+        return None
+    with translation.override("fr"):
+        return IssuedDocument(
+            kind=str(_("Procès-verbal du jury paritaire")),
+            number=minutes_number(session),
+            issued_on=timezone.localdate(session.closed_at) if session.closed_at else None,
+            holder=session.branch.name,
+            title=str(
+                _("Session du %(date)s, %(place)s")
+                % {"date": french_date(timezone.localdate(session.held_on)), "place": session.place}
+            ),
+        )

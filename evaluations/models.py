@@ -232,6 +232,10 @@ class JurySession(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     minutes = models.FileField(_("procès-verbal"), upload_to="minutes/%Y/", blank=True)
+    # The SHA-256 of the sealed procès-verbal as stored (found again by "Vérifier un document"),
+    # and why its last render failed, for the staff, until one succeeds.
+    minutes_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    minutes_render_error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -24,13 +24,14 @@ def enqueue_minutes(session_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def render_minutes(self, session_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Render and store the procès-verbal of a closed session; idempotent."""
-    from .minutes import minutes_store_pdf
+    """Render, seal and store the procès-verbal of a closed session; idempotent."""
+    from .minutes import minutes_mark_render_failed, minutes_store_pdf
 
     try:
         minutes_store_pdf(session_id=session_id)
     except Exception as exc:
         logger.exception("jury session %s: minutes render failed", session_id)
+        minutes_mark_render_failed(session_id=session_id, error=f"{type(exc).__name__}: {exc}")
         raise self.retry(exc=exc, countdown=min(600, 10 * 2**self.request.retries)) from exc
 
 

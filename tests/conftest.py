@@ -43,6 +43,15 @@ def _reset_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _seal_chain() -> None:
+    # The development seal (certifications/sealing.py) made once per run, under the test
+    # settings' SEAL_DEV_DIR, before any document is rendered and sealed.
+    from certifications.sealing import dev_chain
+
+    dev_chain()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     # Each process keeps its cache across tests: rate-limit counts (one client address for

@@ -12,6 +12,7 @@ from branches.api import BranchViewSet, CompanyViewSet
 from candidates.api import CandidateViewSet, DossierViewSet
 from certifications.api import (
     CertificateViewSet,
+    DocumentVerifyView,
     ReferentielVersionViewSet,
     ReferentielViewSet,
     VerifyView,
@@ -39,6 +40,7 @@ router.register("certificates", CertificateViewSet, basename="certificate")
 urlpatterns: list[Any] = [
     path("auth/tokens/", tokens.TokenListCreate.as_view(), name="token_list"),
     path("auth/tokens/<str:token_id>/", tokens.TokenDestroy.as_view(), name="token_detail"),
+    path("verify/document/", DocumentVerifyView.as_view(), name="verify_document"),
     path("verify/<str:code>/", VerifyView.as_view(), name="verify"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

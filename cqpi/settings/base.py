@@ -241,6 +241,18 @@ REQUEST_BODY_MAX_BYTES = env_int(
     "REQUEST_BODY_MAX_BYTES", max(EVIDENCE_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024
 )
 
+# --- The electronic seal of issued documents (certifications/sealing.py) -----
+# Certificates, attestations and procès-verbaux are sealed (PAdES) with the key and certificate
+# of this PKCS#12 file; uploaded documents are checked against the root certificates (PEM,
+# one or more) of SEAL_TRUST_ROOTS. Unset (development, tests), a self-signed chain is made
+# once under SEAL_DEV_DIR: it proves nothing to anyone outside this machine (not qualified).
+SEAL_PKCS12_PATH = env_str("SEAL_PKCS12_PATH") or ""
+SEAL_PKCS12_PASSPHRASE = env_str("SEAL_PKCS12_PASSPHRASE") or ""
+SEAL_TRUST_ROOTS = env_str("SEAL_TRUST_ROOTS") or ""
+SEAL_DEV_DIR = VAR_DIR / "seal"
+# The largest PDF the public "Vérifier un document" page accepts.
+VERIFY_UPLOAD_MAX_BYTES = env_int("VERIFY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"

@@ -31,6 +31,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Issued documents are sealed with the deployment's own key (README, "Le cachet électronique");
+# the development chain under var/ is never used in production.
+SEAL_PKCS12_PATH = env_required("SEAL_PKCS12_PATH")
+SEAL_TRUST_ROOTS = env_required("SEAL_TRUST_ROOTS")
+
 # Production runs on PostgreSQL and Redis: refuse to start on the embedded defaults.
 env_required("DATABASE_URL")
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405

@@ -28,6 +28,9 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         # cqpi.settings.test put both into the environment.
         DATABASE_URL=os.environ["DATABASE_URL"],
         CELERY_BROKER_URL=os.environ["CELERY_BROKER_URL"],
+        # The deployment's seal (read when a document is sealed, not at start).
+        SEAL_PKCS12_PATH=str(tmp_path / "seal.p12"),
+        SEAL_TRUST_ROOTS=str(tmp_path / "seal-roots.pem"),
     )
     for key, value in overrides.items():
         if value is None:
@@ -80,7 +83,16 @@ def test_production_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"]
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+        "SEAL_PKCS12_PATH",
+        "SEAL_TRUST_ROOTS",
+    ],
 )
 def test_production_refuses_to_start_without_a_required_variable(
     tmp_path: Path, missing: str

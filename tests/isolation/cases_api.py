@@ -250,6 +250,16 @@ CASES = [
         check_markers=False,
         api=True,
     ),
+    Case(
+        "api:verify_document",
+        listing("api:verify_document"),
+        methods=("POST",),
+        public=True,
+        api=True,
+        # The matrix posts JSON: 415, the file goes multipart (a POST without a file is a
+        # 400, tests/certifications/test_verify_document.py); nothing is stored.
+        ok_statuses=frozenset({400, 415}),
+    ),
     # --- Figures, tokens, schema
     Case(
         "api:statistics",

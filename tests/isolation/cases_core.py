@@ -232,6 +232,14 @@ CASES = [
         check_markers=False,
     ),
     Case(
+        "certifications:verify_document",
+        listing("certifications:verify_document"),
+        methods=("GET", "POST"),
+        public=True,
+        # A POST without a file re-renders the form (400); the page stores nothing.
+        ok_statuses=frozenset({400}),
+    ),
+    Case(
         "certifications:certificate_download",
         sides("certifications:certificate_download", "certificate"),
         read=STAFF | {"candidate"},
