@@ -50,8 +50,39 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def bench_seal() -> dict[str, str]:
+    """Production settings require a seal: the benchmark seals with the development chain
+    (made once under var/seal/ by `manage.py seal_dev_chain`, NOT qualified)."""
+    dev = dict(os.environ, DJANGO_SETTINGS_MODULE="cqpi.settings.base")
+    for key in ("SEAL_PKCS12_PATH", "SEAL_TRUST_ROOTS", "SEAL_PKCS12_PASSPHRASE"):
+        dev.pop(key, None)
+    subprocess.run(
+        [PY, "manage.py", "seal_dev_chain"], cwd=ROOT, env=dev, check=True, capture_output=True
+    )
+    code = (
+        "from certifications.sealing import configured_files; import json; "
+        "f = configured_files(); "
+        "print(json.dumps([str(f.pkcs12), f.passphrase, str(f.trust_roots)]))"
+    )
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=dev,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pkcs12, passphrase, roots = json.loads(out.strip().splitlines()[-1])
+    return {
+        "SEAL_PKCS12_PATH": pkcs12,
+        "SEAL_PKCS12_PASSPHRASE": passphrase,
+        "SEAL_TRUST_ROOTS": roots,
+    }
+
+
 def bench_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(bench_seal())
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "cqpi.settings.production",
