@@ -57,6 +57,6 @@ def member_remove(*, membership: Membership, by: Any, reason: str) -> Membership
     if membership.role == Role.REFERENT:
         assert membership.company is not None  # a référent's role names their company
         return evaluations_services.referent_remove(
-            company=membership.company, user=membership.user, by=by
+            company=membership.company, user=membership.user, by=by, reason=reason
         )
     return accounts_services.membership_deactivate(membership=membership, by=by, reason=reason)

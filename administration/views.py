@@ -73,7 +73,6 @@ def _render_evaluators(
     *,
     habilitation_form: HabilitationForm | None = None,
     conflict_form: ConflictForm | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     today = timezone.localdate()
     habilitations = (
@@ -99,7 +98,6 @@ def _render_evaluators(
             "habilitation_form": habilitation_form or HabilitationForm(branch=branch),
             "conflict_form": conflict_form or ConflictForm(branch=branch),
         },
-        status=status,
     )
 
 

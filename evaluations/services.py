@@ -703,7 +703,7 @@ def referent_appoint(*, company: Company, user: Any, by: Any) -> Membership:
 
 
 @transaction.atomic
-def referent_remove(*, company: Company, user: Any, by: Any) -> Membership:
+def referent_remove(*, company: Company, user: Any, by: Any, reason: str = "") -> Membership:
     """End `user`'s role as référent of `company`: their grant on the company goes, and so do
     their grants on the company's evaluations still in progress (staff hand those grids to
     another référent with `evaluation_reassign`)."""
@@ -737,6 +737,6 @@ def referent_remove(*, company: Company, user: Any, by: Any) -> Membership:
         obj=locked,
         branch=locked.branch_id,
         actor=by,
-        details={"referent": user.pk, "evaluations_revoked": revoked},
+        details={"referent": user.pk, "evaluations_revoked": revoked, "reason": reason.strip()},
     )
     return membership

@@ -188,6 +188,8 @@ def test_removing_a_referent_revokes_their_company(client: Any, cast: Any) -> No
 
     assert not Membership.objects.get(pk=referent.pk).is_active
     assert not Company.objects.visible_to(User.objects.get(pk=cast.referent_a.pk)).exists()
+    event = AuditEvent.objects.get(action="company.referent_remove")
+    assert event.details["reason"] == "A quitté l'entreprise"
 
 
 def test_staff_cannot_remove_their_own_staff_role(client: Any, cast: Any) -> None:
