@@ -7,6 +7,7 @@ the server and the user's name is kept only as sanitised metadata.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -166,9 +167,7 @@ def signature_image_png(uploaded: UploadedFile | Any) -> bytes:
     metadata and colour profiles are dropped, and the result must fit the size the certificate
     renderer embeds, so an accepted image is never silently left off a certificate.
     """
-    import io
-
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # only where an image is checked
 
     inspect_upload(uploaded, allowed=SIGNATURE_TYPES, max_bytes=2 * 1024 * 1024)
     uploaded.seek(0)
