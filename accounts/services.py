@@ -341,6 +341,8 @@ BRANCH_SETTINGS = (
     "partial_validity_months",
     "quorum_rule",
     "quorum_minimum",
+    "majority_rule",
+    "chair_casting_vote",
     "require_two_factor",
 )
 

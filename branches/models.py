@@ -17,6 +17,11 @@ class QuorumRule(models.TextChoices):
     MINIMUM_PER_COLLEGE = "minimum_per_college", _("Un minimum de membres par collège")
 
 
+class MajorityRule(models.TextChoices):
+    ABSOLUTE = "absolute", _("Majorité absolue des membres présents")
+    CAST = "cast", _("Majorité des suffrages exprimés (abstentions non comptées)")
+
+
 class College(models.TextChoices):
     EMPLOYERS = "employers", _("Collège employeurs")
     EMPLOYEES = "employees", _("Collège salariés")
@@ -81,6 +86,15 @@ class Branch(models.Model):
         _("minimum de membres par collège"),
         default=1,
         help_text=_("Utilisé par la règle « un minimum de membres par collège »."),
+    )
+    majority_rule = models.CharField(
+        _("majorité requise pour une décision du jury"),
+        max_length=20,
+        choices=MajorityRule.choices,
+        default=MajorityRule.ABSOLUTE,
+    )
+    chair_casting_vote = models.BooleanField(
+        _("voix prépondérante du président en cas de partage"), default=False
     )
     require_two_factor = models.BooleanField(
         _("double authentification obligatoire"), default=False

@@ -39,4 +39,24 @@ urlpatterns = [
         views.decision_record,
         name="decision_record",
     ),
+    path(
+        "jurys/<int:pk>/propositions/<int:proposal_pk>/vote/",
+        views.proposal_vote,
+        name="proposal_vote",
+    ),
+    path(
+        "jurys/<int:pk>/propositions/<int:proposal_pk>/main-levee/",
+        views.proposal_show_of_hands,
+        name="proposal_show_of_hands",
+    ),
+    path(
+        "jurys/<int:pk>/propositions/<int:proposal_pk>/retrait/",
+        views.proposal_withdraw,
+        name="proposal_withdraw",
+    ),
+    path(
+        "jurys/<int:pk>/proces-verbal/signature/",
+        views.session_minutes_sign,
+        name="session_minutes_sign",
+    ),
 ]

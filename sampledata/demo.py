@@ -39,6 +39,7 @@ from certifications.models import Capacity, Referentiel, ReferentielVersion
 from evaluations import selectors
 from evaluations import services as evaluation_services
 from evaluations.models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome
+from sampledata.jury import jury_decides
 
 from .signatories import sign_branch
 
@@ -633,7 +634,7 @@ class _Builder:
             kwargs["override_reasons"] = {
                 capacities[-1].pk: "Réexaminée par le jury au vu du dossier de preuves : acquise."
             }
-        decision = evaluation_services.decision_record(
+        decision = jury_decides(
             session=session, dossier=dossier, outcome=spec.stage, by=chair, **kwargs
         )
         self.summary.stages[spec.stage] += 1

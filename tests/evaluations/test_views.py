@@ -29,6 +29,8 @@ from evaluations.models import (
     JurySession,
     MemberRole,
     Outcome,
+    Proposal,
+    ProposalStatus,
     SessionStatus,
     SheetRole,
     SheetStatus,
@@ -729,8 +731,8 @@ def test_the_planned_session_page_says_which_college_lacks_members_present(
 
 def test_staff_open_a_session_with_both_colleges(client: Any, cast: Any) -> None:
     session = planned_session(cast)
-    for user in (cast.jury_employer, cast.jury_employee):
-        services.jury_member_convoke(session=session, user=user, by=cast.staff_a)
+    for user, role in ((cast.jury_employer, "chair"), (cast.jury_employee, "member")):
+        services.jury_member_convoke(session=session, user=user, role=role, by=cast.staff_a)
     client.force_login(cast.staff_a)
 
     response = client.post(reverse("evaluations:session_open", args=[session.pk]))
@@ -898,7 +900,39 @@ def test_the_decision_page_shows_results_per_sheet_and_the_proposal(
     assert content.count(" checked>") == 4  # all four proposed from the evaluation
 
 
-def test_a_present_member_records_an_award_that_issues_a_certificate(
+def test_the_chair_puts_an_award_the_members_vote_and_it_issues_a_certificate(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employer)
+
+    response = client.post(
+        decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD)
+    )
+
+    assert response.status_code == 302
+    proposal = Proposal.objects.get(dossier=dossier)
+    assert proposal.status == ProposalStatus.OPEN and not Decision.objects.exists()
+    vote_url = reverse("evaluations:proposal_vote", args=[session.pk, proposal.pk])
+    page = client.get(decision_url(session, dossier)).content.decode()
+    assert "Voter pour" in page and "1 vote(s)" not in page
+    client.post(vote_url, {"choice": "for"})
+    # A second vote by the same member is refused and changes nothing.
+    client.post(vote_url, {"choice": "against"})
+    assert proposal.votes.count() == 1
+    client.force_login(cast.jury_employee)
+    assert client.post(vote_url, {"choice": "for"}).status_code == 302
+
+    decision = Decision.objects.get(dossier=dossier)
+    assert decision.outcome == Outcome.AWARD
+    assert decision.recorded_by == cast.jury_employee  # whose vote concluded it
+    assert (decision.proposal.votes_for, decision.proposal.votes_against) == (2, 0)
+    assert Certificate.objects.filter(dossier=dossier).count() == 1
+    page = client.get(decision_url(session, dossier)).content.decode()
+    assert "2 pour, 0 contre, 0 abstention(s), 2 membres présents" in page
+
+
+def test_a_member_who_is_not_the_chair_cannot_put_a_proposal(
     client: Any, cast: Any, sitting: Any
 ) -> None:
     session, dossier = sitting
@@ -908,11 +942,50 @@ def test_a_present_member_records_an_award_that_issues_a_certificate(
         decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD)
     )
 
-    assert response.status_code == 302
-    decision = Decision.objects.get(dossier=dossier)
-    assert decision.outcome == Outcome.AWARD
-    assert decision.recorded_by == cast.jury_employee
-    assert Certificate.objects.filter(dossier=dossier).count() == 1
+    assert response.status_code == 403
+    assert not Proposal.objects.exists()
+
+
+def test_the_secretary_records_a_show_of_hands_and_a_rejected_proposal_can_be_replaced(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.staff_a)
+    client.post(decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD))
+    proposal = Proposal.objects.get()
+    seats = {m.user_id: m.pk for m in session.members.all()}
+    hands = reverse("evaluations:proposal_show_of_hands", args=[session.pk, proposal.pk])
+
+    incomplete = client.post(hands, {f"m{seats[cast.jury_employer.pk]}": "for"})
+    assert incomplete.status_code == 400  # every member present must be given a vote
+    assert not proposal.votes.exists()
+    client.post(
+        hands,
+        {f"m{seats[cast.jury_employer.pk]}": "for", f"m{seats[cast.jury_employee.pk]}": "abstain"},
+    )
+
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.REJECTED  # 1 of 2 present: no absolute majority
+    assert all(v.by_show_of_hands for v in proposal.votes.all())
+    page = client.get(decision_url(session, dossier)).content.decode()
+    assert "Mettre aux voix" in page  # another proposal may be put
+    client.post(decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD))
+    assert Proposal.objects.filter(status=ProposalStatus.OPEN).count() == 1
+
+
+def test_withdrawing_a_proposal_needs_a_reason(client: Any, cast: Any, sitting: Any) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employer)
+    client.post(decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD))
+    proposal = Proposal.objects.get()
+    url = reverse("evaluations:proposal_withdraw", args=[session.pk, proposal.pk])
+
+    assert client.post(url, {"reason": ""}).status_code == 400
+    client.post(url, {"reason": "Erreur sur les capacités proposées"})
+
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN
+    assert proposal.withdraw_reason == "Erreur sur les capacités proposées"
 
 
 def test_a_refused_decision_shows_the_reason_and_keeps_the_input(
@@ -992,6 +1065,14 @@ def test_the_whole_path_through_the_pages_ends_with_a_certificate(client: Any, c
     assert session.status == SessionStatus.OPEN
 
     jury.post(decision_url(session, dossier), all_validated(dossier, outcome="award"))
+    proposal = Proposal.objects.get(dossier=dossier)
+    vice = type(client)()
+    vice.force_login(cast.jury_employee)
+    for member in (jury, vice):
+        member.post(
+            reverse("evaluations:proposal_vote", args=[session.pk, proposal.pk]),
+            {"choice": "for"},
+        )
     staff.post(reverse("evaluations:session_close", args=[session.pk]))
 
     session.refresh_from_db()
@@ -1000,6 +1081,17 @@ def test_the_whole_path_through_the_pages_ends_with_a_certificate(client: Any, c
     assert dossier.status == DossierStatus.AWARDED
     certificate = Certificate.objects.get(dossier=dossier)
     assert certificate.holder_name == "Inès Marchand"
+
+    sign_url = reverse("evaluations:session_minutes_sign", args=[session.pk])
+    assert staff.get(sign_url).status_code == 403  # staff do not sign the minutes
+    assert "Signer le procès-verbal" in jury.get(sign_url).content.decode()
+    refused = jury.post(sign_url, {"password": "not-my-password"})
+    assert refused.status_code == 200 and "Mot de passe incorrect" in refused.content.decode()
+    for member in (jury, vice):
+        assert member.post(sign_url, {"password": workflow.PASSWORD}).status_code == 302
+    session.refresh_from_db()
+    assert session.minutes_signed_at is not None
+    assert session.minutes_signatures.count() == 2
 
 
 # --- Roll call -----------------------------------------------------------------
@@ -1220,5 +1312,5 @@ def test_the_checklist_costs_the_same_queries_for_1_and_for_4_dossiers(
         services.jury_session_add_dossier(session=session, dossier=dossier, by=cast.staff_a)
     with CaptureQueriesContext(connection) as four:
         html = client.get(url).content.decode()
-    assert html.count("Enregistrer la décision") == 4
+    assert html.count(">Délibérer<") == 4
     assert len(four) == len(one)

@@ -18,6 +18,7 @@ from candidates.models import AccessRoute, Candidate, Dossier
 from certifications.models import Capacity
 from evaluations import services as evaluation_services
 from evaluations.models import EvaluationKind, MemberRole, Outcome, SheetRole
+from sampledata.jury import jury_decides
 from tests.factories import (
     BranchFactory,
     CandidateFactory,
@@ -219,7 +220,7 @@ def _build_side(
             session=open_session, dossier=dossier, by=staff
         )
     evaluation_services.jury_session_open(session=open_session, by=staff)
-    decision = evaluation_services.decision_record(
+    decision = jury_decides(
         session=open_session, dossier=awarded_dossier, outcome=Outcome.AWARD, by=jury[0]
     )
     # A procès-verbal on file, so that its download is reachable for those allowed.
