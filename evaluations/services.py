@@ -809,6 +809,9 @@ def _proposal_conclude_if_complete(session: JurySession, proposal: Proposal, *, 
     votes = {v.member_id: v.choice for v in proposal.votes.all()}
     if any(member.pk not in votes for member in present):
         return
+    if quorum_problems(session, present):
+        # Members left and the jury no longer sits validly: the vote waits (or is withdrawn).
+        return
     chair = next((m for m in present if m.role == MemberRole.CHAIR), None)
     branch = session.branch
     result = voting.tally(

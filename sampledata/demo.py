@@ -618,6 +618,11 @@ class _Builder:
             for spec, dossier in by_session.get(key, []):
                 self._decision(session, dossier, spec, chair)
             evaluation_services.jury_session_close(session=session, by=staff)
+            # The chair and the vice-chair sign the procès-verbal, as they would in the app.
+            for signer in JURY[session.branch.code]:
+                evaluation_services.minutes_sign(
+                    session=session, by=self.users[signer], password=DEMO_PASSWORD
+                )
 
     def _decision(self, session: JurySession, dossier: Dossier, spec: Spec, chair: Any) -> None:
         capacities = self._capacities(dossier)

@@ -124,6 +124,8 @@ class Side:
     certificate: Any
     jury_member: Any  # a seat of the planned session
     evidence: Any = None  # a file of the evaluation dossier
+    open_proposal: Any = None  # put to the vote on the scheduled dossier, no vote yet
+    closed_session: Any = None  # decided and closed, its minutes not signed yet
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -194,12 +196,12 @@ def _build_side(
     evaluation_dossier = open_one()
     draft_sheet = _walk_to_evaluation(evaluation_dossier, staff, evaluator, referent)
     ready = []
-    for _ in range(3):
+    for _ in range(4):
         dossier = open_one()
         score_all(_walk_to_evaluation(dossier, staff, evaluator), by=evaluator)
         dossier.refresh_from_db()
         ready.append(dossier)
-    ready_dossier, scheduled_dossier, awarded_dossier = ready
+    ready_dossier, scheduled_dossier, awarded_dossier, closed_dossier = ready
 
     def session(held: datetime.datetime) -> Any:
         s = evaluation_services.jury_session_create(
@@ -225,6 +227,16 @@ def _build_side(
     )
     # A procès-verbal on file, so that its download is reachable for those allowed.
     open_session.minutes.save("pv.pdf", ContentFile(b"%PDF-1.4 test\n"), save=True)
+    open_proposal = evaluation_services.proposal_put(
+        session=open_session, dossier=scheduled_dossier, outcome=Outcome.AWARD, by=jury[0]
+    )
+    closed_session = session(now - datetime.timedelta(hours=3))
+    evaluation_services.jury_session_add_dossier(
+        session=closed_session, dossier=closed_dossier, by=staff
+    )
+    evaluation_services.jury_session_open(session=closed_session, by=staff)
+    jury_decides(session=closed_session, dossier=closed_dossier, outcome=Outcome.AWARD, by=staff)
+    evaluation_services.jury_session_close(session=closed_session, by=staff)
     planned_session = session(now + datetime.timedelta(days=30))
     for dossier in (open_dossier, evaluation_dossier, ready_dossier, scheduled_dossier):
         dossier.refresh_from_db()
@@ -250,6 +262,8 @@ def _build_side(
         open_session=open_session,
         certificate=decision.certificates.get(),
         jury_member=planned_session.members.order_by("pk").first(),
+        open_proposal=open_proposal,
+        closed_session=closed_session,
     )
 
 
