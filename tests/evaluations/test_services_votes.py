@@ -265,7 +265,7 @@ class TestSigning:
         assert session.minutes_signed_at is not None
         digests = set(session.minutes_signatures.values_list("content_sha256", flat=True))
         assert len(digests) == 1
-        member = session.members.first()
+        member = session.members.get(user=cast.jury_employee)
         with pytest.raises(InvalidTransition):
             services.jury_member_set_presence(member=member, present=False, by=cast.staff_a)
         with pytest.raises(InvalidTransition):

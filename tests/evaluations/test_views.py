@@ -926,7 +926,9 @@ def test_the_chair_puts_an_award_the_members_vote_and_it_issues_a_certificate(
     decision = Decision.objects.get(dossier=dossier)
     assert decision.outcome == Outcome.AWARD
     assert decision.recorded_by == cast.jury_employee  # whose vote concluded it
-    assert (decision.proposal.votes_for, decision.proposal.votes_against) == (2, 0)
+    assert decision.proposal == proposal
+    proposal.refresh_from_db()
+    assert (proposal.votes_for, proposal.votes_against) == (2, 0)
     assert Certificate.objects.filter(dossier=dossier).count() == 1
     page = client.get(decision_url(session, dossier)).content.decode()
     assert "2 pour, 0 contre, 0 abstention(s), 2 membres présents" in page
