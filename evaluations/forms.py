@@ -9,13 +9,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Membership
-from candidates.forms import DateInput, DossierFilterForm, PortalForm, staff_branches
+from candidates.forms import DateInput, DossierFilterForm, PortalForm
 from candidates.models import Candidate, Dossier, DossierStatus
+from candidates.selectors import staff_branches
 from certifications.models import Capacity
 from core.widgets import FastSelect
 
 from . import selectors
-from .models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome
+from .models import (
+    CapacityOutcome,
+    EvaluationKind,
+    EvaluationSheet,
+    JurySession,
+    MemberRole,
+    Outcome,
+    SheetRole,
+)
 from .services import CapacityEntry
 
 
@@ -39,7 +48,8 @@ class EvaluationAssignForm(PortalForm):
         queryset=None,
         empty_label=_("— Choisir —"),
         help_text=_(
-            "Seuls les évaluateurs habilités ce jour pour ce CQPI et sans conflit d'intérêts."
+            "Seuls les évaluateurs habilités ce jour pour ce CQPI, sans suspension ni "
+            "conflit d'intérêts."
         ),
     )
     referent = PersonChoiceField(
@@ -58,6 +68,28 @@ class EvaluationAssignForm(PortalForm):
             self.fields["kind"].initial = EvaluationKind.POSITIONING
         else:
             self.fields["kind"].initial = EvaluationKind.FINAL
+
+
+class SheetReassignForm(PortalForm):
+    """Who takes over a grid: for the external half an eligible evaluator (habilitated, not
+    suspended, free of conflict), for the référent's half another référent of the company;
+    never the person who holds it, nor the other half of the binôme."""
+
+    evaluator = PersonChoiceField(
+        label=_("Confier la grille à"), queryset=None, empty_label=_("— Choisir —")
+    )
+
+    def __init__(self, *args: Any, sheet: EvaluationSheet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dossier = sheet.evaluation.dossier
+        if sheet.role == SheetRole.REFERENT:
+            people = selectors.eligible_referents(dossier=dossier)
+        else:
+            people = selectors.eligible_evaluators(dossier=dossier)
+        taken = EvaluationSheet.objects.filter(evaluation_id=sheet.evaluation_id).values(
+            "evaluator_id"
+        )
+        self.limit_choices("evaluator", people.exclude(pk__in=taken))
 
 
 class SheetForm(PortalForm):
