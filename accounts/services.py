@@ -643,6 +643,7 @@ def habilitation_suspend(
         "habilitation.suspended",
         obj=locked,
         branch=locked.branch_id,
+        actor=by,
         label=str(locked.referentiel),
         details={
             "evaluator_id": locked.evaluator_id,
@@ -673,6 +674,7 @@ def habilitation_lift_suspension(
         "habilitation.suspension_lifted",
         obj=locked,
         branch=locked.branch_id,
+        actor=by,
         label=str(locked.referentiel),
         details={
             "evaluator_id": locked.evaluator_id,
