@@ -248,7 +248,9 @@ class EvaluatorHabilitation(models.Model):
     # A suspension holds the habilitation without ending it (an inquiry, a complaint): the
     # evaluator is offered for nothing new until it is lifted. Its history is the audit trail.
     suspended_at = models.DateTimeField(_("suspendue le"), null=True, blank=True)
-    suspension_reason = models.CharField(_("motif de la suspension"), max_length=300, blank=True)
+    suspension_reason = models.CharField(
+        _("motif de la suspension"), max_length=300, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("habilitation d'évaluateur")
