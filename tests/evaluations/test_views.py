@@ -1325,6 +1325,23 @@ def test_the_reassign_page_offers_neither_the_holder_nor_a_suspended_evaluator(
     assert EvaluationSheet.objects.get(pk=sheet.pk).evaluator == cast.evaluator
 
 
+def test_the_reassign_page_costs_the_same_whatever_the_number_offered(
+    client: Any, cast: Any, django_assert_num_queries: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    a_successor(cast)
+    client.force_login(cast.staff_a)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reassign_url(sheet))
+
+    for n in range(6):
+        a_successor(cast, email=f"successeur{n}@example.test")
+    with django_assert_num_queries(len(one)):
+        content = client.get(reassign_url(sheet)).content.decode()
+
+    assert content.count("successeur") == 7
+
+
 def test_a_sent_grid_shows_no_form_and_is_not_handed_on(client: Any, cast: Any) -> None:
     sheet = assigned(cast).sheets.get()
     workflow.score_all(sheet, by=cast.evaluator)
