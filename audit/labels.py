@@ -54,6 +54,8 @@ ACTION_LABELS = {
     "branch.settings_updated": _("Paramètres de la branche modifiés"),
     "habilitation.granted": _("Évaluateur habilité"),
     "habilitation.ended": _("Fin d'habilitation"),
+    "habilitation.suspended": _("Habilitation suspendue"),
+    "habilitation.suspension_lifted": _("Suspension d'habilitation levée"),
     "conflict.declared": _("Conflit d'intérêts déclaré"),
     "membership.added": _("Rôle donné dans la branche"),
     "company.registered": _("Entreprise enregistrée"),

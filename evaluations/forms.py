@@ -9,8 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Membership
-from candidates.forms import DateInput, DossierFilterForm, PortalForm, staff_branches
+from candidates.forms import DateInput, DossierFilterForm, PortalForm
 from candidates.models import Candidate, Dossier, DossierStatus
+from candidates.selectors import staff_branches
 from certifications.models import Capacity
 from core.text import validate_plain_text
 from core.widgets import FastSelect
@@ -19,10 +20,12 @@ from . import selectors
 from .models import (
     CapacityOutcome,
     EvaluationKind,
+    EvaluationSheet,
     JuryMember,
     JurySession,
     MemberRole,
     Outcome,
+    SheetRole,
     VoteChoice,
 )
 from .services import CapacityEntry
@@ -48,7 +51,8 @@ class EvaluationAssignForm(PortalForm):
         queryset=None,
         empty_label=_("— Choisir —"),
         help_text=_(
-            "Seuls les évaluateurs habilités ce jour pour ce CQPI et sans conflit d'intérêts."
+            "Seuls les évaluateurs habilités ce jour pour ce CQPI, sans suspension ni "
+            "conflit d'intérêts."
         ),
     )
     referent = PersonChoiceField(
@@ -67,6 +71,28 @@ class EvaluationAssignForm(PortalForm):
             self.fields["kind"].initial = EvaluationKind.POSITIONING
         else:
             self.fields["kind"].initial = EvaluationKind.FINAL
+
+
+class SheetReassignForm(PortalForm):
+    """Who takes over a grid: for the external half an eligible evaluator (habilitated, not
+    suspended, free of conflict), for the référent's half another référent of the company;
+    never the person who holds it, nor the other half of the binôme."""
+
+    evaluator = PersonChoiceField(
+        label=_("Confier la grille à"), queryset=None, empty_label=_("— Choisir —")
+    )
+
+    def __init__(self, *args: Any, sheet: EvaluationSheet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dossier = sheet.evaluation.dossier
+        if sheet.role == SheetRole.REFERENT:
+            people = selectors.eligible_referents(dossier=dossier)
+        else:
+            people = selectors.eligible_evaluators(dossier=dossier)
+        taken = EvaluationSheet.objects.filter(evaluation_id=sheet.evaluation_id).values(
+            "evaluator_id"
+        )
+        self.limit_choices("evaluator", people.exclude(pk__in=taken))
 
 
 class SheetForm(PortalForm):

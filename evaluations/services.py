@@ -118,8 +118,9 @@ def evaluation_create(
     if not selectors.eligible_evaluators(dossier=dossier).filter(pk=external_evaluator.pk).exists():
         raise DomainError(
             _(
-                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour, "
-                "ou un conflit d'intérêts est déclaré avec l'entreprise."
+                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour "
+                "(ou son habilitation est suspendue), ou un conflit d'intérêts est déclaré "
+                "avec l'entreprise."
             ),
             code="evaluator_not_eligible",
         )
@@ -191,8 +192,9 @@ def evaluation_reassign(*, sheet: EvaluationSheet, evaluator: Any, by: Any) -> E
     elif not selectors.eligible_evaluators(dossier=dossier).filter(pk=evaluator.pk).exists():
         raise DomainError(
             _(
-                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour, "
-                "ou un conflit d'intérêts est déclaré avec l'entreprise."
+                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour "
+                "(ou son habilitation est suspendue), ou un conflit d'intérêts est déclaré "
+                "avec l'entreprise."
             ),
             code="evaluator_not_eligible",
         )

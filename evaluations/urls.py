@@ -10,6 +10,7 @@ urlpatterns = [
     path("grilles/", views.sheet_list, name="sheet_list"),
     path("grilles/<int:pk>/", views.sheet, name="sheet"),
     path("grilles/<int:pk>/enregistrer/", views.sheet_autosave, name="sheet_autosave"),
+    path("grilles/<int:pk>/reattribuer/", views.sheet_reassign, name="sheet_reassign"),
     path(
         "dossiers/<int:dossier_pk>/confier/",
         views.evaluation_assign,
@@ -24,6 +25,11 @@ urlpatterns = [
         "jurys/<int:pk>/membres/<int:member_pk>/presence/",
         views.session_member_presence,
         name="session_member_presence",
+    ),
+    path(
+        "jurys/<int:pk>/membres/<int:member_pk>/retirer/",
+        views.session_member_release,
+        name="session_member_release",
     ),
     path("jurys/<int:pk>/ouvrir/", views.session_open, name="session_open"),
     path("jurys/<int:pk>/clore/", views.session_close, name="session_close"),

@@ -21,7 +21,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import user_has_device
 
 from branches.access import require_staff_member, roles_of
@@ -33,7 +33,7 @@ from certifications.views import zip_stream
 from core.portal import refusal_as_json, refusal_shown
 
 from . import selectors, services
-from .access import managed_session, visible_session
+from .access import managed_session, managed_sheet, visible_session
 from .forms import (
     AgendaForm,
     ConvokeForm,
@@ -42,6 +42,7 @@ from .forms import (
     MinutesSignForm,
     SessionCreateForm,
     SheetForm,
+    SheetReassignForm,
     ShowOfHandsForm,
     VoteForm,
     WithdrawProposalForm,
@@ -52,6 +53,7 @@ from .models import (
     CapacityOutcome,
     CapacityResult,
     EvaluationSheet,
+    EvaluationStatus,
     JurySession,
     Outcome,
     Proposal,
@@ -232,6 +234,41 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
         request,
         "evaluations/evaluation_assign.html",
         {"section": "dossiers", "dossier": dossier, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sheet_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff hand a grid still being filled in to another person; the one replaced loses the
+    evaluation, its dossier and its evidence at once, and their unsent marks are discarded."""
+    sheet = managed_sheet(request.user, pk)
+    evaluation = sheet.evaluation
+    dossier = evaluation.dossier
+    open_grid = (
+        sheet.status == SheetStatus.DRAFT and evaluation.status == EvaluationStatus.IN_PROGRESS
+    )
+    form = SheetReassignForm(request.POST or None, sheet=sheet)
+    if request.method == "POST" and form.is_valid():
+        newcomer = form.cleaned_data["evaluator"]
+        with refusal_shown(request, form=form):
+            services.evaluation_reassign(sheet=sheet, evaluator=newcomer, by=request.user)
+            messages.success(
+                request,
+                _("La grille est confiée à %(name)s.")
+                % {"name": newcomer.get_full_name() or newcomer.email},
+            )
+            return redirect(dossier)
+    return render(
+        request,
+        "evaluations/sheet_reassign.html",
+        {
+            "section": "dossiers",
+            "sheet": sheet,
+            "dossier": dossier,
+            "open_grid": open_grid,
+            "form": form,
+        },
     )
 
 
@@ -437,6 +474,22 @@ def session_member_presence(request: HttpRequest, pk: int, member_pk: int) -> Ht
         else:
             message = _("%(name)s est noté(e) absent(e).")
         messages.success(request, message % {"name": name})
+    return redirect(session)
+
+
+@login_required
+@require_POST
+def session_member_release(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """Withdraw a convocation before the session opens: the seat and its grant go."""
+    session = managed_session(request.user, pk)
+    member = get_object_or_404(session.members.select_related("user"), pk=member_pk)
+    with refusal_shown(request):
+        services.jury_member_release(member=member, by=request.user)
+        messages.success(
+            request,
+            _("La convocation de %(name)s est retirée.")
+            % {"name": member.user.get_full_name() or member.user.email},
+        )
     return redirect(session)
 
 

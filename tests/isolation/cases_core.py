@@ -147,6 +147,19 @@ CASES = [
         },
     ),
     Case(
+        "evaluations:sheet_reassign",
+        {
+            **sides("evaluations:sheet_reassign", "draft_sheet"),
+            # The grid the replaced evaluator lost: theirs no more (404), staff's to hand on.
+            "other_sheet": url("evaluations:sheet_reassign", "other_sheet"),
+        },
+        methods=("GET", "POST"),
+        read=STAFF,
+        write=STAFF,
+        allow={"other_sheet": {"GET": STAFF, "POST": STAFF}},
+        data=lambda w, t: {"evaluator": w.user("replaced_evaluator").pk},
+    ),
+    Case(
         "evaluations:evaluation_assign",
         sides("evaluations:evaluation_assign", "open_dossier"),
         methods=("GET", "POST"),
@@ -198,6 +211,12 @@ CASES = [
         methods=("POST",),
         write=STAFF,
         data=lambda w, t: {"present": "0"},
+    ),
+    Case(
+        "evaluations:session_member_release",
+        sides("evaluations:session_member_release", "planned_session", "jury_member"),
+        methods=("POST",),
+        write=STAFF,
     ),
     Case(
         "evaluations:session_open",
