@@ -31,10 +31,11 @@ PAGE_SIZE = 50
 def own_erasure(request: HttpRequest) -> HttpResponse:
     """The candidate's page: what erasure does and keeps, their requests, the form to ask."""
     roles = roles_of(request.user)
-    if not roles.is_candidate:
+    user_id = roles.user_id
+    if user_id is None or not roles.is_candidate:
         raise PermissionDenied
     profiles = list(
-        Candidate.objects.filter(user_id=roles.user_id, anonymisation__isnull=True)
+        Candidate.objects.filter(user_id=user_id, anonymisation__isnull=True)
         .select_related("branch")
         .order_by("pk")
     )
@@ -60,7 +61,7 @@ def own_erasure(request: HttpRequest) -> HttpResponse:
                 _("Votre demande est transmise à votre branche, qui vous répondra ici."),
             )
             return redirect("privacy:own_erasure")
-    requests = ErasureRequest.objects.filter(requested_by_id=roles.user_id).select_related("branch")
+    requests = ErasureRequest.objects.filter(requested_by_id=user_id).select_related("branch")
     return render(
         request,
         "privacy/own_erasure.html",

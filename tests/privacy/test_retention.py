@@ -92,18 +92,22 @@ def test_the_run_years_later_anonymises_and_keeps_figures_and_verification(
             assert not user.has_usable_password() and user.first_name == user.last_name == ""
         for dossier in (dataset.refused, dataset.withdrawn):
             assert not DossierHistory.objects.filter(dossier=dossier).exclude(comment="").exists()
-        assert not CapacityResult.objects.filter(
-            sheet__evaluation__dossier=dataset.refused
-        ).exclude(comment="").exists()
+        assert (
+            not CapacityResult.objects.filter(sheet__evaluation__dossier=dataset.refused)
+            .exclude(comment="")
+            .exists()
+        )
         # The jury's reasons stay with its decision.
         assert dataset.refused.decisions.get().reasons.startswith("Le jury estime")
         # The awarded candidate and the one under way keep who they are (the awarded one's
         # unused account goes; the dossier under way keeps its notes and evidence).
         assert _identity(cast.candidate) == {**awarded_identity, "user": None}
         assert _identity(dataset.busy_candidate) == busy_identity
-        assert CapacityResult.objects.filter(
-            sheet__evaluation__dossier=dataset.in_progress
-        ).exclude(comment="").exists()
+        assert (
+            CapacityResult.objects.filter(sheet__evaluation__dossier=dataset.in_progress)
+            .exclude(comment="")
+            .exists()
+        )
         cast.staff_a.refresh_from_db()
         assert not user_is_anonymised(cast.staff_a)  # an active role keeps its account
 
