@@ -256,7 +256,7 @@ def _lock_pending(request: ErasureRequest, by: Any) -> ErasureRequest:
     locked = ErasureRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != ErasureStatus.PENDING:
         raise DomainError(
-            _("Cette demande a déjà reçu une réponse (« %(status)s ».)")
+            _("Cette demande a déjà reçu une réponse (« %(status)s »).")
             % {"status": locked.get_status_display()},
             code="erasure_answered",
         )
