@@ -31,7 +31,7 @@ from evaluations.models import CapacityResult
 
 from .models import AnonymisedCandidate, ErasureRequest, ErasureStatus
 from .personal_fields import CANDIDATE_PERSONAL_FIELDS
-from .policy import RetentionPolicy
+from .policy import Cutoffs, RetentionPolicy
 
 S = DossierStatus
 
@@ -122,10 +122,23 @@ def candidate_anonymise(*, candidate: Candidate, reason: str) -> dict[str, int]:
 # --- The retention policy ----------------------------------------------------------------------
 
 
+# Rows handled per transaction: a long first run keeps what it did if it is stopped.
+BATCH = 500
+
+
 def _step_evidence(before: datetime.datetime) -> Counter[int]:
     """Evidence of the dossiers whose path ended (decision, withdrawal) before `before`."""
     ended = Dossier.objects.filter(status__in=TERMINAL_STATUSES, status_changed_at__lt=before)
-    return _evidence_delete(EvidenceFile.objects.filter(dossier__in=ended))
+    due = EvidenceFile.objects.filter(dossier__in=ended).order_by("pk")
+    done: Counter[int] = Counter()
+    while True:
+        with transaction.atomic():
+            batch = _evidence_delete(
+                EvidenceFile.objects.filter(pk__in=list(due.values_list("pk", flat=True)[:BATCH]))
+            )
+        if not batch:
+            return done
+        done.update(batch)
 
 
 def _step_closed_dossiers(before: datetime.datetime) -> tuple[Counter[int], Counter[int]]:
@@ -181,20 +194,19 @@ def _step_accounts(before: datetime.datetime) -> int:
     return done
 
 
-def retention_apply(
-    *, now: datetime.datetime | None = None, dry_run: bool = False
-) -> dict[str, int]:
-    """Apply the retention policy once: delete the evidence files, blank the notes, anonymise
-    the candidates and accounts, and redact the audit details that are past their time. Writes
-    what it did to the audit trail (counts only: one event per branch concerned, and one for
-    the whole run). A second run finds nothing more to do. `dry_run` counts and changes nothing.
-    """
-    cutoffs = RetentionPolicy.from_settings().cutoffs(now)
+def _apply(cutoffs: Cutoffs, *, dry_run: bool) -> dict[str, int]:
+    evidence = _step_evidence(cutoffs.evidence)
+    notes, candidates = _step_closed_dossiers(cutoffs.closed_dossier)
+    accounts = _step_accounts(cutoffs.inactive_account)
+    audit_events = audit_redact_details(before=cutoffs.audit_details)
+    report = {
+        "evidence_files": sum(evidence.values()),
+        "notes": sum(notes.values()),
+        "candidates": sum(candidates.values()),
+        "accounts": accounts,
+        "audit_events": audit_events,
+    }
     with transaction.atomic():
-        evidence = _step_evidence(cutoffs.evidence)
-        notes, candidates = _step_closed_dossiers(cutoffs.closed_dossier)
-        accounts = _step_accounts(cutoffs.inactive_account)
-        audit_events = audit_redact_details(before=cutoffs.audit_details)
         for branch_id in sorted(set(evidence) | set(notes) | set(candidates)):
             audit_record(
                 "privacy.retention_branch",
@@ -206,16 +218,28 @@ def retention_apply(
                     "candidates": candidates[branch_id],
                 },
             )
-        report = {
-            "evidence_files": sum(evidence.values()),
-            "notes": sum(notes.values()),
-            "candidates": sum(candidates.values()),
-            "accounts": accounts,
-            "audit_events": audit_events,
-        }
         audit_record("privacy.retention", actor=None, details={**report, "dry_run": dry_run})
-        if dry_run:
-            transaction.set_rollback(True)
+    return report
+
+
+def retention_apply(
+    *, now: datetime.datetime | None = None, dry_run: bool = False
+) -> dict[str, int]:
+    """Apply the retention policy once: delete the evidence files, blank the notes, anonymise
+    the candidates and accounts, and redact the audit details that are past their time. Writes
+    what it did to the audit trail (counts only: one event per branch concerned, and one for
+    the whole run). A second run finds nothing more to do.
+
+    Each candidate, account and batch is its own transaction: a run stopped halfway keeps what
+    it did, and the next one carries on. `dry_run` runs it all in one transaction rolled back
+    (files included: they are deleted only on commit), so it counts and changes nothing.
+    """
+    cutoffs = RetentionPolicy.from_settings().cutoffs(now)
+    if not dry_run:
+        return _apply(cutoffs, dry_run=False)
+    with transaction.atomic():
+        report = _apply(cutoffs, dry_run=True)
+        transaction.set_rollback(True)
     return report
 
 

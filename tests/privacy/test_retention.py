@@ -188,3 +188,12 @@ def test_the_command_and_the_beat_task_run_the_same_service(
         assert apply_retention.apply().get()["candidates"] == 2
         call_command("apply_retention")
         assert "0 candidates anonymised" in capsys.readouterr().out
+
+
+def test_evidence_is_deleted_in_batches_to_the_last(
+    dataset: Any, clock: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    monkeypatch.setattr("privacy.services.BATCH", 2)
+    with clock(days=7 * 30):
+        assert _run(django_capture_on_commit_callbacks)["evidence_files"] == 3
+    assert EvidenceFile.objects.count() == 1
