@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PrivacyConfig(AppConfig):
     name = "privacy"
     verbose_name = _("Données personnelles (RGPD)")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401
