@@ -194,17 +194,31 @@ def _step_accounts(before: datetime.datetime) -> int:
     return done
 
 
+def _step_login_records(before: datetime.datetime) -> int:
+    """django-axes' records of logins and failed attempts (address, browser, identifier typed)
+    older than `before`: the audit trail keeps the events, these copies go."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    deleted = 0
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        count, _per_model = model.objects.filter(attempt_time__lt=before).delete()
+        deleted += count
+    return deleted
+
+
 def _apply(cutoffs: Cutoffs, *, dry_run: bool) -> dict[str, int]:
     evidence = _step_evidence(cutoffs.evidence)
     notes, candidates = _step_closed_dossiers(cutoffs.closed_dossier)
     accounts = _step_accounts(cutoffs.inactive_account)
     audit_events = audit_redact_details(before=cutoffs.audit_details)
+    login_records = _step_login_records(cutoffs.audit_details)
     report = {
         "evidence_files": sum(evidence.values()),
         "notes": sum(notes.values()),
         "candidates": sum(candidates.values()),
         "accounts": accounts,
         "audit_events": audit_events,
+        "login_records": login_records,
     }
     with transaction.atomic():
         for branch_id in sorted(set(evidence) | set(notes) | set(candidates)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from axes.models import AccessLog
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import override_settings
@@ -23,7 +24,14 @@ from privacy.tasks import apply_retention
 
 pytestmark = pytest.mark.django_db
 
-NOTHING = {"evidence_files": 0, "notes": 0, "candidates": 0, "accounts": 0, "audit_events": 0}
+NOTHING = {
+    "evidence_files": 0,
+    "notes": 0,
+    "candidates": 0,
+    "accounts": 0,
+    "audit_events": 0,
+    "login_records": 0,
+}
 
 
 def _identity(candidate: Candidate) -> dict[str, Any]:
@@ -75,6 +83,9 @@ def test_the_run_years_later_anonymises_and_keeps_figures_and_verification(
     busy_identity = _identity(dataset.busy_candidate)
     before_run = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
     refused_user = dataset.refused_candidate.user
+    AccessLog.objects.create(
+        username="lea.durand@example.test", ip_address="192.0.2.7", user_agent="Firefox"
+    )
 
     with clock(years=4):
         report = _run(django_capture_on_commit_callbacks)
@@ -124,6 +135,7 @@ def test_the_run_years_later_anonymises_and_keeps_figures_and_verification(
     assert report["notes"] > 0
     assert report["accounts"] >= 1  # cast.candidate_user at least, besides the two above
     assert report["audit_events"] > 0
+    assert report["login_records"] == 1 and not AccessLog.objects.exists()
 
     # What it did, in counts: one event for the run, one for the branch.
     run = AuditEvent.objects.filter(pk__gt=before_run)

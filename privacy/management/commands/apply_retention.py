@@ -15,6 +15,7 @@ LABELS = {
     "candidates": "candidates anonymised",
     "accounts": "accounts anonymised",
     "audit_events": "audit events redacted",
+    "login_records": "login records deleted (django-axes)",
 }
 
 
