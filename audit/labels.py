@@ -63,6 +63,11 @@ ACTION_LABELS = {
     "membership.deactivated": _("Rôle retiré dans la branche"),
     "company.referent_appoint": _("Référent d'entreprise nommé"),
     "company.referent_remove": _("Référent d'entreprise retiré"),
+    "privacy.retention": _("Durées de conservation appliquées"),
+    "privacy.retention_branch": _("Durées de conservation appliquées dans la branche"),
+    "erasure.request": _("Effacement des données demandé"),
+    "erasure.approve": _("Effacement des données accepté"),
+    "erasure.refuse": _("Effacement des données refusé"),
 }
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("certifications.urls")),
     path("chiffres/", include("figures.urls")),
     path("audit/", include("audit.urls")),
+    path("rgpd/", include("privacy.urls")),
     path("api/v1/", include("cqpi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
