@@ -309,7 +309,10 @@ class DecisionForm(PortalForm):
     reasons = forms.CharField(
         label=_("Motivation"),
         required=False,
-        help_text=_("Obligatoire pour une validation partielle ou un refus."),
+        help_text=_(
+            "Obligatoire pour une validation partielle ou un refus. Un refus ne valide aucune "
+            "capacité : pour en valider certaines, choisissez la validation partielle."
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -318,6 +321,7 @@ class DecisionForm(PortalForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.capacities = list(capacities)
+        self.proposed = set(proposed)
         for capacity in self.capacities:
             self.fields[f"c{capacity.pk}_validated"] = forms.BooleanField(
                 label=_("Validée"), required=False, initial=capacity.pk in proposed
@@ -327,6 +331,21 @@ class DecisionForm(PortalForm):
                 required=False,
                 max_length=2000,
             )
+
+    def clean(self) -> dict[str, Any]:
+        """Mark each capacity where the jury departs from the evaluation without a reason, on
+        its own row (a refusal validates nothing and takes the decision's reasons)."""
+        data = super().clean() or {}
+        if data.get("outcome") and data["outcome"] != Outcome.REFUSAL:
+            for capacity in self.capacities:
+                validated = bool(data.get(f"c{capacity.pk}_validated"))
+                reason = (data.get(f"c{capacity.pk}_reason") or "").strip()
+                if validated != (capacity.pk in self.proposed) and not reason:
+                    self.add_error(
+                        f"c{capacity.pk}_reason",
+                        _("Motivez l'écart avec l'évaluation sur cette capacité."),
+                    )
+        return data
 
     def validated_ids(self) -> set[int]:
         return {c.pk for c in self.capacities if self.cleaned_data.get(f"c{c.pk}_validated")}

@@ -639,7 +639,15 @@ def proposal_put(
     chosen = set(proposed if validated_capacity_ids is None else validated_capacity_ids)
     if not chosen <= all_ids:
         raise DomainError(_("Capacité inconnue pour ce référentiel."), code="invalid_capacity")
-    override_reasons = override_reasons or {}
+    if outcome in (Outcome.REFUSAL, Outcome.PARTIAL) and not reasons.strip():
+        raise DomainError(_("Motivez la décision du jury."), code="reasons_required")
+    override_reasons = dict(override_reasons or {})
+    if outcome == Outcome.REFUSAL:
+        # A refusal validates nothing (to keep some capacities, the jury validates partially):
+        # each capacity the evaluation proposed departs from it for the refusal's reasons.
+        chosen = set()
+        for cid in proposed:
+            override_reasons[cid] = override_reasons.get(cid, "").strip() or reasons.strip()
     overridden = chosen ^ proposed
     missing = [cid for cid in overridden if not override_reasons.get(cid, "").strip()]
     if missing:
@@ -658,8 +666,6 @@ def proposal_put(
             _("Une validation partielle porte sur une partie seulement des capacités."),
             code="partial_inconsistent",
         )
-    if outcome in (Outcome.REFUSAL, Outcome.PARTIAL) and not reasons.strip():
-        raise DomainError(_("Motivez la décision du jury."), code="reasons_required")
     if outcome != Outcome.REFUSAL:
         # An award that would fail the compliance gate is not put to the vote at all.
         compliance.refuse_unless_compliant(

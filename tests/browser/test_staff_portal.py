@@ -304,11 +304,12 @@ def test_staff_runs_a_jury_session_to_a_revoked_certificate(
     page.get_by_label("Validation partielle").check()
     page.get_by_label("Motivation").fill("Capacité C2.2 à consolider en situation réelle.")
     click_and_wait(page, page.get_by_role("button", name="Mettre aux voix"))
-    expect(
-        page.get_by_text(
-            "Motivez chaque capacité dont le jury s'écarte de l'évaluation (1 sans motif)."
-        )
-    ).to_be_visible()
+    # The row that departs from the evaluation is marked, its error tied to its field.
+    reason_field = page.get_by_label(f"Motif — {left_out.code}")
+    expect(reason_field).to_have_attribute("aria-invalid", "true")
+    expect(reason_field).to_have_accessible_description(
+        "Motivez l'écart avec l'évaluation sur cette capacité."
+    )
     expect(page.get_by_label(f"Validée — {left_out.code}")).not_to_be_checked()
     page.get_by_label(f"Motif — {left_out.code}").fill("Observation insuffisante en atelier")
     screenshot(page, "04-decision-partial")

@@ -1562,3 +1562,35 @@ def test_once_the_minutes_are_sealed_jury_members_no_longer_read_grids_or_eviden
     client.force_login(cast.staff_a)
     staff_page = client.get(decision_url(session, dossier)).content.decode()
     assert cast.evaluator.get_full_name() in staff_page and "Pièces du dossier" in staff_page
+
+
+def test_a_departure_without_its_reason_is_marked_on_its_own_row(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    first = first_capacity(dossier)
+    data = all_validated(dossier, outcome=Outcome.PARTIAL, reasons="À compléter.")
+    del data[f"c{first.pk}_validated"]
+    client.force_login(cast.staff_a)
+
+    response = client.post(decision_url(session, dossier), data)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f'aria-describedby="id_c{first.pk}_reason_error"' in content
+    assert "Motivez l&#x27;écart avec l&#x27;évaluation sur cette capacité." in content
+    assert not Proposal.objects.exists()
+
+
+def test_a_refusal_validates_no_capacity_even_if_boxes_stay_ticked(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.staff_a)
+    data = all_validated(dossier, outcome=Outcome.REFUSAL, reasons="Preuves insuffisantes.")
+
+    client.post(decision_url(session, dossier), data)
+
+    proposal = Proposal.objects.get()
+    assert proposal.validated_capacity_ids == []
+    assert set(proposal.override_reasons.values()) == {"Preuves insuffisantes."}
