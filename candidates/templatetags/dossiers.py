@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import html
 
 from django import template
@@ -34,3 +35,21 @@ def status_badge(status: str) -> SafeString:
     label = S(status).label if status in _STATUSES else status
     badge = _BADGE_CLASSES.get(status, "badge--info")
     return mark_safe(f'<span class="badge {badge}">{html.escape(str(label))}</span>')  # noqa: S308
+
+
+@register.filter
+def iso_date(value: str | None) -> str:
+    """An ISO date or date-time as the exports hold it ("1982-04-13", "2026-12-04T10:00…"),
+    written the French way ("13/04/1982"); anything else is shown as it is."""
+    if not value:
+        return ""
+    try:
+        return datetime.date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A dossier status's French label, from its code."""
+    return str(S(status).label) if status in _STATUSES else status

@@ -271,3 +271,21 @@ class TestDecisionAndCertificate:
         assert "Erreur de saisie" in body
         assert "/telecharger/" not in body
         assert "data:image/png" not in body
+
+
+class TestPersonalData:
+    def test_the_birth_date_is_written_the_french_way(self, client, cast):
+        client.force_login(cast.candidate_user)
+
+        page = client.get(reverse("space:personal_data")).content.decode()
+
+        assert f"{cast.candidate.birth_date:%d/%m/%Y}" in page
+        assert cast.candidate.birth_date.isoformat() not in page
+
+    def test_the_history_names_each_step_in_french(self, client, cast):
+        ready_for_jury(cast)
+        client.force_login(cast.candidate_user)
+
+        page = client.get(reverse("space:personal_data")).content.decode()
+
+        assert "Prêt pour le jury" in page and "ready_for_jury" not in page

@@ -211,3 +211,27 @@ def test_plural_forms_are_declared_for_english() -> None:
     assert "Language: en\n" in header.msgstr[0]
     assert "Plural-Forms: nplurals=2; plural=(n != 1);\n" in header.msgstr[0]
     assert "charset=UTF-8" in header.msgstr[0]
+
+
+FR_PO = EN_PO.parent.parent.parent / "fr" / "LC_MESSAGES" / "django.po"
+
+
+def test_every_french_plural_is_filled_so_that_zero_takes_the_singular() -> None:
+    """Without a French msgstr, gettext falls back to its own rule (n != 1) and writes
+    "0 dossiers"; filled, French's (n > 1) applies: "0 dossier"."""
+    empty = [
+        entry.msgid
+        for entry in parse_po(FR_PO)
+        if entry.msgid_plural and not all(entry.msgstr.get(i) for i in (0, 1))
+    ]
+
+    assert not empty, f"French plurals without their forms in {FR_PO}:\n" + "\n".join(empty)
+
+
+def test_zero_takes_the_singular_in_french() -> None:
+    with translation.override("fr"):
+        text = translation.ngettext(
+            "%(counter)s ligne en erreur", "%(counter)s lignes en erreur", 0
+        ) % {"counter": 0}
+
+    assert text == "0 ligne en erreur"
