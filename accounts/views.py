@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.services import audit_record
 
 from . import services
-from .forms import LoginForm, TokenForm
+from .forms import LoginForm, NewPasswordForm, TokenForm
 from .lockout import client_ip
 from .models import User, UserSession
 
@@ -65,6 +64,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
+    form_class = NewPasswordForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -96,7 +96,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = _user_from_uid(uidb64)
     if user is None or not services.invitation_tokens.check_token(user, token):
         return render(request, "accounts/activate.html", {"valid": False}, status=400)
-    form = SetPasswordForm(user, request.POST or None)
+    form = NewPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()  # a new password hash: the link is dead from now on
         audit_record("auth.account_activated", obj=user, actor=user, request=request)

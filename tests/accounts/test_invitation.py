@@ -219,3 +219,20 @@ def test_a_candidate_without_email_cannot_be_invited(client: Any, cast: Any, new
         response.content.decode()
     )
     assert mail.outbox == []
+
+
+def test_a_weak_password_is_refused_under_the_password_field_not_its_confirmation(
+    client: Any, cast: Any, newcomer: Any, on_commit: Any
+) -> None:
+    invite(on_commit, newcomer, cast.staff_a)
+    path = activation_path()
+
+    response = client.post(path, {"new_password1": "123", "new_password2": "123"})
+
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert form.errors["new_password1"] and "new_password2" not in form.errors
+    mismatch = client.post(
+        path, {"new_password1": "Un-mot-de-passe-long-42", "new_password2": "autre-chose-42"}
+    )
+    assert list(mismatch.context["form"].errors) == ["new_password2"]

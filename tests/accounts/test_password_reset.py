@@ -115,7 +115,8 @@ def test_a_weak_password_is_refused_by_the_validators(
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors["new_password2"]
+    # Said under the password itself, not under its confirmation.
+    assert response.context["form"].errors["new_password1"]
     cast.staff_a.refresh_from_db()
     assert cast.staff_a.check_password("secret-password-123")
 
