@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.http import Http404
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
@@ -70,6 +71,18 @@ class FiguresFilterForm(forms.Form):
             "cqpi": data["cqpi"].pk if data.get("cqpi") else None,
         }
         return urlencode({name: value for name, value in values.items() if value is not None})
+
+    def file_label(self) -> str:
+        """The filters as part of an export's file name: a file kept on its own still says
+        what it counts ("metallurgie-cqpi-12-2024-2026"; "toutes-branches" without one)."""
+        data = self.cleaned_data
+        parts = [slugify(data["branch"].code) if data.get("branch") else "toutes-branches"]
+        if data.get("cqpi"):
+            parts.append(f"cqpi-{data['cqpi'].pk}")
+        start, end = data.get("year_from"), data.get("year_to")
+        if start or end:
+            parts.append(f"{start or 'debut'}-{end or 'fin'}")
+        return "-".join(parts)
 
     def figure_filters(self) -> FigureFilters:
         data = self.cleaned_data

@@ -66,6 +66,6 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         raise Http404
     body = table_csv(found) if fmt == "csv" else table_xlsx(found)
     response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
-    filename = f"chiffres-cqpi-{found.slug}-{timezone.localdate():%Y%m%d}.{fmt}"
+    filename = f"chiffres-cqpi-{found.slug}-{form.file_label()}-{timezone.localdate():%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

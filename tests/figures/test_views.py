@@ -86,7 +86,9 @@ def test_the_navigation_offers_the_figures_to_the_coc_only_among_these(
     client: Any, cast: Any
 ) -> None:
     link = f'href="{PAGE}"'
-    assert link in as_client(client, cast.coc_observer).get(reverse("home")).content.decode()
+    # The observer's home is the figures page itself; its navigation names it.
+    observer = as_client(client, cast.coc_observer).get(reverse("home"), follow=True)
+    assert link in observer.content.decode()
     assert link not in as_client(client, cast.outsider).get(reverse("home")).content.decode()
 
 
@@ -322,3 +324,16 @@ def test_revoked_documents_have_their_own_column_in_the_page_and_exports(
     assert rows[2] == ["2024", "7", "0", "2", "2", "11"]
     charts = json_script(response.content.decode(), "figures-data")["charts"]
     assert [d["label"] for d in charts[0]["datasets"]][-1] == "Révoqués"
+
+
+def test_an_export_names_its_filters_in_its_file_name(client: Any, cast: Any, dataset: Any) -> None:
+    observer = as_client(client, cast.coc_observer)
+    filtered = observer.get(
+        export_url("indicateurs", "csv"),
+        {"branch": dataset.branch_a.pk, "year_from": 2024, "year_to": 2025},
+    )
+    whole = observer.get(export_url("indicateurs", "xlsx"))
+
+    code = dataset.branch_a.code
+    assert f"-indicateurs-{code}-2024-2025-" in filtered["Content-Disposition"]
+    assert "-indicateurs-toutes-branches-" in whole["Content-Disposition"]
