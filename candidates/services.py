@@ -194,7 +194,23 @@ def dossier_open(
         actor=by,
         details={"access_route": access_route},
     )
+    if _awaits_invitation(candidate):
+        # The candidate is told by email of each step of their dossier, with a link to their
+        # space: they get the key to it now, not after the first email that points there.
+        _invite(candidate, by=by)
     return dossier
+
+
+def _awaits_invitation(candidate: Candidate) -> bool:
+    """An email is known and no account opens with a password yet (none, or never activated).
+    An address that already belongs to an account in use (or closed) is left to the staff."""
+    from accounts.models import User
+
+    email = candidate.email.strip()
+    if not email:
+        return False
+    user = candidate.user or User.objects.filter(email__iexact=email).first()
+    return user is None or (user.is_active and not user.has_usable_password())
 
 
 @transaction.atomic
@@ -265,10 +281,14 @@ def dossier_withdraw(*, dossier: Dossier, by: Any, comment: str) -> Dossier:
 def candidate_invite(*, candidate: Candidate, by: Any) -> Any:
     """Give the candidate an account (or link the one their email already has) and mail them a
     one-time activation link, on commit. Returns the account."""
+    require_branch_staff(by, candidate.branch_id)
+    return _invite(candidate, by=by)
+
+
+def _invite(candidate: Candidate, *, by: Any) -> Any:
     from accounts.models import User
     from accounts.services import invitation_send
 
-    require_branch_staff(by, candidate.branch_id)
     candidate = Candidate.objects.select_for_update().select_related("branch").get(pk=candidate.pk)
     email = candidate.email.strip()
     if not email:

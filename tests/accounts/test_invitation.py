@@ -17,6 +17,7 @@ from accounts.models import User
 from candidates.services import candidate_invite
 from core.errors import DomainError
 from tests.factories import CandidateFactory, DossierFactory
+from tests.workflow import open_dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +237,37 @@ def test_a_weak_password_is_refused_under_the_password_field_not_its_confirmatio
         path, {"new_password1": "Un-mot-de-passe-long-42", "new_password2": "autre-chose-42"}
     )
     assert list(mismatch.context["form"].errors) == ["new_password2"]
+
+
+# --- the invitation goes with the dossier's opening -----------------------------------------
+
+
+def test_opening_a_dossier_invites_a_candidate_whose_email_is_known(
+    client: Any, cast: Any, newcomer: Any, on_commit: Any
+) -> None:
+    with on_commit():
+        open_dossier(cast, candidate=newcomer)
+
+    assert [message.to for message in mail.outbox] == [["ines@example.test"]]
+    newcomer.refresh_from_db()
+    assert newcomer.user is not None and not newcomer.user.has_usable_password()
+    assert activate(client, activation_path())["Location"] == reverse("space:home")
+
+
+def test_opening_another_dossier_for_an_active_candidate_sends_no_invitation(
+    cast: Any, on_commit: Any
+) -> None:
+    with on_commit():
+        open_dossier(cast)  # cast.candidate logs in with a password already
+
+    assert mail.outbox == []
+
+
+def test_an_address_of_an_account_in_use_is_left_to_the_staff(cast: Any, on_commit: Any) -> None:
+    other = CandidateFactory.create(branch=cast.branch_a, email=cast.evaluator.email)
+    with on_commit():
+        dossier = open_dossier(cast, candidate=other)
+
+    assert dossier.pk and mail.outbox == []
+    other.refresh_from_db()
+    assert other.user is None
