@@ -342,6 +342,8 @@ BRANCH_SETTINGS = (
     "quorum_rule",
     "quorum_minimum",
     "require_two_factor",
+    "cdc_client_id",
+    "cdc_contract_id",
 )
 
 

@@ -25,8 +25,10 @@ from .models import Dossier, DossierStatus
 S = DossierStatus
 # Partial validations whose validity ends within this many days are listed.
 EXPIRY_HORIZON_DAYS = 90
-# The Passeport de compétences must know of an award within three months; warn at 2½.
-REPORTING_WARNING_DAYS = 75
+# The Caisse des Dépôts must know of an award within three months of it (the declaration to
+# the Passeport de compétences, declarations/); awards are listed from a month before.
+DECLARATION_DEADLINE_MONTHS = 3
+DECLARATION_WARNING_DAYS = 30
 LIST_LIMIT = 10
 
 
@@ -40,8 +42,12 @@ class Dashboard:
     issued_this_year: dict[str, int]
     expiring: list[Certificate]
     expiring_count: int
-    unreported: list[Certificate]
-    unreported_count: int
+    declaration_overdue: list[Certificate]
+    declaration_overdue_count: int
+    declaration_due: list[Certificate]
+    declaration_due_count: int
+    corrections: list[Certificate]
+    corrections_count: int
     today: datetime.date = field(default_factory=timezone.localdate)
 
 
@@ -123,16 +129,73 @@ def expiring_partials(branch: Branch, today: datetime.date) -> Any:
     )
 
 
-def unreported_certificates(branch: Branch, today: datetime.date) -> Any:
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved by whole calendar months, on the month's last day when it is shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    following = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    return datetime.date(year, month, min(day.day, (following - datetime.timedelta(days=1)).day))
+
+
+def declaration_deadline(issued_on: datetime.date) -> datetime.date:
+    """The last day to declare an award to the Caisse des Dépôts."""
+    return add_months(issued_on, DECLARATION_DEADLINE_MONTHS)
+
+
+def undeclared_certificates(branch: Branch) -> Any:
+    """Valid certificates not (or no longer: rejected) declared to the Caisse des Dépôts.
+
+    `reported_to_passport_at` is written only by the declarations room's services: set when
+    the award goes into a flux, cleared when the Caisse rejects it (docs/cdc.md)."""
+    return Certificate.objects.filter(
+        branch=branch,
+        kind=CertificateKind.CERTIFICATE,
+        status=CertificateStatus.VALID,
+        reported_to_passport_at__isnull=True,
+    )
+
+
+def declaration_overdue(branch: Branch, today: datetime.date) -> Any:
+    """Undeclared awards past the three-month limit."""
     return (
-        Certificate.objects.filter(
-            branch=branch,
-            status=CertificateStatus.VALID,
-            reported_to_passport_at__isnull=True,
-            issued_on__lte=today - datetime.timedelta(days=REPORTING_WARNING_DAYS),
+        undeclared_certificates(branch)
+        .filter(issued_on__lt=add_months(today, -DECLARATION_DEADLINE_MONTHS))
+        .select_related("dossier")
+        .order_by("issued_on", "pk")
+    )
+
+
+def declaration_due(branch: Branch, today: datetime.date) -> Any:
+    """Undeclared awards whose limit falls within the warning window."""
+    return (
+        undeclared_certificates(branch)
+        .filter(
+            issued_on__gte=add_months(today, -DECLARATION_DEADLINE_MONTHS),
+            issued_on__lt=add_months(
+                today + datetime.timedelta(days=DECLARATION_WARNING_DAYS),
+                -DECLARATION_DEADLINE_MONTHS,
+            ),
         )
         .select_related("dossier")
         .order_by("issued_on", "pk")
+    )
+
+
+def corrections_due(branch: Branch) -> Any:
+    """Certificates revoked after their declaration whose corrective declaration is not
+    recorded yet (the entries are the declarations room's, read through its relation)."""
+    return (
+        Certificate.objects.filter(
+            branch=branch,
+            status=CertificateStatus.REVOKED,
+            reported_to_passport_at__isnull=False,
+            cdc_entries__outcome__in=("pending", "accepted"),
+            cdc_entries__correction_recorded_at__isnull=True,
+        )
+        .distinct()
+        .select_related("dossier")
+        .order_by("revoked_at", "pk")
     )
 
 
@@ -140,7 +203,9 @@ def dashboard_for(branch: Branch) -> Dashboard:
     today = timezone.localdate()
     by_status = dossiers_by_status(branch)
     expiring = expiring_partials(branch, today)
-    unreported = unreported_certificates(branch, today)
+    overdue = declaration_overdue(branch, today)
+    due = declaration_due(branch, today)
+    corrections = corrections_due(branch)
     return Dashboard(
         branch=branch,
         by_status=by_status,
@@ -150,7 +215,11 @@ def dashboard_for(branch: Branch) -> Dashboard:
         issued_this_year=issued_this_year(branch, today),
         expiring=list(expiring[:LIST_LIMIT]),
         expiring_count=expiring.count(),
-        unreported=list(unreported[:LIST_LIMIT]),
-        unreported_count=unreported.count(),
+        declaration_overdue=list(overdue[:LIST_LIMIT]),
+        declaration_overdue_count=overdue.count(),
+        declaration_due=list(due[:LIST_LIMIT]),
+        declaration_due_count=due.count(),
+        corrections=list(corrections[:LIST_LIMIT]),
+        corrections_count=corrections.count(),
         today=today,
     )

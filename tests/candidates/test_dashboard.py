@@ -76,18 +76,6 @@ def test_certificates_issued_this_year_count_originals_only(cast: Any) -> None:
     assert counts == {"certificates": 1, "partials": 0}
 
 
-def test_unreported_certificates_after_75_days(cast: Any) -> None:
-    certificate = workflow.award(cast).certificates.get()
-    today = timezone.localdate()
-    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == []
-    Certificate.objects.filter(pk=certificate.pk).update(
-        issued_on=today - datetime.timedelta(days=76)
-    )
-    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == [certificate]
-    Certificate.objects.filter(pk=certificate.pk).update(reported_to_passport_at=timezone.now())
-    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == []
-
-
 def test_partial_validations_expiring_within_90_days(cast: Any) -> None:
     certificate = workflow.award(cast).certificates.get()
     today = timezone.localdate()

@@ -99,22 +99,6 @@ def test_staff_list_pages_four_ways(client: Any, cast: Any, url_name: str) -> No
     assert client.get(url).status_code == 200
 
 
-def test_mark_reported_four_ways(client: Any, cast: Any, certificate: Certificate) -> None:
-    url = reverse("certifications:certificate_mark_reported")
-    data = {"certificate": [certificate.pk]}
-    assert client.post(url, data)["Location"].startswith(LOGIN)
-    client.force_login(cast.evaluator)
-    assert client.post(url, data).status_code == 403
-    client.force_login(cast.staff_b)
-    client.post(url, data)
-    certificate.refresh_from_db()
-    assert certificate.reported_to_passport_at is None
-    client.force_login(cast.staff_a)
-    assert client.post(url, data).status_code == 302
-    certificate.refresh_from_db()
-    assert certificate.reported_to_passport_at is not None
-
-
 # --- The list ---------------------------------------------------------------------
 
 
