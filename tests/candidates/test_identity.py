@@ -37,18 +37,22 @@ def test_other_insee_codes_are_refused_in_french(code: str) -> None:
 
 
 def test_the_rules_between_the_fields() -> None:
-    assert "pas les deux" in errors(birth_insee_code="69123", birth_postal_code="69001")[
-        "birth_postal_code"
-    ][0]
-    assert "99 suivi du code du pays (99134)" in errors(
-        birth_insee_code="69123", birth_country_code="134"
-    )["birth_insee_code"][0]
-    assert "pays étranger" in errors(birth_insee_code="99134", birth_country_code="100")[
-        "birth_insee_code"
-    ][0]
-    assert "pas de code postal" in errors(birth_postal_code="28001", birth_country_code="134")[
-        "birth_postal_code"
-    ][0]
+    assert (
+        "pas les deux"
+        in errors(birth_insee_code="69123", birth_postal_code="69001")["birth_postal_code"][0]
+    )
+    assert (
+        "99 suivi du code du pays (99134)"
+        in errors(birth_insee_code="69123", birth_country_code="134")["birth_insee_code"][0]
+    )
+    assert (
+        "pays étranger"
+        in errors(birth_insee_code="99134", birth_country_code="100")["birth_insee_code"][0]
+    )
+    assert (
+        "pas de code postal"
+        in errors(birth_postal_code="28001", birth_country_code="134")["birth_postal_code"][0]
+    )
     assert "3 chiffres" in errors(birth_country_code="ESP")["birth_country_code"][0]
     assert "M ou F" in errors(sex="H")["sex"][0]
     assert "deuxième prénom" in errors(first_name_3="Anne")["first_name_3"][0]

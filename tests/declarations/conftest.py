@@ -20,7 +20,7 @@ def xsd_path() -> Path:
     path = Path(settings.CDC_XSD_PATH or "")
     assert settings.CDC_XSD_PATH and path.is_file(), (
         "The CDC schema cpf-accrochage-1.1.2.xsd was not found: put shared/reference/cdc/ "
-        "beside the checkout or set CDC_XSD_PATH (now %r)." % settings.CDC_XSD_PATH
+        f"beside the checkout or set CDC_XSD_PATH (now {settings.CDC_XSD_PATH!r})."
     )
     return path
 

@@ -50,7 +50,9 @@ def award(route: str = AccessRoute.CONTINUING, **changes: object) -> cdc.Award:
 def document(*awards: cdc.Award, code: str = "RNCP35174") -> bytes:
     return cdc.build(
         reference="ALPHA-CDC-20261204-1",
-        at=datetime.datetime(2026, 12, 4, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+        at=datetime.datetime(
+            2026, 12, 4, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1))
+        ),
         client_id="CLI00001",
         contract_id="MCFCERTIF-0001",
         groups=[cdc.CertificationGroup(kind="RNCP", code=code, awards=list(awards))],

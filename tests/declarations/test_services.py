@@ -214,9 +214,7 @@ def test_the_command_produces_the_flux(cast: Any, cdc_branch: Any, tmp_path: Any
     certificate = awarded(cast)
     out = StringIO()
     target = tmp_path / "flux.xml"
-    call_command(
-        "cdc_flux", branch="alpha", by=cast.staff_a.email, output=str(target), stdout=out
-    )
+    call_command("cdc_flux", branch="alpha", by=cast.staff_a.email, output=str(target), stdout=out)
     assert "1 award(s)" in out.getvalue()
     assert cdc.errors(target.read_bytes()) == []
     assert certificate.number.encode() in target.read_bytes()
