@@ -134,3 +134,61 @@ def test_a_correction_is_recorded_from_the_page(client: Any, cast: Any, cdc_bran
     client.post(url, {"note": "Retrait fait sur le portail"})
     entry.refresh_from_db()
     assert entry.correction_recorded_by == cast.staff_a
+
+
+def test_a_revoked_membership_closes_the_declarations(
+    client: Any, cast: Any, cdc_branch: Any
+) -> None:
+    from branches.models import Membership
+
+    awarded(cast)
+    record = services.flux_create(branch=cdc_branch, by=cast.staff_a)
+    Membership.objects.filter(user=cast.staff_a).update(is_active=False)
+    client.force_login(cast.staff_a)
+    for url in (
+        reverse("declarations:index"),
+        reverse("declarations:branch", args=[cdc_branch.pk]),
+        reverse("declarations:flux_detail", args=[record.pk]),
+        reverse("declarations:flux_download", args=[record.pk]),
+    ):
+        assert client.get(url).status_code in (403, 404), url
+
+
+def test_the_branch_page_costs_the_same_queries_for_1_and_for_4_awards(
+    client: Any, cast: Any, cdc_branch: Any, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("declarations:branch", args=[cdc_branch.pk])
+    client.force_login(cast.staff_a)
+    awarded(cast)
+    awarded(cast, sex="")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(2):
+        awarded(cast)
+        awarded(cast, sex="")
+    with django_assert_num_queries(len(few)):
+        response = client.get(url)
+    assert len(response.context["ready"]) == 3
+    assert len(response.context["blocked"]) == 3
+
+
+def test_the_flux_page_costs_the_same_queries_whatever_its_size(
+    client: Any, cast: Any, cdc_branch: Any, django_assert_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cast.staff_a)
+    awarded(cast)
+    small = services.flux_create(branch=cdc_branch, by=cast.staff_a)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("declarations:flux_detail", args=[small.pk]))
+    for _ in range(3):
+        awarded(cast)
+    large = services.flux_create(branch=cdc_branch, by=cast.staff_a)
+    assert large.entries.count() == 3
+    with django_assert_num_queries(len(few)):
+        client.get(reverse("declarations:flux_detail", args=[large.pk]))
