@@ -341,6 +341,8 @@ BRANCH_SETTINGS = (
     "partial_validity_months",
     "quorum_rule",
     "quorum_minimum",
+    "majority_rule",
+    "chair_casting_vote",
     "require_two_factor",
     "cdc_client_id",
     "cdc_contract_id",
@@ -482,9 +484,12 @@ def membership_add(
 
 
 @transaction.atomic
-def membership_deactivate(*, membership: Membership, by: Any, reason: str) -> Membership:
+def membership_deactivate(
+    *, membership: Membership, by: Any, reason: str, released_convocations: int | None = None
+) -> Membership:
     """End a CPNE staff or jury role (the row stays, inactive, for the record): from now on the
-    person no longer sees the branch through it."""
+    person no longer sees the branch through it. `released_convocations` is what the caller
+    already released with it (a jury member's seats in planned sessions), kept in the trail."""
     require_branch_staff(by, membership.branch_id)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role not in (Role.STAFF, Role.JURY):
@@ -505,7 +510,16 @@ def membership_deactivate(*, membership: Membership, by: Any, reason: str) -> Me
         obj=locked,
         branch=locked.branch_id,
         label=locked.get_role_display(),
-        details={"member": locked.user_id, "role": locked.role, "reason": reason.strip()},
+        details={
+            "member": locked.user_id,
+            "role": locked.role,
+            "reason": reason.strip(),
+            **(
+                {"released_convocations": released_convocations}
+                if released_convocations is not None
+                else {}
+            ),
+        },
     )
     return locked
 
@@ -596,6 +610,84 @@ def habilitation_end(*, habilitation: EvaluatorHabilitation, by: Any, reason: st
             "reason": reason.strip(),
         },
     )
+
+
+def _habilitation_state(habilitation: EvaluatorHabilitation) -> dict[str, Any]:
+    """What the trail keeps of a suspension, before and after."""
+    return {
+        "suspended": habilitation.is_suspended,
+        "suspended_at": habilitation.suspended_at.isoformat()
+        if habilitation.suspended_at
+        else None,
+        "reason": habilitation.suspension_reason,
+    }
+
+
+@transaction.atomic
+def habilitation_suspend(
+    *, habilitation: EvaluatorHabilitation, by: Any, reason: str
+) -> EvaluatorHabilitation:
+    """Suspend a habilitation that has not ended, for a reason kept on it and in the trail:
+    until it is lifted the evaluator is offered for no new evaluation of this CQPI (nor handed
+    a grid). Grids they already hold stay theirs, grants included: staff see them on the
+    evaluators page and reassign them if they choose (docs/decisions/0011)."""
+    require_branch_staff(by, habilitation.branch_id)
+    locked = EvaluatorHabilitation.objects.select_for_update().get(pk=habilitation.pk)
+    if not reason.strip():
+        raise DomainError(_("Donnez le motif de la suspension."), code="reason_required")
+    if locked.valid_until < timezone.localdate():
+        raise DomainError(_("Cette habilitation est déjà terminée."), code="already_ended")
+    if locked.is_suspended:
+        raise DomainError(_("Cette habilitation est déjà suspendue."), code="already_suspended")
+    before = _habilitation_state(locked)
+    locked.suspended_at = timezone.now()
+    locked.suspension_reason = reason.strip()
+    locked.save(update_fields=["suspended_at", "suspension_reason"])
+    audit_record(
+        "habilitation.suspended",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        label=str(locked.referentiel),
+        details={
+            "evaluator_id": locked.evaluator_id,
+            "before": before,
+            "after": _habilitation_state(locked),
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def habilitation_lift_suspension(
+    *, habilitation: EvaluatorHabilitation, by: Any, reason: str = ""
+) -> EvaluatorHabilitation:
+    """Lift a suspension: the evaluator is offered again, within the habilitation's period.
+    The suspension's date and reason stay in the trail (the event's `before`)."""
+    require_branch_staff(by, habilitation.branch_id)
+    locked = EvaluatorHabilitation.objects.select_for_update().get(pk=habilitation.pk)
+    if not locked.is_suspended:
+        raise DomainError(_("Cette habilitation n'est pas suspendue."), code="not_suspended")
+    if locked.valid_until < timezone.localdate():
+        raise DomainError(_("Cette habilitation est déjà terminée."), code="already_ended")
+    before = _habilitation_state(locked)
+    locked.suspended_at = None
+    locked.suspension_reason = ""
+    locked.save(update_fields=["suspended_at", "suspension_reason"])
+    audit_record(
+        "habilitation.suspension_lifted",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        label=str(locked.referentiel),
+        details={
+            "evaluator_id": locked.evaluator_id,
+            "before": before,
+            "after": _habilitation_state(locked),
+            "reason": reason.strip(),
+        },
+    )
+    return locked
 
 
 @transaction.atomic

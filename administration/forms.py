@@ -127,12 +127,17 @@ class ConflictForm(forms.Form):
         self.fields["referentiel"].queryset = services.adopted_referentiels(branch)  # type: ignore[attr-defined]
 
 
-class EndHabilitationForm(forms.Form):
+class ReasonForm(forms.Form):
+    """The reason posted with an action of the people pages (end, suspend, lift, withdraw);
+    the pages write their own one-line forms, this one checks what comes back."""
+
     reason = forms.CharField(
-        label=gettext_lazy("Motif de la fin d'habilitation"),
-        max_length=300,
-        validators=[validate_plain_text],
+        label=gettext_lazy("Motif"), max_length=300, validators=[validate_plain_text]
     )
+
+    def __init__(self, *args: Any, required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
 
 
 class MemberForm(forms.Form):
@@ -177,12 +182,6 @@ class MemberForm(forms.Form):
         if role == Role.REFERENT and not data.get("company"):
             self.add_error("company", gettext_lazy("Choisissez l'entreprise du référent."))
         return data
-
-
-class RemoveMemberForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du retrait"), max_length=300, validators=[validate_plain_text]
-    )
 
 
 class CompanyForm(forms.Form):

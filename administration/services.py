@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import services as accounts_services
 from branches.models import Branch, Company, Membership, Role
 from core.errors import DomainError
+from evaluations import selectors as evaluations_selectors
 from evaluations import services as evaluations_services
 
 
@@ -53,10 +54,25 @@ def member_add(
 @transaction.atomic
 def member_remove(*, membership: Membership, by: Any, reason: str) -> Membership:
     """End a role: a référent through `referent_remove` (their grants go), staff and jury through
-    `membership_deactivate`."""
+    `membership_deactivate`. A jury member's convocations to the branch's sessions still
+    planned are released with it (seat and grant, `jury_member_release`), and the trail says how
+    many; a seat in a session open or closed stays, as the record of who sat."""
     if membership.role == Role.REFERENT:
         assert membership.company is not None  # a référent's role names their company
         return evaluations_services.referent_remove(
             company=membership.company, user=membership.user, by=by, reason=reason
         )
-    return accounts_services.membership_deactivate(membership=membership, by=by, reason=reason)
+    released = None
+    if membership.role == Role.JURY:
+        # Released first: a refusal of the withdrawal below rolls the releases back with it.
+        seats = list(
+            evaluations_selectors.planned_seats(
+                user=membership.user, branch_id=membership.branch_id
+            )
+        )
+        for seat in seats:
+            evaluations_services.jury_member_release(member=seat, by=by)
+        released = len(seats)
+    return accounts_services.membership_deactivate(
+        membership=membership, by=by, reason=reason, released_convocations=released
+    )

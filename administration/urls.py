@@ -15,6 +15,16 @@ urlpatterns = [
         views.habilitation_end,
         name="habilitation_end",
     ),
+    path(
+        "<int:pk>/habilitations/<int:habilitation_pk>/suspendre/",
+        views.habilitation_suspend,
+        name="habilitation_suspend",
+    ),
+    path(
+        "<int:pk>/habilitations/<int:habilitation_pk>/lever-suspension/",
+        views.habilitation_lift,
+        name="habilitation_lift",
+    ),
     path("<int:pk>/evaluateurs/conflits/", views.conflict_declare, name="conflict_declare"),
     path("<int:pk>/membres/", views.branch_members, name="branch_members"),
     path("<int:pk>/entreprises/", views.branch_companies, name="branch_companies"),

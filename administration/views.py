@@ -1,8 +1,9 @@
-"""Branch administration in the portal: a branch's settings and evaluators, run by its CPNE staff
-(and national administrators for every branch) through the audited services of `accounts`."""
+"""Branch administration in the portal: a branch's settings, people, evaluators and companies,
+run by its CPNE staff (and national administrators for every branch) through audited services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,16 +21,16 @@ from branches.access import roles_of
 from branches.models import Branch, Company, ConflictOfInterest, EvaluatorHabilitation, Membership
 from core.portal import get_object_for, refusal_shown
 from core.uploads import SIGNATURE_MAX_BYTES
+from evaluations import selectors as evaluations_selectors
 
 from . import services
 from .forms import (
     BranchSettingsForm,
     CompanyForm,
     ConflictForm,
-    EndHabilitationForm,
     HabilitationForm,
     MemberForm,
-    RemoveMemberForm,
+    ReasonForm,
 )
 
 
@@ -67,6 +68,29 @@ def branch_settings(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def reasoned_action(
+    request: HttpRequest,
+    *,
+    act: Callable[[str], object],
+    done: str,
+    missing: str,
+    back_to: str,
+    branch: Branch,
+    reason_required: bool = True,
+) -> HttpResponse:
+    """The shape of every action of the people pages that takes a reason: check the posted
+    reason (`missing` if it is absent), call the service with it (`act`), say `done`, and go
+    back to the page; a service's refusal becomes the message instead."""
+    form = ReasonForm(request.POST, required=reason_required)
+    if not form.is_valid():
+        messages.error(request, missing)
+    else:
+        with refusal_shown(request):
+            act(form.cleaned_data["reason"])
+            messages.success(request, done)
+    return redirect(back_to, pk=branch.pk)
+
+
 def _render_evaluators(
     request: HttpRequest,
     branch: Branch,
@@ -75,13 +99,28 @@ def _render_evaluators(
     conflict_form: ConflictForm | None = None,
 ) -> HttpResponse:
     today = timezone.localdate()
-    habilitations = (
+    habilitations = list(
         EvaluatorHabilitation.objects.filter(branch=branch)
         .select_related("evaluator", "referentiel")
         .order_by(
             "evaluator__last_name", "evaluator__first_name", "referentiel__title", "-valid_until"
         )
     )
+    # What suspended evaluators still hold, for staff to reassign (nothing is taken silently).
+    suspended = [h for h in habilitations if h.is_suspended and h.valid_until >= today]
+    held: dict[tuple[int, int], list[Any]] = {}
+    if suspended:
+        sheets = evaluations_selectors.draft_sheets_held(
+            branch_id=branch.pk, evaluator_ids=[h.evaluator_id for h in suspended]
+        )
+        for sheet in sheets:
+            dossier = sheet.evaluation.dossier
+            held.setdefault((sheet.evaluator_id, dossier.version.referentiel_id), []).append(sheet)
+    for habilitation in habilitations:
+        key = (habilitation.evaluator_id, habilitation.referentiel_id)
+        habilitation.held_sheets = (  # type: ignore[attr-defined]
+            held.get(key, []) if habilitation in suspended else []
+        )
     conflicts = (
         ConflictOfInterest.objects.filter(company__branch=branch)
         .select_related("evaluator", "company", "referentiel")
@@ -128,16 +167,54 @@ def habilitation_create(request: HttpRequest, pk: int) -> HttpResponse:
 def habilitation_end(request: HttpRequest, pk: int, habilitation_pk: int) -> HttpResponse:
     branch = managed_branch(request.user, pk)
     habilitation = get_object_or_404(EvaluatorHabilitation, pk=habilitation_pk, branch=branch)
-    form = EndHabilitationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Donnez le motif de la fin d'habilitation."))
-    else:
-        with refusal_shown(request):
-            accounts_services.habilitation_end(
-                habilitation=habilitation, by=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("L'habilitation prend fin aujourd'hui."))
-    return redirect("administration:branch_evaluators", pk=branch.pk)
+    return reasoned_action(
+        request,
+        act=lambda reason: accounts_services.habilitation_end(
+            habilitation=habilitation, by=request.user, reason=reason
+        ),
+        done=_("L'habilitation prend fin aujourd'hui."),
+        missing=_("Donnez le motif de la fin d'habilitation."),
+        back_to="administration:branch_evaluators",
+        branch=branch,
+    )
+
+
+@login_required
+@require_POST
+def habilitation_suspend(request: HttpRequest, pk: int, habilitation_pk: int) -> HttpResponse:
+    branch = managed_branch(request.user, pk)
+    habilitation = get_object_or_404(EvaluatorHabilitation, pk=habilitation_pk, branch=branch)
+    return reasoned_action(
+        request,
+        act=lambda reason: accounts_services.habilitation_suspend(
+            habilitation=habilitation, by=request.user, reason=reason
+        ),
+        done=_(
+            "L'habilitation est suspendue : l'évaluateur ne se voit plus rien confier. "
+            "Les grilles qu'il tient encore sont listées pour être réattribuées."
+        ),
+        missing=_("Donnez le motif de la suspension."),
+        back_to="administration:branch_evaluators",
+        branch=branch,
+    )
+
+
+@login_required
+@require_POST
+def habilitation_lift(request: HttpRequest, pk: int, habilitation_pk: int) -> HttpResponse:
+    branch = managed_branch(request.user, pk)
+    habilitation = get_object_or_404(EvaluatorHabilitation, pk=habilitation_pk, branch=branch)
+    return reasoned_action(
+        request,
+        act=lambda reason: accounts_services.habilitation_lift_suspension(
+            habilitation=habilitation, by=request.user, reason=reason
+        ),
+        done=_("La suspension est levée."),
+        missing=_("Le motif ne peut dépasser 300 caractères ni contenir de caractère invisible."),
+        back_to="administration:branch_evaluators",
+        branch=branch,
+        reason_required=False,
+    )
 
 
 @login_required
@@ -193,16 +270,16 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     branch = managed_branch(request.user, pk)
     membership = get_object_or_404(Membership, pk=membership_pk, branch=branch)
-    form = RemoveMemberForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Donnez le motif du retrait."))
-    else:
-        with refusal_shown(request):
-            services.member_remove(
-                membership=membership, by=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Le rôle est retiré."))
-    return redirect("administration:branch_members", pk=branch.pk)
+    return reasoned_action(
+        request,
+        act=lambda reason: services.member_remove(
+            membership=membership, by=request.user, reason=reason
+        ),
+        done=_("Le rôle est retiré."),
+        missing=_("Donnez le motif du retrait."),
+        back_to="administration:branch_members",
+        branch=branch,
+    )
 
 
 COMPANIES_PER_PAGE = 50

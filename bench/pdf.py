@@ -225,8 +225,8 @@ def session_close(size: int) -> dict[str, Any]:
     from django.db import transaction
 
     from certifications.models import Certificate, RenderStatus
-    from evaluations import services as evaluation_services
     from evaluations.models import Outcome
+    from sampledata.jury import jury_decides
 
     print(f"preparing a session of {size} dossiers…", flush=True)
     session, dossiers, chair = prepare_session(size)
@@ -259,9 +259,7 @@ def session_close(size: int) -> dict[str, Any]:
         with transaction.atomic():
             # Recorded together, as at the close of a session: enqueued when this commits.
             for dossier in dossiers:
-                evaluation_services.decision_record(
-                    session=session, dossier=dossier, outcome=Outcome.AWARD, by=chair
-                )
+                jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=chair)
         started = time.perf_counter()
         ids = list(
             Certificate.objects.filter(decision__session=session).values_list("pk", flat=True)

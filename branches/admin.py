@@ -144,7 +144,14 @@ class MembershipAdmin(ReadOnlyAdmin):
 # audited services (accounts.services); the admin shows them.
 @admin.register(EvaluatorHabilitation)
 class EvaluatorHabilitationAdmin(ReadOnlyAdmin):
-    list_display = ("evaluator", "branch", "referentiel", "valid_from", "valid_until")
+    list_display = (
+        "evaluator",
+        "branch",
+        "referentiel",
+        "valid_from",
+        "valid_until",
+        "suspended_at",
+    )
     list_filter = ("branch", "referentiel")
     list_select_related = ("evaluator", "branch", "referentiel")
     search_fields = ("evaluator__email", "evaluator__last_name", "referentiel__title")

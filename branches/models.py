@@ -18,6 +18,11 @@ class QuorumRule(models.TextChoices):
     MINIMUM_PER_COLLEGE = "minimum_per_college", _("Un minimum de membres par collège")
 
 
+class MajorityRule(models.TextChoices):
+    ABSOLUTE = "absolute", _("Majorité absolue des membres présents")
+    CAST = "cast", _("Majorité des suffrages exprimés (abstentions non comptées)")
+
+
 class College(models.TextChoices):
     EMPLOYERS = "employers", _("Collège employeurs")
     EMPLOYEES = "employees", _("Collège salariés")
@@ -82,6 +87,15 @@ class Branch(models.Model):
         _("minimum de membres par collège"),
         default=1,
         help_text=_("Utilisé par la règle « un minimum de membres par collège »."),
+    )
+    majority_rule = models.CharField(
+        _("majorité requise pour une décision du jury"),
+        max_length=20,
+        choices=MajorityRule.choices,
+        default=MajorityRule.ABSOLUTE,
+    )
+    chair_casting_vote = models.BooleanField(
+        _("voix prépondérante du président en cas de partage"), default=False
     )
     require_two_factor = models.BooleanField(
         _("double authentification obligatoire"), default=False
@@ -242,7 +256,7 @@ class Membership(models.Model):
 
 
 class EvaluatorHabilitation(models.Model):
-    """A branch habilitates an evaluator for one CQPI, for a period."""
+    """A branch habilitates an evaluator for one CQPI, for a period; it may be suspended."""
 
     evaluator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -261,6 +275,12 @@ class EvaluatorHabilitation(models.Model):
     )
     valid_from = models.DateField(_("valable du"))
     valid_until = models.DateField(_("valable jusqu'au"))
+    # A suspension holds the habilitation without ending it (an inquiry, a complaint): the
+    # evaluator is offered for nothing new until it is lifted. Its history is the audit trail.
+    suspended_at = models.DateTimeField(_("suspendue le"), null=True, blank=True)
+    suspension_reason = models.CharField(
+        _("motif de la suspension"), max_length=300, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("habilitation d'évaluateur")
@@ -269,11 +289,20 @@ class EvaluatorHabilitation(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__gte=models.F("valid_from")),
                 name="habilitation_period_is_ordered",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(suspended_at__isnull=True, suspension_reason="")
+                | (Q(suspended_at__isnull=False) & ~Q(suspension_reason="")),
+                name="habilitation_suspension_has_a_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.evaluator} — {self.referentiel_id} — {self.branch}"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 class ConflictOfInterest(models.Model):

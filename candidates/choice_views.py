@@ -1,11 +1,14 @@
 """The search endpoints of the dossier opening form's `SearchSelect` fields.
 
-Each answers `?q=` with `<option>` elements for the staff member's own branches, built from
-the form's own field: the same queryset (hence the same scope) decides what is offered here
-and what a submitted id may be.
+Each answers `?q=` with `<option>` elements for the staff member's own branches: the form's
+field and these endpoints take their rows from the same selector (hence the same scope), so
+what is offered here is what a submitted id may be; the field only labels them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
@@ -16,10 +19,17 @@ from django.views.decorators.http import require_safe
 from branches.access import require_staff_member
 from core.widgets import search_options
 
+from . import selectors
 from .forms import DossierOpenForm
 
 SHOWN = 20
 MIN_LENGTH = 2
+
+# The opening form's searched fields and the selector of each one's rows.
+CHOICES: dict[str, Callable[..., QuerySet[Any]]] = {
+    "existing_candidate": selectors.openable_candidates,
+    "company": selectors.openable_companies,
+}
 
 
 def _answer(request: HttpRequest, field_name: str, search: str) -> HttpResponse:
@@ -27,8 +37,8 @@ def _answer(request: HttpRequest, field_name: str, search: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     if len(query) < MIN_LENGTH:
         query = ""
-    field = DossierOpenForm(user=request.user).fields[field_name]
-    queryset: QuerySet = field.queryset  # type: ignore[attr-defined]
+    field = DossierOpenForm.base_fields[field_name]
+    queryset = CHOICES[field_name](user=request.user)
     # One more than shown: whether to say the list is cut.
     matches = list(_search(queryset, search, query)[: SHOWN + 1]) if query else []
     return render(

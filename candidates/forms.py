@@ -10,25 +10,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
 from core.text import validate_plain_text
 from core.widgets import FastSelect, SearchSelect
 
-from . import identity
+from . import identity, selectors
 from .models import AccessRoute, Candidate, Dossier, DossierStatus, Sex
+from .selectors import staff_branches
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-
-def staff_branches(user: Any) -> QuerySet[Branch]:
-    """The branches a user runs: all of them for the national administrator."""
-    roles = roles_of(user)
-    if roles.is_national_admin:
-        return Branch.objects.all()
-    return Branch.objects.filter(pk__in=roles.staff_branch_ids)
 
 
 def adopted_referentiels(user: Any) -> QuerySet[Referentiel]:
@@ -305,10 +297,8 @@ class DossierOpenForm(PortalForm):
         if len(branches) == 1:
             self.fields["branch"].initial = branches[0].pk
             self.fields["branch"].widget = forms.HiddenInput()
-        self.limit_choices(
-            "existing_candidate", Candidate.objects.visible_to(user).filter(branch__in=branches)
-        )
-        self.limit_choices("company", Company.objects.visible_to(user).filter(branch__in=branches))
+        self.limit_choices("existing_candidate", selectors.openable_candidates(user=user))
+        self.limit_choices("company", selectors.openable_companies(user=user))
         self.limit_choices(
             "version",
             (

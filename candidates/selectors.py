@@ -1,4 +1,5 @@
-"""Reads for the candidate's own space: their dossiers, told as a plain-language timeline."""
+"""Reads of the candidates room: what staff may choose when opening a dossier, and the
+candidate's own space (their dossiers, told as a plain-language timeline)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from branches.access import roles_of
+from branches.models import Branch, Company
 from certifications.models import Certificate, CertificateStatus
 
 from . import workflow
-from .models import Dossier, DossierHistory, DossierStatus
+from .models import Candidate, Dossier, DossierHistory, DossierStatus
 
 S = DossierStatus
 
@@ -23,6 +26,28 @@ S = DossierStatus
 # SessionStatus.CLOSED.
 _DECISION_ACTIVE = "active"
 _SESSION_CLOSED = "closed"
+
+
+def staff_branches(user: Any) -> QuerySet[Branch]:
+    """The branches a user runs: all of them for the national administrator."""
+    roles = roles_of(user)
+    if roles.is_national_admin:
+        return Branch.objects.all()
+    return Branch.objects.filter(pk__in=roles.staff_branch_ids)
+
+
+# The choices of the dossier opening form, shared by the form and the search endpoints that
+# fill its `SearchSelect` fields: what is offered is what a submitted id may be.
+
+
+def openable_candidates(*, user: Any) -> QuerySet[Candidate]:
+    """The registered candidates of the branches the user runs."""
+    return Candidate.objects.visible_to(user).filter(branch__in=staff_branches(user))
+
+
+def openable_companies(*, user: Any) -> QuerySet[Company]:
+    """The companies of the branches the user runs."""
+    return Company.objects.visible_to(user).filter(branch__in=staff_branches(user))
 
 
 def candidate_dossiers(*, user: Any) -> QuerySet[Dossier]:

@@ -324,11 +324,12 @@ TRANSITIONS: dict[str, Transition] = {
             name="record_outcome",
             sources=(From(S.SCHEDULED),),
             targets=(S.AWARDED, S.PARTIALLY_AWARDED, S.REFUSED),
-            # A member present records it (or the staff, for the jury).
+            # The jury votes (vote_cast, show_of_hands_record): the proposal adopted by the
+            # majority becomes the decision.
             by=Party.JURY,
             service="candidates.services.dossier_record_outcome",
             system=True,
-            driven_by="evaluations.services.decision_record",
+            driven_by="evaluations.services._decision_create",
         ),
         Transition(
             name="withdraw",

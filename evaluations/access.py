@@ -1,13 +1,14 @@
-"""The jury session as the portal reaches it: visible, else 404; run by the user, else 403."""
+"""Jury sessions and grids as the portal reaches them: visible, else 404; run by the user, else 403."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from branches.access import staff_of_its_branch
+from branches.access import roles_of, staff_of_its_branch
+from candidates.models import Dossier
 from core.portal import get_object_for
 
-from .models import JurySession
+from .models import EvaluationSheet, JurySession
 
 
 def visible_session(user: Any, pk: int) -> JurySession:
@@ -20,5 +21,23 @@ def managed_session(user: Any, pk: int) -> JurySession:
     return get_object_for(
         JurySession.objects.visible_to(user).select_related("branch"),
         allowed=staff_of_its_branch(user),
+        pk=pk,
+    )
+
+
+def managed_sheet(user: Any, pk: int) -> EvaluationSheet:
+    """A grid whose dossier the user sees (else 404) and runs as staff of its branch (else 403):
+    the grid's own holder sees it but may not hand it on."""
+    roles = roles_of(user)
+    return get_object_for(
+        EvaluationSheet.objects.filter(
+            evaluation__dossier__in=Dossier.objects.visible_to(user)
+        ).select_related(
+            "evaluator",
+            "evaluation__dossier__candidate",
+            "evaluation__dossier__company",
+            "evaluation__dossier__version__referentiel",
+        ),
+        allowed=lambda sheet: roles.is_staff_of(sheet.evaluation.dossier.branch_id),
         pk=pk,
     )

@@ -1,4 +1,5 @@
-"""API of the evaluations room: evaluations and their grids, jury sessions, decisions."""
+"""API of the evaluations room: evaluations and their grids, jury sessions, proposals and
+votes, decisions."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ from .models import (
     JurySession,
     MemberRole,
     Outcome,
+    Proposal,
+    Vote,
+    VoteChoice,
 )
 
 User = get_user_model()
@@ -420,10 +424,71 @@ class DecisionSerializer(serializers.ModelSerializer):
             "status",
             "decided_at",
             "recorded_by",
+            "proposal",
             "capacities",
             "certificates",
         ]
         read_only_fields = fields
+
+
+class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The jury's decisions on the dossiers the user may see. A decision is not written here:
+    it is the proposal (`/proposals/`) the members present adopt by their votes."""
+
+    queryset = Decision.objects.none()
+    serializer_class = DecisionSerializer
+    filterset_fields = ["session", "dossier", "outcome", "status"]
+    ordering_fields = ["decided_at", "id"]
+    ordering = ["-decided_at", "-id"]
+
+    def get_queryset(self) -> Any:
+        return Decision.objects.filter(
+            dossier__in=Dossier.objects.visible_to(self.request.user)
+        ).prefetch_related("capacities", "certificates")
+
+
+# --- Proposals and votes ----------------------------------------------------------------
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vote
+        fields = ["member", "choice", "by_show_of_hands", "cast_at"]
+        read_only_fields = fields
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    votes = VoteSerializer(many=True, read_only=True)
+    decision = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "session",
+            "dossier",
+            "outcome",
+            "reasons",
+            "validated_capacity_ids",
+            "override_reasons",
+            "status",
+            "put_by",
+            "put_at",
+            "votes_for",
+            "votes_against",
+            "votes_abstain",
+            "members_present",
+            "casting_vote",
+            "concluded_at",
+            "withdraw_reason",
+            "votes",
+            "decision",
+        ]
+        read_only_fields = fields
+
+    def get_decision(self, proposal: Proposal) -> int | None:
+        decision = getattr(proposal, "decision", None)
+        return decision.pk if decision else None
 
 
 class OverrideSerializer(serializers.Serializer):
@@ -431,7 +496,7 @@ class OverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class DecisionCreateSerializer(serializers.Serializer):
+class ProposalCreateSerializer(serializers.Serializer):
     session = ScopedPrimaryKeyRelatedField(scope=JurySession.objects.visible_to, model=JurySession)
     dossier = ScopedPrimaryKeyRelatedField(scope=Dossier.objects.visible_to, model=Dossier)
     outcome = serializers.ChoiceField(choices=Outcome.choices)
@@ -448,29 +513,56 @@ class DecisionCreateSerializer(serializers.Serializer):
     reasons = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The jury's decisions on the dossiers the user may see; recording one is a create."""
+class VoteCastSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=VoteChoice.choices)
 
-    queryset = Decision.objects.none()
-    serializer_class = DecisionSerializer
-    filterset_fields = ["session", "dossier", "outcome", "status"]
-    ordering_fields = ["decided_at", "id"]
-    ordering = ["-decided_at", "-id"]
+
+class HandSerializer(serializers.Serializer):
+    member = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    choice = serializers.ChoiceField(choices=VoteChoice.choices)
+
+
+class ShowOfHandsSerializer(serializers.Serializer):
+    votes: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=HandSerializer(), max_length=200
+    )
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Proposed decisions put to the jury's vote, in the sessions the user sees. The chair
+    (or branch staff as secretary) puts one; each member present votes once; when all have
+    voted the branch's majority rule decides, and an adopted proposal becomes the decision."""
+
+    queryset = Proposal.objects.none()
+    serializer_class = ProposalSerializer
+    filterset_fields = ["session", "dossier", "status"]
+    ordering_fields = ["put_at", "id"]
+    ordering = ["put_at", "id"]
 
     def get_queryset(self) -> Any:
-        return Decision.objects.filter(
-            dossier__in=Dossier.objects.visible_to(self.request.user)
-        ).prefetch_related("capacities", "certificates")
+        return (
+            Proposal.objects.filter(session__in=JurySession.objects.visible_to(self.request.user))
+            .select_related("decision")
+            .prefetch_related("votes")
+        )
 
-    @extend_schema(request=DecisionCreateSerializer, responses={201: DecisionSerializer})
+    def _fresh(self, proposal: Proposal, *, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=proposal.pk)
+        return Response(ProposalSerializer(fresh).data, status=code)
+
+    @extend_schema(request=ProposalCreateSerializer, responses={201: ProposalSerializer})
     @idempotent
     def create(self, request: Request) -> Response:
-        """Record the decision; send an Idempotency-Key so that a retry records nothing twice."""
-        form = DecisionCreateSerializer(data=request.data, context={"request": request})
+        """Put a proposal to the vote; send an Idempotency-Key so that a retry puts nothing twice."""
+        form = ProposalCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         data = form.validated_data
         chosen = data.get("validated_capacities")
-        decision = services.decision_record(
+        proposal = services.proposal_put(
             session=data["session"],
             dossier=data["dossier"],
             outcome=data["outcome"],
@@ -479,5 +571,39 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             override_reasons={o["capacity"]: o["reason"] for o in data["overrides"]},
             reasons=data["reasons"],
         )
-        fresh = self.get_queryset().get(pk=decision.pk)
-        return Response(DecisionSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        return self._fresh(proposal, code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=VoteCastSerializer, responses=ProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def vote(self, request: Request, pk: str | None = None) -> Response:
+        """The user's own vote, as a member present."""
+        proposal = self.get_object()
+        form = VoteCastSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.vote_cast(proposal=proposal, choice=form.validated_data["choice"], by=request.user)
+        return self._fresh(proposal)
+
+    @extend_schema(request=ShowOfHandsSerializer, responses=ProposalSerializer)
+    @action(detail=True, methods=["post"], url_path="show-of-hands")
+    def show_of_hands(self, request: Request, pk: str | None = None) -> Response:
+        """The secretary's record of a show of hands: each member's seat id and vote."""
+        proposal = self.get_object()
+        form = ShowOfHandsSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.show_of_hands_record(
+            proposal=proposal,
+            choices={hand["member"]: hand["choice"] for hand in form.validated_data["votes"]},
+            by=request.user,
+        )
+        return self._fresh(proposal)
+
+    @extend_schema(request=WithdrawSerializer, responses=ProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        proposal = self.get_object()
+        form = WithdrawSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.proposal_withdraw(
+            proposal=proposal, reason=form.validated_data["reason"], by=request.user
+        )
+        return self._fresh(proposal)

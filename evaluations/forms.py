@@ -9,13 +9,25 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Membership
-from candidates.forms import DateInput, DossierFilterForm, PortalForm, staff_branches
+from candidates.forms import DateInput, DossierFilterForm, PortalForm
 from candidates.models import Candidate, Dossier, DossierStatus
+from candidates.selectors import staff_branches
 from certifications.models import Capacity
+from core.text import validate_plain_text
 from core.widgets import FastSelect
 
 from . import selectors
-from .models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome
+from .models import (
+    CapacityOutcome,
+    EvaluationKind,
+    EvaluationSheet,
+    JuryMember,
+    JurySession,
+    MemberRole,
+    Outcome,
+    SheetRole,
+    VoteChoice,
+)
 from .services import CapacityEntry
 
 
@@ -39,7 +51,8 @@ class EvaluationAssignForm(PortalForm):
         queryset=None,
         empty_label=_("— Choisir —"),
         help_text=_(
-            "Seuls les évaluateurs habilités ce jour pour ce CQPI et sans conflit d'intérêts."
+            "Seuls les évaluateurs habilités ce jour pour ce CQPI, sans suspension ni "
+            "conflit d'intérêts."
         ),
     )
     referent = PersonChoiceField(
@@ -58,6 +71,28 @@ class EvaluationAssignForm(PortalForm):
             self.fields["kind"].initial = EvaluationKind.POSITIONING
         else:
             self.fields["kind"].initial = EvaluationKind.FINAL
+
+
+class SheetReassignForm(PortalForm):
+    """Who takes over a grid: for the external half an eligible evaluator (habilitated, not
+    suspended, free of conflict), for the référent's half another référent of the company;
+    never the person who holds it, nor the other half of the binôme."""
+
+    evaluator = PersonChoiceField(
+        label=_("Confier la grille à"), queryset=None, empty_label=_("— Choisir —")
+    )
+
+    def __init__(self, *args: Any, sheet: EvaluationSheet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dossier = sheet.evaluation.dossier
+        if sheet.role == SheetRole.REFERENT:
+            people = selectors.eligible_referents(dossier=dossier)
+        else:
+            people = selectors.eligible_evaluators(dossier=dossier)
+        taken = EvaluationSheet.objects.filter(evaluation_id=sheet.evaluation_id).values(
+            "evaluator_id"
+        )
+        self.limit_choices("evaluator", people.exclude(pk__in=taken))
 
 
 class SheetForm(PortalForm):
@@ -302,3 +337,54 @@ class DecisionForm(PortalForm):
             for c in self.capacities
             if self.cleaned_data.get(f"c{c.pk}_reason", "").strip()
         }
+
+
+class VoteForm(PortalForm):
+    """A member's own vote on the proposal before the jury."""
+
+    choice = forms.ChoiceField(label=_("Votre vote"), choices=VoteChoice.choices)
+
+
+class ShowOfHandsForm(PortalForm):
+    """The secretary's record of a show of hands: one choice per member present who has not
+    voted in the app."""
+
+    def __init__(self, *args: Any, seats: Iterable[JuryMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seats = list(seats)
+        for seat in self.seats:
+            self.fields[f"m{seat.pk}"] = forms.ChoiceField(
+                label=seat.user.get_full_name() or seat.user.email,
+                choices=VoteChoice.choices,
+                widget=forms.RadioSelect,
+            )
+
+    def choices(self) -> dict[int, str]:
+        return {seat.pk: self.cleaned_data[f"m{seat.pk}"] for seat in self.seats}
+
+
+class WithdrawProposalForm(PortalForm):
+    reason = forms.CharField(
+        label=_("Motif du retrait"),
+        max_length=2000,
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MinutesSignForm(PortalForm):
+    """Re-authentication before signing: the password, and the second factor's code for a
+    signer who has one."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp_token = forms.CharField(
+        label=_("Code de double authentification"),
+        required=False,
+        max_length=16,
+        help_text=_("Le code à six chiffres de votre application, si vous l'utilisez."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

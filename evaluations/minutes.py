@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,16 @@ from branches.models import College
 from certifications.rendering import french_date, is_valid_pdf, render_pdf
 from certifications.sealing import IssuedDocument, seal_pdf
 
-from .models import AgendaItem, Decision, JurySession, MemberRole, Outcome, SessionStatus
+from .models import (
+    AgendaItem,
+    Decision,
+    JurySession,
+    MemberRole,
+    Outcome,
+    Proposal,
+    ProposalStatus,
+    SessionStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +45,7 @@ class _College:
     label: str
     present: list[_Member] = field(default_factory=list)
     absent: list[_Member] = field(default_factory=list)
+    excused: list[_Member] = field(default_factory=list)
 
 
 def _person(user: Any) -> str:
@@ -42,16 +53,26 @@ def _person(user: Any) -> str:
 
 
 def minutes_context(session: JurySession) -> dict[str, Any]:
-    """Everything the procès-verbal states, read once the session is closed (it no longer changes)."""
+    """Everything the procès-verbal states, read once the session is closed (it no longer
+    changes): the composition per collège (present, absent, excused), chair and vice-chair as
+    actually convoked, the quorum and majority rules, each decision with its tally, and the
+    signatures put on it so far."""
     colleges = {value: _College(label=str(label)) for value, label in College.choices}
     chair = vice_chair = None
     members = session.members.select_related("user").order_by(
         "college", "user__last_name", "user__first_name", "pk"
     )
+    present_count = 0
     for seat in members:
         member = _Member(_person(seat.user), seat.role, seat.get_role_display())
         college = colleges[seat.college]
-        (college.present if seat.present else college.absent).append(member)
+        if seat.present:
+            college.present.append(member)
+            present_count += 1
+        elif seat.excused:
+            college.excused.append(member)
+        else:
+            college.absent.append(member)
         if seat.role == MemberRole.CHAIR:
             chair = member
         elif seat.role == MemberRole.VICE_CHAIR:
@@ -62,17 +83,22 @@ def minutes_context(session: JurySession) -> dict[str, Any]:
     )
     decisions = list(
         Decision.objects.filter(session=session)
-        .select_related("dossier__candidate", "dossier__version__referentiel")
+        .select_related("dossier__candidate", "dossier__version__referentiel", "proposal")
         .prefetch_related("capacities__capacity", "certificates")
     )
     decisions.sort(key=lambda d: (position.get(d.dossier_id, 10**6), d.decided_at, d.pk))
+    rejected: dict[int, int] = {}
+    for dossier_id in Proposal.objects.filter(
+        session=session, status=ProposalStatus.REJECTED
+    ).values_list("dossier_id", flat=True):
+        rejected[dossier_id] = rejected.get(dossier_id, 0) + 1
     rows = []
     for decision in decisions:
         words = sorted(decision.capacities.all(), key=lambda w: (w.capacity.code, w.pk))
         candidate = decision.dossier.candidate
+        proposal = decision.proposal
         rows.append(
             {
-                "decision": decision,
                 "reference": decision.dossier.reference,
                 "candidate": f"{candidate.first_name} {candidate.last_name}",
                 "cqpi": decision.dossier.version.referentiel.title,
@@ -81,9 +107,32 @@ def minutes_context(session: JurySession) -> dict[str, Any]:
                 "outcome_code": decision.outcome,
                 "validated": sum(1 for w in words if w.validated),
                 "total": len(words),
-                "overrides": [w for w in words if w.overridden],
+                "validated_capacities": [
+                    f"{w.capacity.code} {w.capacity.title}" for w in words if w.validated
+                ]
+                if decision.outcome == Outcome.PARTIAL
+                else [],
+                "overrides": [
+                    {
+                        "capacity": f"{w.capacity.code} {w.capacity.title}",
+                        "validated": w.validated,
+                        "reason": w.reason,
+                    }
+                    for w in words
+                    if w.overridden
+                ],
                 "reasons": decision.reasons,
-                "certificates": [c.number for c in decision.certificates.all()],
+                "tally": {
+                    "for": proposal.votes_for,
+                    "against": proposal.votes_against,
+                    "abstain": proposal.votes_abstain,
+                    "present": proposal.members_present,
+                    "casting_vote": proposal.casting_vote,
+                }
+                if proposal
+                else None,
+                "rejected_proposals": rejected.get(decision.dossier_id, 0),
+                "certificates": sorted(c.number for c in decision.certificates.all()),
             }
         )
     totals = {
@@ -93,12 +142,28 @@ def minutes_context(session: JurySession) -> dict[str, Any]:
         "refusal": sum(1 for r in rows if r["outcome_code"] == Outcome.REFUSAL),
     }
     held = timezone.localtime(session.held_on)
+    branch = session.branch
     with translation.override("fr"):
         held_time = time_format(held.time(), "G \\h i")
+        quorum_rule = str(branch.get_quorum_rule_display())
+        majority_rule = str(branch.get_majority_rule_display())
+    employers = len(colleges[College.EMPLOYERS].present)
+    employees = len(colleges[College.EMPLOYEES].present)
+    signatures = [
+        {
+            "role": signature.role,
+            "name": _person(signature.member.user),
+            "signed_at": timezone.localtime(signature.signed_at).strftime("%d/%m/%Y %H:%M"),
+            "sha256": signature.content_sha256,
+            "second_factor": signature.second_factor,
+        }
+        for signature in session.minutes_signatures.select_related("member__user")
+    ]
     return {
         "session": session,
-        "branch": session.branch,
-        "certifier": session.branch.certifier_name,
+        "number": minutes_number(session),
+        "branch": branch,
+        "certifier": branch.certifier_name,
         "held_date": french_date(held.date()),
         "held_time": held_time,
         "closed_date": french_date(timezone.localtime(session.closed_at).date())
@@ -107,9 +172,71 @@ def minutes_context(session: JurySession) -> dict[str, Any]:
         "colleges": list(colleges.values()),
         "chair": chair,
         "vice_chair": vice_chair,
+        "quorum": {
+            "present": present_count,
+            "convoked": sum(
+                len(c.present) + len(c.absent) + len(c.excused) for c in colleges.values()
+            ),
+            "employers": employers,
+            "employees": employees,
+            "rule": quorum_rule,
+            "majority": majority_rule,
+            "casting_vote": branch.chair_casting_vote,
+        },
         "rows": rows,
         "totals": totals,
+        "signatures": signatures,
+        "signers": _signers(chair, vice_chair, {s["role"]: s for s in signatures}),
     }
+
+
+def _signers(
+    chair: _Member | None, vice_chair: _Member | None, signed: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The signature blocks: the chair, and the vice-chair when one was convoked."""
+    blocks = []
+    with translation.override("fr"):
+        for member, role, who in (
+            (chair, MemberRole.CHAIR, _("Le président")),
+            (vice_chair, MemberRole.VICE_CHAIR, _("Le vice-président")),
+        ):
+            if member is not None:
+                blocks.append({"who": who, "name": member.name, "signed": signed.get(role)})
+    return blocks
+
+
+def minutes_facts(session: JurySession) -> dict[str, Any]:
+    """What the chair and vice-chair sign: the procès-verbal's content as plain values,
+    without the signatures themselves."""
+    context = minutes_context(session)
+    return {
+        "number": context["number"],
+        "certifier": context["certifier"],
+        "held": f"{context['held_date']} {context['held_time']}",
+        "place": session.place,
+        "closed": context["closed_date"],
+        "colleges": [
+            {
+                "label": c.label,
+                "present": [(m.name, m.role) for m in c.present],
+                "absent": [m.name for m in c.absent],
+                "excused": [m.name for m in c.excused],
+            }
+            for c in context["colleges"]
+        ],
+        "quorum": context["quorum"],
+        "decisions": context["rows"],
+        "totals": context["totals"],
+    }
+
+
+def minutes_content_sha256(session: JurySession) -> str:
+    """The SHA-256 of the procès-verbal's content (`minutes_facts` as canonical JSON): each
+    signature records it, and both signatures must be on the same content."""
+    facts = json.dumps(
+        minutes_facts(session), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(facts.encode()).hexdigest()
 
 
 def minutes_html(session: JurySession) -> str:
@@ -136,8 +263,8 @@ def minutes_store_pdf(*, session_id: int) -> JurySession:
         )
         if session.minutes:
             return session
-        if session.status != SessionStatus.CLOSED:
-            logger.warning("jury session %s is not closed: no minutes yet", session_id)
+        if session.status != SessionStatus.CLOSED or session.minutes_signed_at is None:
+            logger.warning("jury session %s: minutes not signed yet, nothing rendered", session_id)
             return session
         data = render_pdf(minutes_html(session))
         if not is_valid_pdf(data):

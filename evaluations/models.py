@@ -236,6 +236,9 @@ class JurySession(models.Model):
     # and why its last render failed, for the staff, until one succeeds.
     minutes_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
     minutes_render_error = models.TextField(blank=True, default="")
+    # When the last required signature (chair, vice-chair if convoked) was put on the
+    # procès-verbal: from then on the session's decisions no longer change.
+    minutes_signed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -262,7 +265,8 @@ class MemberRole(models.TextChoices):
 
 
 class JuryMember(models.Model):
-    """A person convoked to a session, for one collège; `present` is recorded at opening."""
+    """A person convoked to a session, for one collège; `present` is recorded at the roll call
+    and changes when a member leaves the sitting (`left_at`); an absent member may be excused."""
 
     session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
@@ -273,6 +277,8 @@ class JuryMember(models.Model):
         _("fonction"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER
     )
     present = models.BooleanField(_("présent"), default=True)
+    excused = models.BooleanField(_("excusé"), default=False)
+    left_at = models.DateTimeField(_("a quitté la séance à"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("membre du jury")
@@ -318,6 +324,89 @@ class DecisionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Remplacée")
 
 
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", _("Vote en cours")
+    ADOPTED = "adopted", _("Adoptée")
+    REJECTED = "rejected", _("Rejetée")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+class Proposal(UndeletableModel):
+    """A proposed decision on one dossier of an open session, put to the vote of the members
+    present. Adopted with the majority the branch's rules require, it becomes the decision;
+    rejected or withdrawn, another may be put. Kept, with its tally, for the procès-verbal."""
+
+    session = models.ForeignKey(JurySession, on_delete=models.PROTECT, related_name="proposals")
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="proposals")
+    outcome = models.CharField(_("proposition"), max_length=20, choices=Outcome.choices)
+    reasons = models.TextField(_("motivation"), blank=True)
+    validated_capacity_ids = models.JSONField(_("capacités validées"), default=list)
+    # {capacity id (as text): why the jury departs from the evaluation on it}
+    override_reasons = models.JSONField(default=dict)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
+    )
+    put_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    put_at = models.DateTimeField(_("mise aux voix le"))
+    # The tally, written when the vote concludes.
+    votes_for = models.PositiveSmallIntegerField(_("pour"), default=0)
+    votes_against = models.PositiveSmallIntegerField(_("contre"), default=0)
+    votes_abstain = models.PositiveSmallIntegerField(_("abstentions"), default=0)
+    members_present = models.PositiveSmallIntegerField(_("membres présents"), default=0)
+    casting_vote = models.BooleanField(_("voix prépondérante du président"), default=False)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    withdraw_reason = models.TextField(_("motif du retrait"), blank=True)
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposition de décision")
+        verbose_name_plural = _("propositions de décision")
+        ordering = ["put_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "dossier"],
+                condition=Q(status="open"),
+                name="one_open_proposal_per_dossier",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} — {self.get_outcome_display()} ({self.get_status_display()})"
+
+
+class VoteChoice(models.TextChoices):
+    FOR = "for", _("Pour")
+    AGAINST = "against", _("Contre")
+    ABSTAIN = "abstain", _("Abstention")
+
+
+class Vote(UndeletableModel):
+    """One member's vote on a proposal: cast in the app by the member, or recorded by the
+    secretary for a show of hands (`by_show_of_hands`). One per member and proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="votes")
+    member = models.ForeignKey(JuryMember, on_delete=models.PROTECT, related_name="votes")
+    choice = models.CharField(_("vote"), max_length=10, choices=VoteChoice.choices)
+    by_show_of_hands = models.BooleanField(_("à main levée"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cast_at = models.DateTimeField(_("exprimé le"))
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "member"], name="one_vote_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.member_id} {self.choice}"
+
+
 class Decision(UndeletableModel):
     """The jury's decision on a dossier, capacity by capacity. Never deleted: superseded."""
 
@@ -331,6 +420,11 @@ class Decision(UndeletableModel):
     decided_at = models.DateTimeField(_("décidé le"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The adopted proposal this decision comes from, with its tally (none for decisions
+    # recorded before votes existed).
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="decision"
     )
 
     objects = UndeletableQuerySet.as_manager()
@@ -371,6 +465,35 @@ class DecisionCapacity(UndeletableModel):
 
     def __str__(self) -> str:
         return f"{self.capacity_id}: {self.validated}"
+
+
+class MinutesSignature(UndeletableModel):
+    """The chair's or vice-chair's signature of a session's procès-verbal, given in the app
+    after re-authenticating: who, when, from where, and the SHA-256 of the text they signed."""
+
+    session = models.ForeignKey(
+        JurySession, on_delete=models.PROTECT, related_name="minutes_signatures"
+    )
+    member = models.ForeignKey(JuryMember, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("fonction"), max_length=20, choices=MemberRole.choices)
+    signed_at = models.DateTimeField(_("signé le"))
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    content_sha256 = models.CharField(_("empreinte SHA-256 du procès-verbal"), max_length=64)
+    second_factor = models.BooleanField(_("second facteur vérifié"), default=False)
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("signature du procès-verbal")
+        verbose_name_plural = _("signatures du procès-verbal")
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "role"], name="one_signature_per_function")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.role} {self.signed_at:%Y-%m-%d %H:%M}"
 
 
 class EvaluationUserObjectPermission(UserObjectPermissionBase):

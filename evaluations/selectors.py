@@ -24,14 +24,18 @@ from .models import (
     CapacityResult,
     Evaluation,
     EvaluationSheet,
+    EvaluationStatus,
+    JuryMember,
     JurySession,
+    SessionStatus,
+    SheetRole,
     SheetStatus,
 )
 
 
 def eligible_evaluators(*, dossier: Dossier) -> QuerySet[Any]:
-    """External evaluators habilitated by the dossier's branch for its CQPI, today, and free of a
-    recorded conflict of interest with the dossier's company."""
+    """External evaluators habilitated by the dossier's branch for its CQPI, today and not
+    suspended, and free of a recorded conflict of interest with the dossier's company."""
     today = timezone.localdate()
     referentiel_id = dossier.version.referentiel_id
     habilitated = EvaluatorHabilitation.objects.filter(
@@ -39,6 +43,7 @@ def eligible_evaluators(*, dossier: Dossier) -> QuerySet[Any]:
         referentiel_id=referentiel_id,
         valid_from__lte=today,
         valid_until__gte=today,
+        suspended_at__isnull=True,
     ).values("evaluator_id")
     users = get_user_model().objects.filter(pk__in=habilitated, is_active=True)
     if dossier.company_id:
@@ -70,6 +75,34 @@ def jury_candidates(*, branch_id: int) -> QuerySet[Membership]:
     return Membership.objects.filter(
         branch_id=branch_id, role=Role.JURY, is_active=True
     ).select_related("user")
+
+
+def planned_seats(*, user: Any, branch_id: int) -> QuerySet[JuryMember]:
+    """The person's convocations to the branch's sessions not yet open: what ending their jury
+    role releases (a seat in an open or closed session is the record of who sat)."""
+    return (
+        JuryMember.objects.filter(
+            user=user, session__branch_id=branch_id, session__status=SessionStatus.PLANNED
+        )
+        .select_related("session")
+        .order_by("session__held_on", "pk")
+    )
+
+
+def draft_sheets_held(*, branch_id: int, evaluator_ids: Sequence[int]) -> QuerySet[EvaluationSheet]:
+    """The grids these evaluators still fill in, as external evaluators, on the branch's
+    evaluations in progress: what a suspension leaves in their hands for staff to reassign."""
+    return (
+        EvaluationSheet.objects.filter(
+            evaluator_id__in=evaluator_ids,
+            role=SheetRole.EXTERNAL,
+            status=SheetStatus.DRAFT,
+            evaluation__status=EvaluationStatus.IN_PROGRESS,
+            evaluation__dossier__branch_id=branch_id,
+        )
+        .select_related("evaluation__dossier__candidate", "evaluation__dossier__version")
+        .order_by("evaluation__due_date", "evaluation__dossier__reference", "pk")
+    )
 
 
 def capacity_outcomes(*, evaluation: Evaluation) -> dict[int, dict[int, str]]:

@@ -26,9 +26,10 @@ from candidates.models import Dossier, DossierStatus
 from certifications import compliance
 from certifications.models import Capacity
 from certifications.services import certificate_issue
-from core.errors import DomainError, InvalidTransition
+from core.errors import AccessRefused, DomainError, InvalidTransition
+from core.ratelimit import window_hit
 
-from . import selectors
+from . import selectors, voting
 from .models import (
     SCORE_EVALUATION,
     SIT_ON_SESSION,
@@ -45,10 +46,15 @@ from .models import (
     JuryMember,
     JurySession,
     MemberRole,
+    MinutesSignature,
     Outcome,
+    Proposal,
+    ProposalStatus,
     SessionStatus,
     SheetRole,
     SheetStatus,
+    Vote,
+    VoteChoice,
 )
 from .tasks import (
     email_decision_recorded,
@@ -112,8 +118,9 @@ def evaluation_create(
     if not selectors.eligible_evaluators(dossier=dossier).filter(pk=external_evaluator.pk).exists():
         raise DomainError(
             _(
-                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour, "
-                "ou un conflit d'intérêts est déclaré avec l'entreprise."
+                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour "
+                "(ou son habilitation est suspendue), ou un conflit d'intérêts est déclaré "
+                "avec l'entreprise."
             ),
             code="evaluator_not_eligible",
         )
@@ -185,8 +192,9 @@ def evaluation_reassign(*, sheet: EvaluationSheet, evaluator: Any, by: Any) -> E
     elif not selectors.eligible_evaluators(dossier=dossier).filter(pk=evaluator.pk).exists():
         raise DomainError(
             _(
-                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour, "
-                "ou un conflit d'intérêts est déclaré avec l'entreprise."
+                "Cet évaluateur n'est pas habilité par la branche pour ce CQPI à ce jour "
+                "(ou son habilitation est suspendue), ou un conflit d'intérêts est déclaré "
+                "avec l'entreprise."
             ),
             code="evaluator_not_eligible",
         )
@@ -419,21 +427,37 @@ def jury_member_release(*, member: JuryMember, by: Any) -> None:
 
 
 @transaction.atomic
-def jury_member_set_presence(*, member: JuryMember, present: bool, by: Any) -> JuryMember:
-    """Roll call before the session opens: who of those convoked is actually there."""
+def jury_member_set_presence(
+    *, member: JuryMember, present: bool, by: Any, excused: bool = False
+) -> JuryMember:
+    """The roll call before the session opens (present, absent, or absent and excused); once
+    it is open, a member who leaves the sitting is marked absent (and present again if they
+    come back). Parity and quorum are checked again at each vote."""
     require_branch_staff(by, member.session.branch_id)
-    _lock_session(member.session, allowed=(SessionStatus.PLANNED,))
+    session = _lock_session(member.session, allowed=(SessionStatus.PLANNED, SessionStatus.OPEN))
     locked = JuryMember.objects.select_for_update().get(pk=member.pk)
+    sitting = session.status == SessionStatus.OPEN
+    if excused and (present or sitting):
+        raise DomainError(
+            _("Seul un membre absent à l'appel peut être excusé."), code="excused_present"
+        )
     locked.present = present
-    locked.save(update_fields=["present"])
-    member.present = present
+    locked.excused = excused
+    if sitting and not present:
+        locked.left_at = timezone.now()
+    locked.save(update_fields=["present", "excused", "left_at"])
+    member.present, member.excused, member.left_at = present, excused, locked.left_at
     audit_record(
         "session.presence",
-        obj=member.session,
-        branch=member.session.branch_id,
+        obj=session,
+        branch=session.branch_id,
         actor=by,
-        details={"member": locked.user_id, "present": present},
+        details={"member": locked.user_id, "present": present, "excused": excused},
     )
+    if sitting and not present:
+        # The votes still open may now have every member present's vote.
+        for proposal in session.proposals.select_for_update().filter(status=ProposalStatus.OPEN):
+            _proposal_conclude_if_complete(session, proposal, by=by)
     return locked
 
 
@@ -491,6 +515,12 @@ def quorum_problems(session: JurySession, members: Sequence[JuryMember] | None =
         )
     chair = next((m for m in present if m.role == MemberRole.CHAIR), None)
     vice = next((m for m in present if m.role == MemberRole.VICE_CHAIR), None)
+    if chair is None:
+        problems.append(
+            _(
+                "Le président du jury doit être présent : il conduit les votes et signe le procès-verbal."
+            )
+        )
     if chair and vice and chair.college == vice.college:
         problems.append(
             _("Le président et le vice-président doivent appartenir à des collèges différents.")
@@ -516,20 +546,37 @@ def jury_session_open(*, session: JurySession, by: Any) -> JurySession:
     return locked
 
 
-def may_record_decision(user: Any, session: JurySession) -> bool:
-    """Branch staff, or a member present in the session."""
+def _present_seat(user: Any, session: JurySession) -> JuryMember | None:
+    """The user's seat in the session if they are present and still hold its grant."""
     roles = roles_of(user)
-    if roles.is_staff_of(session.branch_id):
-        return True
     if roles.user_id is None:
-        return False
-    # Present at the roll call, and still holding the seat's grant.
-    return session.members.filter(
-        user_id=roles.user_id,
-        present=True,
-        session__grants__user_id=roles.user_id,
-        session__grants__permission__codename=SIT_ON_SESSION,
-    ).exists()
+        return None
+    return (
+        session.members.filter(
+            user_id=roles.user_id,
+            present=True,
+            session__grants__user_id=roles.user_id,
+            session__grants__permission__codename=SIT_ON_SESSION,
+        )
+        .select_related("user")
+        .first()
+    )
+
+
+def may_record_decision(user: Any, session: JurySession) -> bool:
+    """Takes part in the deliberation: branch staff (the secretary), or a member present."""
+    if roles_of(user).is_staff_of(session.branch_id):
+        return True
+    return _present_seat(user, session) is not None
+
+
+def may_put_proposal(user: Any, session: JurySession) -> bool:
+    """Puts a proposal to the vote, records a show of hands, withdraws a proposal: the chair
+    present, or branch staff acting as secretary."""
+    if roles_of(user).is_staff_of(session.branch_id):
+        return True
+    seat = _present_seat(user, session)
+    return seat is not None and seat.role == MemberRole.CHAIR
 
 
 OUTCOME_STATUS = {
@@ -539,26 +586,19 @@ OUTCOME_STATUS = {
 }
 
 
-@transaction.atomic
-def decision_record(
-    *,
-    session: JurySession,
-    dossier: Dossier,
-    outcome: str,
-    by: Any,
-    validated_capacity_ids: set[int] | None = None,
-    override_reasons: dict[int, str] | None = None,
-    reasons: str = "",
-) -> Decision:
-    """Record the jury's decision on a dossier of the agenda, capacity by capacity.
+def _refuse_without_quorum(session: JurySession) -> None:
+    """Parity and quorum hold at each vote, not only at the opening: a member who left is
+    marked absent and may take them away."""
+    problems = quorum_problems(session)
+    if problems:
+        raise DomainError(
+            _("Le quorum n'est plus atteint : %(problems)s") % {"problems": " ".join(problems)},
+            code="no_quorum",
+        )
 
-    Capacities default to the final evaluation's proposal; departing from it is an
-    override that needs a reason. An award or partial validation issues the certificate.
-    """
-    if not may_record_decision(by, session):
-        raise PermissionDenied
-    locked_session = _lock_session(session, allowed=(SessionStatus.OPEN,))
-    if not locked_session.agenda.filter(dossier_id=dossier.pk).exists():
+
+def _scheduled_dossier(session: JurySession, dossier: Dossier) -> Dossier:
+    if not session.agenda.filter(dossier_id=dossier.pk).exists():
         raise DomainError(_("Ce dossier n'est pas à l'ordre du jour."), code="not_on_agenda")
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if locked.status != DossierStatus.SCHEDULED:
@@ -568,6 +608,30 @@ def decision_record(
             )
             % {"ref": locked.reference, "status": locked.get_status_display()}
         )
+    return locked
+
+
+@transaction.atomic
+def proposal_put(
+    *,
+    session: JurySession,
+    dossier: Dossier,
+    outcome: str,
+    by: Any,
+    validated_capacity_ids: set[int] | None = None,
+    override_reasons: dict[int, str] | None = None,
+    reasons: str = "",
+) -> Proposal:
+    """Put a proposed decision on a dossier of the agenda to the vote of the members present.
+
+    The chair, or branch staff acting as secretary. Capacities default to the final
+    evaluation's proposal; departing from it needs a reason per capacity; a partial validation
+    or a refusal needs the jury's reasons. One proposal is voted at a time per dossier.
+    """
+    if not may_put_proposal(by, session):
+        raise PermissionDenied
+    locked_session = _lock_session(session, allowed=(SessionStatus.OPEN,))
+    locked = _scheduled_dossier(locked_session, dossier)
     if outcome not in Outcome.values:
         raise DomainError(_("Décision inconnue."), code="invalid_outcome")
     all_ids = set(selectors.version_capacities(dossier=locked).values_list("pk", flat=True))
@@ -596,42 +660,258 @@ def decision_record(
         )
     if outcome in (Outcome.REFUSAL, Outcome.PARTIAL) and not reasons.strip():
         raise DomainError(_("Motivez la décision du jury."), code="reasons_required")
-    decision = Decision.objects.create(
-        dossier=locked,
+    if outcome != Outcome.REFUSAL:
+        # An award that would fail the compliance gate is not put to the vote at all.
+        compliance.refuse_unless_compliant(
+            compliance.branch_problems(locked_session.branch)
+            + compliance.dossier_problems(dossier=locked, on=timezone.localdate())
+        )
+    _refuse_without_quorum(locked_session)
+    if Proposal.objects.filter(
+        session=locked_session, dossier=locked, status=ProposalStatus.OPEN
+    ).exists():
+        raise DomainError(
+            _("Une proposition est déjà soumise au vote pour ce dossier."),
+            code="proposal_open",
+        )
+    proposal = Proposal.objects.create(
         session=locked_session,
+        dossier=locked,
         outcome=outcome,
         reasons=reasons.strip(),
-        decided_at=timezone.now(),
+        validated_capacity_ids=sorted(chosen),
+        override_reasons={str(cid): override_reasons[cid].strip() for cid in sorted(overridden)},
+        put_by=by,
+        put_at=timezone.now(),
+    )
+    audit_record(
+        "proposal.put",
+        obj=proposal,
+        branch=locked_session.branch_id,
+        actor=by,
+        details={"dossier": locked.reference, "outcome": str(outcome)},
+    )
+    return proposal
+
+
+def _lock_open_proposal(proposal: Proposal) -> tuple[JurySession, Proposal]:
+    session = _lock_session(proposal.session, allowed=(SessionStatus.OPEN,))
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.status != ProposalStatus.OPEN:
+        raise InvalidTransition(
+            _("Le vote sur cette proposition est clos (%(status)s).")
+            % {"status": locked.get_status_display()}
+        )
+    return session, locked
+
+
+def _record_vote(
+    proposal: Proposal, member: JuryMember, choice: str, *, by: Any, by_hand: bool
+) -> Vote:
+    if choice not in VoteChoice.values:
+        raise DomainError(_("Choisissez pour, contre ou abstention."), code="invalid_choice")
+    if member.session_id != proposal.session_id or not member.present:
+        raise DomainError(
+            _("Seuls les membres présents à la séance votent."), code="member_not_present"
+        )
+    if proposal.votes.filter(member=member).exists():
+        raise DomainError(
+            _("%(name)s a déjà voté sur cette proposition.")
+            % {"name": member.user.get_full_name() or member.user.email},
+            code="already_voted",
+        )
+    return Vote.objects.create(
+        proposal=proposal,
+        member=member,
+        choice=choice,
+        by_show_of_hands=by_hand,
         recorded_by=by,
+        cast_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def vote_cast(*, proposal: Proposal, choice: str, by: Any) -> Vote:
+    """A member present votes in the app: for, against or abstention, once. When every member
+    present has voted, the vote concludes (`_proposal_conclude`)."""
+    session, locked = _lock_open_proposal(proposal)
+    seat = _present_seat(by, session)
+    if seat is None:
+        raise PermissionDenied
+    _refuse_without_quorum(session)
+    vote = _record_vote(locked, seat, choice, by=by, by_hand=False)
+    audit_record(
+        "proposal.vote",
+        obj=locked,
+        branch=session.branch_id,
+        actor=by,
+        details={"dossier": locked.dossier.reference, "member": seat.user_id},
+    )
+    _proposal_conclude_if_complete(session, locked, by=by)
+    proposal.status = locked.status
+    return vote
+
+
+@transaction.atomic
+def show_of_hands_record(*, proposal: Proposal, choices: dict[int, str], by: Any) -> Proposal:
+    """The secretary (staff) or the chair records a show of hands: `choices` maps the seat
+    (`JuryMember` pk) of each member present who has not voted yet to their vote."""
+    if not may_put_proposal(by, proposal.session):
+        raise PermissionDenied
+    session, locked = _lock_open_proposal(proposal)
+    _refuse_without_quorum(session)
+    seats = {m.pk: m for m in session.members.select_related("user")}
+    unknown = set(choices) - set(seats)
+    if unknown:
+        raise DomainError(_("Ce membre ne siège pas dans cette session."), code="not_a_member")
+    for seat_pk, choice in sorted(choices.items()):
+        _record_vote(locked, seats[seat_pk], choice, by=by, by_hand=True)
+    audit_record(
+        "proposal.show_of_hands",
+        obj=locked,
+        branch=session.branch_id,
+        actor=by,
+        details={"dossier": locked.dossier.reference, "votes": len(choices)},
+    )
+    _proposal_conclude_if_complete(session, locked, by=by)
+    proposal.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal, reason: str, by: Any) -> Proposal:
+    """Take an open proposal back before its vote concludes (to correct it, say); the votes
+    already cast stay on record with it."""
+    if not may_put_proposal(by, proposal.session):
+        raise PermissionDenied
+    session, locked = _lock_open_proposal(proposal)
+    if not reason.strip():
+        raise DomainError(
+            _("Indiquez pourquoi la proposition est retirée."), code="reason_required"
+        )
+    locked.status = ProposalStatus.WITHDRAWN
+    locked.withdraw_reason = reason.strip()
+    locked.concluded_at = timezone.now()
+    locked.save(update_fields=["status", "withdraw_reason", "concluded_at"])
+    proposal.status = locked.status
+    audit_record(
+        "proposal.withdraw",
+        obj=locked,
+        branch=session.branch_id,
+        actor=by,
+        details={"dossier": locked.dossier.reference, "reason": reason.strip()},
+    )
+    return locked
+
+
+def _proposal_conclude_if_complete(session: JurySession, proposal: Proposal, *, by: Any) -> None:
+    """Once every member present has voted, count the votes under the branch's rule: an
+    adopted proposal becomes the decision, a rejected one leaves the dossier to another."""
+    present = list(session.members.filter(present=True))
+    votes = {v.member_id: v.choice for v in proposal.votes.all()}
+    if any(member.pk not in votes for member in present):
+        return
+    if quorum_problems(session, present):
+        # Members left and the jury no longer sits validly: the vote waits (or is withdrawn).
+        return
+    chair = next((m for m in present if m.role == MemberRole.CHAIR), None)
+    branch = session.branch
+    result = voting.tally(
+        [votes[m.pk] for m in present],
+        members_present=len(present),
+        rule=branch.majority_rule,
+        chair_casting_vote=branch.chair_casting_vote,
+        chair_choice=votes.get(chair.pk) if chair else None,
+    )
+    proposal.status = ProposalStatus.ADOPTED if result.adopted else ProposalStatus.REJECTED
+    proposal.votes_for = result.votes_for
+    proposal.votes_against = result.votes_against
+    proposal.votes_abstain = result.votes_abstain
+    proposal.members_present = result.members_present
+    proposal.casting_vote = result.casting_vote
+    proposal.concluded_at = timezone.now()
+    proposal.save(
+        update_fields=[
+            "status",
+            "votes_for",
+            "votes_against",
+            "votes_abstain",
+            "members_present",
+            "casting_vote",
+            "concluded_at",
+        ]
+    )
+    audit_record(
+        "proposal.adopted" if result.adopted else "proposal.rejected",
+        obj=proposal,
+        branch=session.branch_id,
+        actor=by,
+        details={
+            "dossier": proposal.dossier.reference,
+            "for": result.votes_for,
+            "against": result.votes_against,
+            "abstain": result.votes_abstain,
+            "present": result.members_present,
+            "casting_vote": result.casting_vote,
+        },
+    )
+    if result.adopted:
+        _decision_create(session, proposal, by=by)
+
+
+def _decision_create(session: JurySession, proposal: Proposal, *, by: Any) -> Decision:
+    """The adopted proposal becomes the jury's decision: the dossier moves to its outcome and
+    an award or partial validation issues its document (refused with the decision when the
+    document would fail the compliance gate)."""
+    locked = _scheduled_dossier(session, proposal.dossier)
+    all_ids = set(selectors.version_capacities(dossier=locked).values_list("pk", flat=True))
+    chosen = set(proposal.validated_capacity_ids)
+    reasons_by_id = {int(cid): text for cid, text in proposal.override_reasons.items()}
+    decision = Decision.objects.create(
+        dossier=locked,
+        session=session,
+        outcome=proposal.outcome,
+        reasons=proposal.reasons,
+        decided_at=proposal.concluded_at or timezone.now(),
+        recorded_by=by,
+        proposal=proposal,
     )
     DecisionCapacity.objects.bulk_create(
         DecisionCapacity(
             decision=decision,
             capacity_id=cid,
             validated=cid in chosen,
-            overridden=cid in overridden,
-            reason=override_reasons.get(cid, "").strip(),
+            overridden=cid in reasons_by_id,
+            reason=reasons_by_id.get(cid, ""),
         )
         for cid in sorted(all_ids)
     )
     dossier_services.dossier_record_outcome(
-        dossier=locked, status=OUTCOME_STATUS[Outcome(outcome)], by=by, comment=reasons.strip()
+        dossier=locked,
+        status=OUTCOME_STATUS[Outcome(proposal.outcome)],
+        by=by,
+        comment=proposal.reasons,
     )
-    dossier.status = locked.status
-    if outcome != Outcome.REFUSAL:
+    if proposal.outcome != Outcome.REFUSAL:
         certificate_issue(
             decision=decision,
             validated_capacity_ids=chosen,
-            partial=outcome == Outcome.PARTIAL,
+            partial=proposal.outcome == Outcome.PARTIAL,
             by=by,
         )
     enqueue_email(email_decision_recorded, decision.pk)
     audit_record(
         "decision.record",
         obj=decision,
-        branch=locked.branch_id,
+        branch=session.branch_id,
         actor=by,
-        details={"dossier": locked.reference, "outcome": str(outcome)},
+        details={
+            "dossier": locked.reference,
+            "outcome": str(proposal.outcome),
+            "for": proposal.votes_for,
+            "against": proposal.votes_against,
+            "abstain": proposal.votes_abstain,
+        },
     )
     return decision
 
@@ -641,8 +921,6 @@ def jury_session_close(*, session: JurySession, by: Any) -> JurySession:
     """Close a session once every dossier of its agenda is decided; renders the procès-verbal.
 
     Refused while the branch's certifier body is not named (the procès-verbal states it)."""
-    from .tasks import enqueue_minutes
-
     require_branch_staff(by, session.branch_id)
     locked = _lock_session(session, allowed=(SessionStatus.OPEN,))
     # The procès-verbal names the certifier: it is not produced without one.
@@ -654,13 +932,156 @@ def jury_session_close(*, session: JurySession, by: Any) -> JurySession:
             % {"n": undecided},
             code="undecided_dossiers",
         )
+    chair = locked.members.filter(role=MemberRole.CHAIR, present=True).exists()
+    if not chair:
+        raise DomainError(
+            _("Le président du jury doit être présent à la clôture : il signe le procès-verbal."),
+            code="no_chair",
+        )
     locked.status = SessionStatus.CLOSED
     locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at"])
     session.status, session.closed_at = locked.status, locked.closed_at
-    enqueue_minutes(locked.pk)
     audit_record("session.close", obj=locked, branch=locked.branch_id, actor=by)
     return locked
+
+
+# --- Signing the procès-verbal ---------------------------------------------------------
+
+SIGNING_ROLES = (MemberRole.CHAIR, MemberRole.VICE_CHAIR)
+# Wrong passwords a signer may give in an hour before signing is refused for that hour.
+SIGNING_ATTEMPTS_PER_HOUR = 10
+
+
+def minutes_signers(session: JurySession) -> list[JuryMember]:
+    """Who signs the procès-verbal: the chair, and the vice-chair if one sat (present)."""
+    return list(
+        session.members.filter(role__in=SIGNING_ROLES, present=True)
+        .select_related("user")
+        .order_by("role")
+    )
+
+
+def may_sign_minutes(user: Any, session: JurySession) -> JuryMember | None:
+    """The user's signing seat if they still have to sign this closed session's minutes."""
+    if session.status != SessionStatus.CLOSED or session.minutes_signed_at is not None:
+        return None
+    seat = _present_seat(user, session)
+    if seat is None or seat.role not in SIGNING_ROLES:
+        return None
+    if session.minutes_signatures.filter(role=seat.role).exists():
+        return None
+    return seat
+
+
+def _reauthenticate(user: Any, *, password: str, code: str) -> bool:
+    """Check the signer's password, and their second factor when they have one; a failure is
+    written to the audit trail (outside the signing transaction, which it never reaches).
+    Returns whether a second factor was verified."""
+    from django_otp import match_token, user_has_device
+
+    hits = window_hit(f"minutes-sign:{user.pk}", seconds=3600)
+    if hits > SIGNING_ATTEMPTS_PER_HOUR:
+        raise AccessRefused(
+            _("Trop de tentatives de signature : réessayez dans une heure."),
+            code="too_many_attempts",
+        )
+    if not password or not user.check_password(password):
+        audit_record("minutes.reauth_failed", actor=user, details={"factor": "password"})
+        raise AccessRefused(
+            _("Mot de passe incorrect : la signature n'est pas apposée."), code="reauth_failed"
+        )
+    if not user_has_device(user):
+        return False
+    if not code.strip() or match_token(user, code.strip()) is None:
+        audit_record("minutes.reauth_failed", actor=user, details={"factor": "otp"})
+        raise AccessRefused(
+            _(
+                "Code de double authentification absent ou invalide : la signature n'est pas apposée."
+            ),
+            code="reauth_failed",
+        )
+    return True
+
+
+def minutes_sign(
+    *,
+    session: JurySession,
+    by: Any,
+    password: str,
+    otp_code: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+) -> MinutesSignature:
+    """The chair or vice-chair signs the procès-verbal of a closed session after
+    re-authenticating (password, and the second factor where they have one). The signature
+    records who, when, from where and the SHA-256 of the content signed; once every signer
+    has signed, the session is sealed and its procès-verbal rendered and sealed by a worker."""
+    if may_sign_minutes(by, session) is None:
+        raise PermissionDenied
+    second_factor = _reauthenticate(by, password=password, code=otp_code)
+    return _minutes_sign_locked(
+        session=session,
+        by=by,
+        second_factor=second_factor,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+
+
+@transaction.atomic
+def _minutes_sign_locked(
+    *,
+    session: JurySession,
+    by: Any,
+    second_factor: bool,
+    ip_address: str | None,
+    user_agent: str,
+) -> MinutesSignature:
+    from .minutes import minutes_content_sha256
+    from .tasks import enqueue_minutes
+
+    locked = _lock_session(session, allowed=(SessionStatus.CLOSED,))
+    seat = may_sign_minutes(by, locked)
+    if seat is None:
+        raise InvalidTransition(_("Vous avez déjà signé ce procès-verbal, ou il est scellé."))
+    digest = minutes_content_sha256(locked)
+    earlier = locked.minutes_signatures.exclude(content_sha256=digest).first()
+    if earlier is not None:
+        raise DomainError(
+            _(
+                "Le contenu du procès-verbal a changé depuis la signature de %(role)s : "
+                "il ne peut plus être signé tel quel. Contactez l'administration nationale."
+            )
+            % {"role": earlier.get_role_display()},
+            code="minutes_changed",
+        )
+    now = timezone.now()
+    signature = MinutesSignature.objects.create(
+        session=locked,
+        member=seat,
+        role=seat.role,
+        signed_at=now,
+        ip_address=ip_address,
+        user_agent=user_agent[:300],
+        content_sha256=digest,
+        second_factor=second_factor,
+    )
+    audit_record(
+        "minutes.sign",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"role": seat.role, "sha256": digest, "second_factor": second_factor},
+    )
+    signed_roles = set(locked.minutes_signatures.values_list("role", flat=True))
+    if all(member.role in signed_roles for member in minutes_signers(locked)):
+        locked.minutes_signed_at = now
+        locked.save(update_fields=["minutes_signed_at"])
+        session.minutes_signed_at = now
+        enqueue_minutes(locked.pk)
+        audit_record("minutes.sealed", obj=locked, branch=locked.branch_id, actor=by)
+    return signature
 
 
 # --- Company référents ---------------------------------------------------------

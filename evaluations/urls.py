@@ -10,6 +10,7 @@ urlpatterns = [
     path("grilles/", views.sheet_list, name="sheet_list"),
     path("grilles/<int:pk>/", views.sheet, name="sheet"),
     path("grilles/<int:pk>/enregistrer/", views.sheet_autosave, name="sheet_autosave"),
+    path("grilles/<int:pk>/reattribuer/", views.sheet_reassign, name="sheet_reassign"),
     path(
         "dossiers/<int:dossier_pk>/confier/",
         views.evaluation_assign,
@@ -25,6 +26,11 @@ urlpatterns = [
         views.session_member_presence,
         name="session_member_presence",
     ),
+    path(
+        "jurys/<int:pk>/membres/<int:member_pk>/retirer/",
+        views.session_member_release,
+        name="session_member_release",
+    ),
     path("jurys/<int:pk>/ouvrir/", views.session_open, name="session_open"),
     path("jurys/<int:pk>/clore/", views.session_close, name="session_close"),
     path("jurys/<int:pk>/proces-verbal/", views.session_minutes, name="session_minutes"),
@@ -38,5 +44,25 @@ urlpatterns = [
         "jurys/<int:pk>/dossiers/<int:dossier_pk>/decision/",
         views.decision_record,
         name="decision_record",
+    ),
+    path(
+        "jurys/<int:pk>/propositions/<int:proposal_pk>/vote/",
+        views.proposal_vote,
+        name="proposal_vote",
+    ),
+    path(
+        "jurys/<int:pk>/propositions/<int:proposal_pk>/main-levee/",
+        views.proposal_show_of_hands,
+        name="proposal_show_of_hands",
+    ),
+    path(
+        "jurys/<int:pk>/propositions/<int:proposal_pk>/retrait/",
+        views.proposal_withdraw,
+        name="proposal_withdraw",
+    ),
+    path(
+        "jurys/<int:pk>/proces-verbal/signature/",
+        views.session_minutes_sign,
+        name="session_minutes_sign",
     ),
 ]

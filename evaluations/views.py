@@ -21,7 +21,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_otp import user_has_device
 
 from branches.access import require_staff_member, roles_of
 from candidates.access import managed_dossier
@@ -32,24 +33,34 @@ from certifications.views import zip_stream
 from core.portal import refusal_as_json, refusal_shown
 
 from . import selectors, services
-from .access import managed_session, visible_session
+from .access import managed_session, managed_sheet, visible_session
 from .forms import (
     AgendaForm,
     ConvokeForm,
     DecisionForm,
     EvaluationAssignForm,
+    MinutesSignForm,
     SessionCreateForm,
     SheetForm,
+    SheetReassignForm,
+    ShowOfHandsForm,
+    VoteForm,
+    WithdrawProposalForm,
 )
+from .minutes import minutes_content_sha256, minutes_context
 from .models import (
     AgendaItem,
     CapacityOutcome,
     CapacityResult,
     EvaluationSheet,
+    EvaluationStatus,
     JurySession,
     Outcome,
+    Proposal,
+    ProposalStatus,
     SessionStatus,
     SheetStatus,
+    Vote,
 )
 
 # --- Evaluators ----------------------------------------------------------------
@@ -226,6 +237,41 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def sheet_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff hand a grid still being filled in to another person; the one replaced loses the
+    evaluation, its dossier and its evidence at once, and their unsent marks are discarded."""
+    sheet = managed_sheet(request.user, pk)
+    evaluation = sheet.evaluation
+    dossier = evaluation.dossier
+    open_grid = (
+        sheet.status == SheetStatus.DRAFT and evaluation.status == EvaluationStatus.IN_PROGRESS
+    )
+    form = SheetReassignForm(request.POST or None, sheet=sheet)
+    if request.method == "POST" and form.is_valid():
+        newcomer = form.cleaned_data["evaluator"]
+        with refusal_shown(request, form=form):
+            services.evaluation_reassign(sheet=sheet, evaluator=newcomer, by=request.user)
+            messages.success(
+                request,
+                _("La grille est confiée à %(name)s.")
+                % {"name": newcomer.get_full_name() or newcomer.email},
+            )
+            return redirect(dossier)
+    return render(
+        request,
+        "evaluations/sheet_reassign.html",
+        {
+            "section": "dossiers",
+            "sheet": sheet,
+            "dossier": dossier,
+            "open_grid": open_grid,
+            "form": form,
+        },
+    )
+
+
 # --- Jury sessions ---------------------------------------------------------------
 
 
@@ -308,7 +354,15 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
         "problems": services.quorum_problems(session, members)
         if session.status == SessionStatus.PLANNED
         else [],
+        "may_sign": services.may_sign_minutes(request.user, session) is not None,
     }
+    if session.status == SessionStatus.CLOSED:
+        signed = {s.role: s for s in session.minutes_signatures.all()}
+        context["signers"] = [
+            {"member": member, "signature": signed.get(member.role)}
+            for member in members
+            if member.present and member.role in services.SIGNING_ROLES
+        ]
     if (manages or may_decide) and session.status != SessionStatus.CLOSED:
         context["compliance"] = selectors.session_compliance(session=session, agenda=agenda)
     if manages:
@@ -328,6 +382,9 @@ def _agenda_rows(
     """The agenda's cells as plain values (see candidates.views._list_rows): a session may
     hold fifty dossiers and more, each cell reached through three related objects."""
     outcomes = dict(Outcome.choices)
+    in_vote = set(
+        session.proposals.filter(status=ProposalStatus.OPEN).values_list("dossier_id", flat=True)
+    )
     rows = []
     for item in agenda:
         dossier = item.dossier
@@ -342,6 +399,7 @@ def _agenda_rows(
                 "cqpi": dossier.version.referentiel.title,
                 "status": dossier.status,
                 "decision": outcomes.get(decision.outcome, decision.outcome) if decision else "",
+                "in_vote": dossier.pk in in_vote,
                 "recordable": bool(
                     decision or (may_decide and dossier.status == DossierStatus.SCHEDULED)
                 ),
@@ -403,15 +461,35 @@ def session_member_presence(request: HttpRequest, pk: int, member_pk: int) -> Ht
     session = managed_session(request.user, pk)
     member = get_object_or_404(session.members.select_related("user"), pk=member_pk)
     present = request.POST.get("present") == "1"
+    excused = not present and request.POST.get("excused") == "1"
     with refusal_shown(request):
-        services.jury_member_set_presence(member=member, present=present, by=request.user)
-        name = member.user.get_full_name() or member.user.email
-        message = (
-            _("%(name)s est noté(e) présent(e).")
-            if present
-            else _("%(name)s est noté(e) absent(e).")
+        services.jury_member_set_presence(
+            member=member, present=present, excused=excused, by=request.user
         )
+        name = member.user.get_full_name() or member.user.email
+        if present:
+            message = _("%(name)s est noté(e) présent(e).")
+        elif excused:
+            message = _("%(name)s est noté(e) absent(e) excusé(e).")
+        else:
+            message = _("%(name)s est noté(e) absent(e).")
         messages.success(request, message % {"name": name})
+    return redirect(session)
+
+
+@login_required
+@require_POST
+def session_member_release(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """Withdraw a convocation before the session opens: the seat and its grant go."""
+    session = managed_session(request.user, pk)
+    member = get_object_or_404(session.members.select_related("user"), pk=member_pk)
+    with refusal_shown(request):
+        services.jury_member_release(member=member, by=request.user)
+        messages.success(
+            request,
+            _("La convocation de %(name)s est retirée.")
+            % {"name": member.user.get_full_name() or member.user.email},
+        )
     return redirect(session)
 
 
@@ -432,7 +510,11 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
     with refusal_shown(request):
         services.jury_session_close(session=session, by=request.user)
         messages.success(
-            request, _("La session est close. Le procès-verbal est en cours de génération.")
+            request,
+            _(
+                "La session est close. Le président et le vice-président signent maintenant "
+                "le procès-verbal ; il est généré et scellé après leurs signatures."
+            ),
         )
     return redirect(session)
 
@@ -512,10 +594,8 @@ def session_certificates_zip(request: HttpRequest, pk: int) -> HttpResponseBase:
     return response
 
 
-@login_required
-def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpResponse:
-    """The jury's decision on one dossier of the agenda, capacity by capacity."""
-    session = visible_session(request.user, pk)
+def _deliberation_item(user: Any, pk: int, dossier_pk: int) -> tuple[JurySession, AgendaItem]:
+    session = visible_session(user, pk)
     item = get_object_or_404(
         AgendaItem.objects.select_related(
             "dossier__candidate", "dossier__version__referentiel", "dossier__branch"
@@ -523,11 +603,21 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
         session=session,
         dossier_id=dossier_pk,
     )
+    return session, item
+
+
+@login_required
+def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpResponse:
+    """The deliberation on one dossier of the agenda: the grids side by side, the proposals
+    put to the vote with their tallies, the vote itself, and the decision once adopted.
+
+    Every convoked member prepares (reads the grids, their divergences and the evidence) from
+    the convocation on; members present vote; the chair or the staff (secretary) put each
+    proposal — capacity by capacity — with a POST to this page."""
+    session, item = _deliberation_item(request.user, pk, dossier_pk)
     dossier = item.dossier
-    # Every convoked member prepares (reads the grids, their divergences and the evidence)
-    # from the convocation on; only staff and members present at the roll call decide.
-    may_decide = services.may_record_decision(request.user, session)
-    if request.method == "POST" and not may_decide:
+    may_put = services.may_put_proposal(request.user, session)
+    if request.method == "POST" and not may_put:
         raise PermissionDenied
     capacities = list(
         selectors.version_capacities(dossier=dossier).order_by(
@@ -536,14 +626,9 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
     )
     proposed = selectors.proposed_capacity_ids(dossier=dossier)
     form = DecisionForm(request.POST or None, capacities=capacities, proposed=proposed)
-    open_for_decision = (
-        may_decide
-        and session.status == SessionStatus.OPEN
-        and dossier.status == DossierStatus.SCHEDULED
-    )
     if request.method == "POST" and form.is_valid():
         with refusal_shown(request, form=form):
-            services.decision_record(
+            services.proposal_put(
                 session=session,
                 dossier=dossier,
                 outcome=form.cleaned_data["outcome"],
@@ -554,9 +639,52 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
             )
             messages.success(
                 request,
-                _("Décision enregistrée pour le dossier %(ref)s.") % {"ref": dossier.reference},
+                _("Proposition mise aux voix pour le dossier %(ref)s.")
+                % {"ref": dossier.reference},
             )
-            return redirect(session)
+            return redirect("evaluations:decision_record", session.pk, dossier.pk)
+    return _render_deliberation(request, session, dossier, capacities, proposed, form=form)
+
+
+def _render_deliberation(
+    request: HttpRequest,
+    session: JurySession,
+    dossier: Dossier,
+    capacities: list[Any],
+    proposed: set[int],
+    *,
+    form: DecisionForm,
+    hands_form: ShowOfHandsForm | None = None,
+    withdraw_form: WithdrawProposalForm | None = None,
+) -> HttpResponse:
+    may_put = services.may_put_proposal(request.user, session)
+    sitting = session.status == SessionStatus.OPEN and dossier.status == DossierStatus.SCHEDULED
+    members = list(session.members.select_related("user").order_by("college", "role", "pk"))
+    present = [m for m in members if m.present]
+    seat = next((m for m in present if m.user_id == request.user.pk), None)
+    proposals = list(
+        session.proposals.filter(dossier=dossier)
+        .select_related("put_by")
+        .prefetch_related(Prefetch("votes", queryset=Vote.objects.select_related("member__user")))
+        .order_by("put_at", "pk")
+    )
+    current = next((p for p in proposals if p.status == ProposalStatus.OPEN), None)
+    voted = {v.member_id: v for v in current.votes.all()} if current else {}
+    waiting = [m for m in present if m.pk not in voted]
+    context: dict[str, Any] = {
+        "proposals": proposals,
+        "current": current,
+        "present": present,
+        "voted": voted,
+        "waiting": waiting,
+        "my_vote": voted.get(seat.pk) if seat else None,
+        "may_vote": bool(current and seat and seat.pk not in voted and sitting),
+        "may_put": may_put and sitting,
+        "vote_form": VoteForm(),
+    }
+    if current and may_put and sitting:
+        context["hands_form"] = hands_form or ShowOfHandsForm(seats=waiting)
+        context["withdraw_form"] = withdraw_form or WithdrawProposalForm()
 
     evaluation = selectors.final_evaluation(dossier=dossier)
     sheets: list[EvaluationSheet] = []
@@ -575,11 +703,13 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
         )
     decision = (
         dossier.decisions.filter(session=session)
+        .select_related("proposal")
         .prefetch_related("capacities")
         .order_by("-decided_at")
         .first()
     )
     decided = {dc.capacity_id: dc for dc in decision.capacities.all()} if decision else {}
+    in_vote = set(current.validated_capacity_ids) if current else set()
     labels = dict(CapacityOutcome.choices)
     blocs: list[dict[str, Any]] = []
     for capacity in capacities:
@@ -598,11 +728,13 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
                 "validated": form[f"c{capacity.pk}_validated"],
                 "reason": form[f"c{capacity.pk}_reason"],
                 "decided": decided.get(capacity.pk),
+                "in_vote": capacity.pk in in_vote,
+                "vote_reason": current.override_reasons.get(str(capacity.pk), "")
+                if current
+                else "",
             }
         )
-    return render(
-        request,
-        "evaluations/decision_record.html",
+    context.update(
         {
             "section": "sessions",
             "session": session,
@@ -610,11 +742,148 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
             "form": form,
             "sheets": sheets,
             "blocs": blocs,
-            "open_for_decision": open_for_decision,
+            # The proposal form shows while no vote is under way and nothing is decided.
+            "open_for_decision": may_put and sitting and current is None,
             "decision": decision,
             "divergent_count": len(divergent),
-            "may_decide": may_decide,
+            "may_decide": services.may_record_decision(request.user, session),
             "comments": comments,
             "evidence": evidence_of(dossier),
-        },
+        }
     )
+    return render(request, "evaluations/decision_record.html", context)
+
+
+def _proposal_of(user: Any, pk: int, proposal_pk: int) -> tuple[JurySession, Proposal]:
+    session = visible_session(user, pk)
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("dossier"), session=session, pk=proposal_pk
+    )
+    return session, proposal
+
+
+def _back_to_deliberation(session: JurySession, proposal: Proposal) -> HttpResponse:
+    return redirect("evaluations:decision_record", session.pk, proposal.dossier_id)
+
+
+def _vote_outcome_message(request: HttpRequest, proposal: Proposal) -> None:
+    if proposal.status == ProposalStatus.ADOPTED:
+        messages.success(request, _("La proposition est adoptée : la décision est enregistrée."))
+    elif proposal.status == ProposalStatus.REJECTED:
+        messages.warning(
+            request,
+            _(
+                "La proposition n'a pas obtenu la majorité requise : une autre peut être mise aux voix."
+            ),
+        )
+
+
+@login_required
+@require_POST
+def proposal_vote(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    """A member present votes on the proposal before the jury."""
+    session, proposal = _proposal_of(request.user, pk, proposal_pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez pour, contre ou abstention."))
+        return _back_to_deliberation(session, proposal)
+    with refusal_shown(request):
+        services.vote_cast(proposal=proposal, choice=form.cleaned_data["choice"], by=request.user)
+        messages.success(request, _("Votre vote est enregistré."))
+        _vote_outcome_message(request, proposal)
+    return _back_to_deliberation(session, proposal)
+
+
+@login_required
+@require_POST
+def proposal_show_of_hands(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    """The secretary (or the chair) records the votes given by a show of hands."""
+    session, proposal = _proposal_of(request.user, pk, proposal_pk)
+    if not services.may_put_proposal(request.user, session):
+        raise PermissionDenied
+    voted = set(proposal.votes.values_list("member_id", flat=True))
+    seats = [
+        m
+        for m in session.members.filter(present=True).select_related("user").order_by("pk")
+        if m.pk not in voted
+    ]
+    form = ShowOfHandsForm(request.POST, seats=seats)
+    if form.is_valid():
+        with refusal_shown(request, form=form):
+            services.show_of_hands_record(
+                proposal=proposal, choices=form.choices(), by=request.user
+            )
+            messages.success(request, _("Le vote à main levée est enregistré."))
+            _vote_outcome_message(request, proposal)
+            return _back_to_deliberation(session, proposal)
+    return _rerender_deliberation(request, session, proposal, hands_form=form)
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    """The chair or the secretary takes the proposal back, with a reason, before the vote ends."""
+    session, proposal = _proposal_of(request.user, pk, proposal_pk)
+    if not services.may_put_proposal(request.user, session):
+        raise PermissionDenied
+    form = WithdrawProposalForm(request.POST)
+    if form.is_valid():
+        with refusal_shown(request, form=form):
+            services.proposal_withdraw(
+                proposal=proposal, reason=form.cleaned_data["reason"], by=request.user
+            )
+            messages.success(request, _("La proposition est retirée."))
+            return _back_to_deliberation(session, proposal)
+    return _rerender_deliberation(request, session, proposal, withdraw_form=form)
+
+
+def _rerender_deliberation(
+    request: HttpRequest, session: JurySession, proposal: Proposal, **forms: Any
+) -> HttpResponse:
+    dossier = Dossier.objects.select_related("candidate", "version__referentiel", "branch").get(
+        pk=proposal.dossier_id
+    )
+    capacities = list(
+        selectors.version_capacities(dossier=dossier).order_by(
+            "bloc__order", "bloc__code", "order", "code"
+        )
+    )
+    proposed = selectors.proposed_capacity_ids(dossier=dossier)
+    form = DecisionForm(capacities=capacities, proposed=proposed)
+    response = _render_deliberation(
+        request, session, dossier, capacities, proposed, form=form, **forms
+    )
+    response.status_code = 400
+    return response
+
+
+@login_required
+def session_minutes_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair or vice-chair reads the procès-verbal's content and signs it after
+    re-authenticating."""
+    session = visible_session(request.user, pk)
+    if services.may_sign_minutes(request.user, session) is None:
+        raise PermissionDenied
+    form = MinutesSignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with refusal_shown(request, form=form):
+            services.minutes_sign(
+                session=session,
+                by=request.user,
+                password=form.cleaned_data["password"],
+                otp_code=form.cleaned_data["otp_token"],
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            messages.success(request, _("Vous avez signé le procès-verbal."))
+            return redirect(session)
+    context = minutes_context(session)
+    context.update(
+        {
+            "section": "sessions",
+            "form": form,
+            "sha256": minutes_content_sha256(session),
+            "has_device": user_has_device(request.user),
+        }
+    )
+    return render(request, "evaluations/minutes_sign.html", context)

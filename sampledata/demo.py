@@ -39,6 +39,7 @@ from certifications.models import Capacity, Referentiel, ReferentielVersion
 from evaluations import selectors
 from evaluations import services as evaluation_services
 from evaluations.models import CapacityOutcome, EvaluationKind, JurySession, MemberRole, Outcome
+from sampledata.jury import jury_decides
 
 from .signatories import sign_branch
 
@@ -661,6 +662,11 @@ class _Builder:
             for spec, dossier in by_session.get(key, []):
                 self._decision(session, dossier, spec, chair)
             evaluation_services.jury_session_close(session=session, by=staff)
+            # The chair and the vice-chair sign the procès-verbal, as they would in the app.
+            for signer in JURY[session.branch.code]:
+                evaluation_services.minutes_sign(
+                    session=session, by=self.users[signer], password=DEMO_PASSWORD
+                )
 
     def _decision(self, session: JurySession, dossier: Dossier, spec: Spec, chair: Any) -> None:
         capacities = self._capacities(dossier)
@@ -677,7 +683,7 @@ class _Builder:
             kwargs["override_reasons"] = {
                 capacities[-1].pk: "Réexaminée par le jury au vu du dossier de preuves : acquise."
             }
-        decision = evaluation_services.decision_record(
+        decision = jury_decides(
             session=session, dossier=dossier, outcome=spec.stage, by=chair, **kwargs
         )
         self.summary.stages[spec.stage] += 1

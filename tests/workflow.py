@@ -18,6 +18,7 @@ from evaluations.models import (
     MemberRole,
     Outcome,
 )
+from sampledata.jury import jury_decides
 
 
 def open_dossier(
@@ -92,6 +93,18 @@ def award(cast: Any, *, candidate: Candidate | None = None) -> Any:
     """A dossier decided 'délivrance totale'; returns the decision."""
     dossier = ready_for_jury(cast, candidate=candidate)
     session = open_session(cast, [dossier])
-    return evaluation_services.decision_record(
+    return jury_decides(
         session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
     )
+
+
+PASSWORD = "secret-password-123"  # tests.factories.UserFactory's
+
+
+def close_and_sign(cast: Any, session: JurySession) -> JurySession:
+    """Close a decided session; the chair and the vice-chair sign its procès-verbal."""
+    evaluation_services.jury_session_close(session=session, by=cast.staff_a)
+    for signer in (cast.jury_employer, cast.jury_employee):
+        evaluation_services.minutes_sign(session=session, by=signer, password=PASSWORD)
+    session.refresh_from_db()
+    return session

@@ -17,7 +17,13 @@ from certifications.api import (
     ReferentielViewSet,
     VerifyView,
 )
-from evaluations.api import DecisionViewSet, EvaluationViewSet, JurySessionViewSet, SheetViewSet
+from evaluations.api import (
+    DecisionViewSet,
+    EvaluationViewSet,
+    JurySessionViewSet,
+    ProposalViewSet,
+    SheetViewSet,
+)
 
 from . import tokens
 
@@ -34,6 +40,7 @@ router.register("dossiers", DossierViewSet, basename="dossier")
 router.register("evaluations", EvaluationViewSet, basename="evaluation")
 router.register("evaluation-sheets", SheetViewSet, basename="evaluation-sheet")
 router.register("jury-sessions", JurySessionViewSet, basename="jury-session")
+router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("certificates", CertificateViewSet, basename="certificate")
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('branches', '0007_branch_cdc_identifiers'),
+        ('branches', '0009_branch_cdc_identifiers'),
         ('certifications', '0005_pdf_sha256_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -3,16 +3,25 @@ it through audited services; the référent's company grant follows."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
 from branches.access import roles_of
 from branches.models import College, Company, Membership, Role
+from evaluations import services as evaluation_services
+from evaluations.models import (
+    JuryMember,
+    JurySession,
+    JurySessionUserObjectPermission,
+    SessionStatus,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,6 +186,79 @@ def test_removing_a_jury_member_ends_their_role_with_the_reason(client: Any, cas
     assert not roles_of(fresh).is_jury_member
     assert AuditEvent.objects.get(action="membership.deactivated").details["reason"] == (
         "Fin de mandat"
+    )
+
+
+def a_session(cast: Any, branch: Any, by: Any, *, days: int = 7) -> JurySession:
+    return evaluation_services.jury_session_create(
+        branch=branch,
+        held_on=timezone.now() + datetime.timedelta(days=days),
+        place="Lyon",
+        by=by,
+    )
+
+
+def test_removing_a_jury_member_releases_their_planned_convocations_only(
+    client: Any, cast: Any
+) -> None:
+    juror = cast.jury_employer
+    Membership.objects.create(
+        user=juror, branch=cast.branch_b, role=Role.JURY, college=College.EMPLOYERS
+    )
+    planned = [a_session(cast, cast.branch_a, cast.staff_a, days=d) for d in (7, 14)]
+    opened = a_session(cast, cast.branch_a, cast.staff_a, days=0)
+    elsewhere = a_session(cast, cast.branch_b, cast.staff_b)
+    for session in [*planned, opened]:
+        evaluation_services.jury_member_convoke(session=session, user=juror, by=cast.staff_a)
+    evaluation_services.jury_member_convoke(session=elsewhere, user=juror, by=cast.staff_b)
+    JurySession.objects.filter(pk=opened.pk).update(status=SessionStatus.OPEN)
+    client.force_login(cast.staff_a)
+
+    client.post(
+        remove_url(Membership.objects.get(user=juror, branch=cast.branch_a)),
+        {"reason": "Fin de mandat"},
+    )
+
+    # The seat of the open session is the record of who sat; branch B is not this page's.
+    seats = set(JuryMember.objects.filter(user=juror).values_list("session_id", flat=True))
+    assert seats == {opened.pk, elsewhere.pk}
+    granted = set(
+        JurySessionUserObjectPermission.objects.filter(user=juror).values_list(
+            "content_object_id", flat=True
+        )
+    )
+    assert granted == {opened.pk, elsewhere.pk}
+    event = AuditEvent.objects.get(action="membership.deactivated")
+    assert event.details["released_convocations"] == 2
+    assert AuditEvent.objects.filter(action="session.release").count() == 2
+
+
+def test_a_refused_withdrawal_releases_no_convocation(client: Any, cast: Any) -> None:
+    session = a_session(cast, cast.branch_a, cast.staff_a)
+    evaluation_services.jury_member_convoke(
+        session=session, user=cast.jury_employer, by=cast.staff_a
+    )
+    jury = Membership.objects.get(user=cast.jury_employer)
+    Membership.objects.filter(pk=jury.pk).update(is_active=False)
+    client.force_login(cast.staff_a)
+
+    response = client.post(remove_url(jury), {"reason": "Encore"}, follow=True)
+
+    assert "déjà retiré" in response.content.decode()
+    assert JuryMember.objects.filter(session=session, user=cast.jury_employer).exists()
+    assert not AuditEvent.objects.filter(action="session.release").exists()
+
+
+def test_removing_a_staff_member_releases_nothing(client: Any, cast: Any) -> None:
+    colleague = UserFactory.create(email="collegue@example.test")
+    membership = Membership.objects.create(user=colleague, branch=cast.branch_a, role=Role.STAFF)
+    client.force_login(cast.staff_a)
+
+    client.post(remove_url(membership), {"reason": "Départ"})
+
+    assert not Membership.objects.get(pk=membership.pk).is_active
+    assert "released_convocations" not in (
+        AuditEvent.objects.get(action="membership.deactivated").details
     )
 
 

@@ -48,6 +48,7 @@ def form_data(branch: Branch, **overrides: Any) -> dict[str, Any]:
         "partial_validity_months": 60,
         "quorum_rule": QuorumRule.choices[0][0],
         "quorum_minimum": 1,
+        "majority_rule": branch.majority_rule,
     }
     data.update(overrides)
     return data
@@ -248,3 +249,16 @@ def test_staff_set_the_cdc_identifiers_of_the_declaration(client: Any, cast: Any
     assert (branch.cdc_client_id, branch.cdc_contract_id) == ("CLI00001", "MCFCERTIF-0001")
     event = AuditEvent.objects.get(action="branch.settings_updated")
     assert event.details["changes"]["cdc_client_id"] == ["", "CLI00001"]
+
+
+def test_staff_set_the_majority_rule_and_the_chairs_casting_vote(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(
+        url(cast.branch_a),
+        form_data(cast.branch_a, majority_rule="cast", chair_casting_vote="on"),
+    )
+    assert response.status_code == 302
+    cast.branch_a.refresh_from_db()
+    assert cast.branch_a.majority_rule == "cast" and cast.branch_a.chair_casting_vote
+    event = AuditEvent.objects.filter(action="branch.settings_updated").latest("pk")
+    assert event.details["changes"]["majority_rule"] == ["absolute", "cast"]

@@ -8,7 +8,7 @@ import pytest
 
 from candidates.models import Dossier
 from core.models import IdempotencyRecord
-from evaluations.models import Decision
+from evaluations.models import Proposal
 from tests import workflow
 from tests.factories import CandidateFactory
 
@@ -114,22 +114,24 @@ def test_keys_belong_to_their_user(cast: Any, api_as: Any) -> None:
     assert Dossier.objects.count() == 2
 
 
-def test_a_double_submitted_decision_has_exactly_one_effect(cast: Any, api_as: Any) -> None:
+def test_a_double_submitted_proposal_has_exactly_one_effect(cast: Any, api_as: Any) -> None:
     dossier = workflow.ready_for_jury(cast)
     session = workflow.open_session(cast, [dossier])
-    client = api_as(cast.jury_employer, **{"Idempotency-Key": "decision-42"})
+    client = api_as(cast.jury_employer, **{"Idempotency-Key": "proposal-42"})
     body = {"session": session.pk, "dossier": dossier.pk, "outcome": "award"}
-    first = client.post("/api/v1/decisions/", body)
-    second = client.post("/api/v1/decisions/", body)
+    first = client.post("/api/v1/proposals/", body)
+    second = client.post("/api/v1/proposals/", body)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
-    assert Decision.objects.filter(dossier=dossier).count() == 1
+    assert Proposal.objects.filter(dossier=dossier).count() == 1
 
 
-def test_without_a_key_a_second_decision_is_a_conflict(cast: Any, api_as: Any) -> None:
+def test_without_a_key_a_second_proposal_is_refused(cast: Any, api_as: Any) -> None:
     dossier = workflow.ready_for_jury(cast)
     session = workflow.open_session(cast, [dossier])
     client = api_as(cast.jury_employer)
     body = {"session": session.pk, "dossier": dossier.pk, "outcome": "award"}
-    assert client.post("/api/v1/decisions/", body).status_code == 201
-    assert client.post("/api/v1/decisions/", body).status_code == 409
+    assert client.post("/api/v1/proposals/", body).status_code == 201
+    second = client.post("/api/v1/proposals/", body)
+    assert second.status_code == 400
+    assert second.json()["error"]["code"] == "proposal_open"

@@ -17,6 +17,7 @@ def test_the_whole_path_from_dossier_to_verified_certificate(
     staff = api_as(cast.staff_a)
     evaluator = api_as(cast.evaluator)
     jury = api_as(cast.jury_employer)
+    vice_chair = api_as(cast.jury_employee)
 
     # Staff registers a candidate and opens a dossier.
     response = staff.post(
@@ -103,14 +104,23 @@ def test_the_whole_path_from_dossier_to_verified_certificate(
     response = staff.post(f"/api/v1/jury-sessions/{session_id}/open/")
     assert response.status_code == 200, response.json()
 
-    # A jury member records the award; the certificate is rendered once it commits.
-    with django_capture_on_commit_callbacks(execute=True):
-        response = jury.post(
-            "/api/v1/decisions/",
-            {"session": session_id, "dossier": dossier["id"], "outcome": "award"},
-            headers={"Idempotency-Key": "award-1"},
-        )
+    # The chair puts the award to the vote; each member present votes; the adopted proposal
+    # is the decision, and the certificate is rendered once it commits.
+    response = jury.post(
+        "/api/v1/proposals/",
+        {"session": session_id, "dossier": dossier["id"], "outcome": "award"},
+        headers={"Idempotency-Key": "award-1"},
+    )
     assert response.status_code == 201, response.json()
+    proposal_id = response.json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        for member in (jury, vice_chair):
+            response = member.post(f"/api/v1/proposals/{proposal_id}/vote/", {"choice": "for"})
+            assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "adopted"
+    assert (response.json()["votes_for"], response.json()["members_present"]) == (2, 2)
+    response = jury.get(f"/api/v1/decisions/{response.json()['decision']}/")
+    assert response.json()["proposal"] == proposal_id
     certificate_id = response.json()["certificates"][0]
 
     # The branch fetches the PDF (the new candidate has no account); anyone verifies it.

@@ -48,6 +48,7 @@ def _world(cast: Any) -> dict[str, int]:
         "evaluations": evaluation.pk,
         "evaluation-sheets": evaluation.sheets.get().pk,
         "jury-sessions": session.pk,
+        "proposals": decision.proposal_id,
         "decisions": decision.pk,
         "certificates": certificate.pk,
         "verify": certificate.verification_code,  # type: ignore[dict-item]

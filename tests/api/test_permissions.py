@@ -86,14 +86,31 @@ def test_another_evaluators_sheet_is_404(cast: Any, api_as: Any) -> None:
     assert response.status_code == 403
 
 
-def test_a_jury_member_not_convoked_may_not_decide(cast: Any, api_as: Any) -> None:
+def test_a_jury_member_not_convoked_may_not_put_a_proposal(cast: Any, api_as: Any) -> None:
     dossier = workflow.ready_for_jury(cast)
     session = workflow.open_session(cast, [dossier])
     response = api_as(cast.staff_b).post(
-        "/api/v1/decisions/", {"session": session.pk, "dossier": dossier.pk, "outcome": "award"}
+        "/api/v1/proposals/", {"session": session.pk, "dossier": dossier.pk, "outcome": "award"}
     )
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"session", "dossier"}
+
+
+def test_only_members_present_vote_and_only_on_proposals_they_see(cast: Any, api_as: Any) -> None:
+    dossier = workflow.ready_for_jury(cast)
+    session = workflow.open_session(cast, [dossier])
+    proposal = api_as(cast.jury_employer).post(
+        "/api/v1/proposals/", {"session": session.pk, "dossier": dossier.pk, "outcome": "award"}
+    )
+    assert proposal.status_code == 201, proposal.json()
+    url = f"/api/v1/proposals/{proposal.json()['id']}/vote/"
+    assert api_as(cast.staff_b).post(url, {"choice": "for"}).status_code == 404
+    assert api_as(cast.evaluator).post(url, {"choice": "for"}).status_code == 404
+    assert api_as(cast.staff_a).post(url, {"choice": "for"}).status_code == 403
+    assert api_as(cast.jury_employer).post(url, {"choice": "for"}).status_code == 200
+    response = api_as(cast.jury_employee).post(url, {"choice": "for"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "adopted" and response.json()["decision"]
 
 
 def test_certificates_are_the_holders_and_their_branchs(cast: Any, api_as: Any) -> None:

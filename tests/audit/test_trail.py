@@ -157,12 +157,16 @@ def test_evaluation_grids_decision_and_certificate_are_recorded(cast: Any) -> No
         "session.create",
         "session.add_dossier",
         "session.open",
+        "proposal.put",
+        "proposal.vote",
+        "proposal.adopted",
         "decision.record",
         "certificate.issue",
     } <= recorded
     (issued,) = events("certificate.issue")
     assert issued.branch_id == decision.dossier.branch_id
-    assert issued.actor == cast.jury_employer
+    # The vote that completed the tally issued the certificate: the last member to vote.
+    assert issued.actor == cast.jury_employee == decision.recorded_by
 
 
 def test_a_revocation_is_recorded(cast: Any) -> None:

@@ -1,6 +1,7 @@
 """CPNE staff run their branch's evaluators in a browser: they habilitate an evaluator,
 declare a conflict of interest with a company, and no longer see that evaluator offered for
-the company's dossiers (while they are for a dossier without the company)."""
+the company's dossiers (while they are for a dossier without the company); they suspend the
+habilitation (offered for nothing) and lift it (offered again)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,33 @@ def test_staff_habilitate_an_evaluator_declare_a_conflict_and_see_it_applied(
     # --- Théo is no longer offered for Alpha's dossier; still for the other ---------
     assert theo_label not in offered(page, live_server, with_company)
     assert theo_label in offered(page, live_server, without_company)
+
+    # --- Suspended: offered for nothing; lifted: offered again -----------------------
+    evaluators_page = reverse("administration:branch_evaluators", args=[cast.branch_a.pk])
+    page.goto(live_server.url + evaluators_page)
+    row = (
+        page.get_by_role("row")
+        .filter(has_text="Théo Contrôleur")
+        .filter(has=page.get_by_role("button", name="Suspendre"))
+    )
+    row.get_by_label("Motif de la suspension").fill("Plainte d'un candidat en cours d'examen")
+    click_and_wait(page, row.get_by_role("button", name="Suspendre"))
+    expect(page.get_by_text("L'habilitation est suspendue")).to_be_visible()
+    expect(page.get_by_text("Plainte d'un candidat en cours d'examen")).to_be_visible()
+    assert theo_label not in offered(page, live_server, without_company)
+
+    page.goto(live_server.url + evaluators_page)
+    row = (
+        page.get_by_role("row")
+        .filter(has_text="Théo Contrôleur")
+        .filter(has=page.get_by_role("button", name="Lever la suspension"))
+    )
+    click_and_wait(page, row.get_by_role("button", name="Lever la suspension"))
+    expect(page.get_by_text("La suspension est levée.")).to_be_visible()
+    assert theo_label in offered(page, live_server, without_company)
     assert set(AuditEvent.objects.filter(actor=cast.staff_a).values_list("action", flat=True)) >= {
         "habilitation.granted",
         "conflict.declared",
+        "habilitation.suspended",
+        "habilitation.suspension_lifted",
     }

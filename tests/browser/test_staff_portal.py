@@ -268,18 +268,34 @@ def test_staff_runs_a_jury_session_to_a_revoked_certificate(
 
     def open_decision(dossier: Dossier) -> None:
         row = page.get_by_role("row").filter(has_text=dossier.reference)
-        click_and_wait(page, row.get_by_role("link", name="Enregistrer la décision"))
+        click_and_wait(page, row.get_by_role("link", name="Délibérer"))
         expect(page.get_by_role("heading", level=1)).to_have_text(dossier.candidate.full_name)
+
+    def show_of_hands(dossier: Dossier) -> None:
+        # The secretary records each member's vote, then the tally decides.
+        expect(
+            page.get_by_text(f"Proposition mise aux voix pour le dossier {dossier.reference}.")
+        ).to_be_visible()
+        for member in (cast.jury_employer, cast.jury_employee):
+            page.get_by_role("group", name=member.get_full_name()).get_by_label("Pour").check()
+        click_and_wait(page, page.get_by_role("button", name="Enregistrer les votes"))
+        expect(
+            page.get_by_text("La proposition est adoptée : la décision est enregistrée.")
+        ).to_be_visible()
+        expect(
+            page.get_by_text("2 pour, 0 contre, 0 abstention(s), 2 membres présents")
+        ).to_be_visible()
 
     # Full award: every capacity is proposed by the evaluation and stays validated.
     open_decision(awarded)
     for capacity in capacities:
         expect(page.get_by_label(f"Validée — {capacity.code}")).to_be_checked()
     page.get_by_label("Délivrance totale").check()
-    click_and_wait(page, page.get_by_role("button", name="Enregistrer la décision"))
-    expect(
-        page.get_by_text(f"Décision enregistrée pour le dossier {awarded.reference}.")
-    ).to_be_visible()
+    click_and_wait(page, page.get_by_role("button", name="Mettre aux voix"))
+    show_of_hands(awarded)
+    click_and_wait(
+        page, page.locator(".breadcrumb").get_by_role("link", name=f"{held_on:%d/%m/%Y}")
+    )
 
     # Partial validation: the jury departs from the evaluation on one capacity, which
     # needs its own reason besides the decision's.
@@ -287,7 +303,7 @@ def test_staff_runs_a_jury_session_to_a_revoked_certificate(
     page.get_by_label(f"Validée — {left_out.code}").uncheck()
     page.get_by_label("Validation partielle").check()
     page.get_by_label("Motivation").fill("Capacité C2.2 à consolider en situation réelle.")
-    click_and_wait(page, page.get_by_role("button", name="Enregistrer la décision"))
+    click_and_wait(page, page.get_by_role("button", name="Mettre aux voix"))
     expect(
         page.get_by_text(
             "Motivez chaque capacité dont le jury s'écarte de l'évaluation (1 sans motif)."
@@ -296,15 +312,20 @@ def test_staff_runs_a_jury_session_to_a_revoked_certificate(
     expect(page.get_by_label(f"Validée — {left_out.code}")).not_to_be_checked()
     page.get_by_label(f"Motif — {left_out.code}").fill("Observation insuffisante en atelier")
     screenshot(page, "04-decision-partial")
-    click_and_wait(page, page.get_by_role("button", name="Enregistrer la décision"))
-    expect(
-        page.get_by_text(f"Décision enregistrée pour le dossier {partial.reference}.")
-    ).to_be_visible()
+    click_and_wait(page, page.get_by_role("button", name="Mettre aux voix"))
+    show_of_hands(partial)
+    click_and_wait(
+        page, page.locator(".breadcrumb").get_by_role("link", name=f"{held_on:%d/%m/%Y}")
+    )
 
     open_decision(refused)
     page.get_by_label("Refus").check()
     page.get_by_label("Motivation").fill("Candidat absent à l'entretien avec le jury.")
-    click_and_wait(page, page.get_by_role("button", name="Enregistrer la décision"))
+    click_and_wait(page, page.get_by_role("button", name="Mettre aux voix"))
+    show_of_hands(refused)
+    click_and_wait(
+        page, page.locator(".breadcrumb").get_by_role("link", name=f"{held_on:%d/%m/%Y}")
+    )
 
     outcomes = {
         d.dossier_id: d
@@ -331,9 +352,8 @@ def test_staff_runs_a_jury_session_to_a_revoked_certificate(
 
     # --- Closing; the session's certificates, generated ---------------------------------
     click_and_wait(page, page.get_by_role("button", name="Clore la session"))
-    expect(
-        page.get_by_text("La session est close. Le procès-verbal est en cours de génération.")
-    ).to_be_visible()
+    expect(page.get_by_text("La session est close.")).to_be_visible()
+    expect(page.get_by_text("Procès-verbal en attente de signature.")).to_be_visible()
     click_and_wait(page, page.get_by_role("link", name="Certificats de la session"))
     certificates = list(Certificate.objects.filter(decision__session=session).order_by("number"))
     assert {c.dossier_id for c in certificates} == {awarded.pk, partial.pk}

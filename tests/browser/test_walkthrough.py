@@ -16,7 +16,7 @@ from branches.models import College
 from candidates.models import Dossier, DossierStatus
 from certifications.models import Capacity, Certificate, Indicator, RenderStatus
 from certifications.services import certificate_revoke, certificate_store_pdf
-from tests.workflow import award
+from tests.workflow import PASSWORD, award
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,7 +42,7 @@ def click_and_wait(page: Page, locator: Any) -> None:
 
 
 def test_the_whole_path_in_a_browser(
-    page: Page, live_server: Any, live_cast: Any, log_in: Any, screenshot: Any
+    page: Page, live_server: Any, live_cast: Any, log_in: Any, screenshot: Any, tmp_path: Any
 ) -> None:
     """Staff, evaluator, jury, staff again, candidate, then anyone: each through their pages."""
     cast = live_cast
@@ -133,17 +133,48 @@ def test_the_whole_path_in_a_browser(
         ),
     )
     screenshot(page, "06-staff-session-planned")
+
+    # --- The vice-chair prepares from the convocation: grids and evidence, read-only ----
+    log_in(page, cast.jury_employee)
+    click_and_wait(page, page.get_by_role("link", name="Sessions de jury"))
+    click_and_wait(page, page.get_by_role("link", name=f"{held_on:%d/%m/%Y %H:%M}"))
+    click_and_wait(page, page.get_by_role("link", name=f"{dossier.reference} — préparer"))
+    expect(page.get_by_text("Préparation de la session")).to_be_visible()
+    expect(page.get_by_role("button", name="Mettre aux voix")).to_have_count(0)
+
+    log_in(page, cast.staff_a)
+    page.goto(
+        base + reverse("evaluations:session_detail", args=[dossier.agenda_items.get().session_id])
+    )
     click_and_wait(page, page.get_by_role("button", name="Ouvrir la session"))
     expect(page.get_by_role("button", name="Clore la session")).to_be_visible()
 
-    # --- A jury member records the decision -----------------------------------------
+    # --- The chair puts the award to the vote; each member votes in the app ---------
     log_in(page, cast.jury_employer)
     click_and_wait(page, page.get_by_role("link", name="Sessions de jury"))
     click_and_wait(page, page.get_by_role("link", name=f"{held_on:%d/%m/%Y %H:%M}"))
-    click_and_wait(page, page.get_by_role("link", name="Enregistrer la décision"))
+    click_and_wait(page, page.get_by_role("link", name="Délibérer"))
     page.get_by_label("Délivrance totale").check()
-    screenshot(page, "07-jury-decision")
-    click_and_wait(page, page.get_by_role("button", name="Enregistrer la décision"))
+    screenshot(page, "07-jury-proposal")
+    click_and_wait(page, page.get_by_role("button", name="Mettre aux voix"))
+    click_and_wait(page, page.get_by_role("button", name="Voter pour"))
+    expect(page.get_by_text("Votre vote : Pour.")).to_be_visible()
+    expect(page.get_by_text("1 vote(s) exprimé(s) sur 2 membres présents.")).to_be_visible()
+    log_in(page, cast.jury_employee)
+    page.goto(
+        base
+        + reverse(
+            "evaluations:decision_record", args=[dossier.agenda_items.get().session_id, dossier.pk]
+        )
+    )
+    screenshot(page, "07b-jury-vote")
+    click_and_wait(page, page.get_by_role("button", name="Voter pour"))
+    expect(
+        page.get_by_text("La proposition est adoptée : la décision est enregistrée.")
+    ).to_be_visible()
+    expect(
+        page.get_by_text("2 pour, 0 contre, 0 abstention(s), 2 membres présents")
+    ).to_be_visible()
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.AWARDED
     certificate = Certificate.objects.get(dossier=dossier)
@@ -152,10 +183,39 @@ def test_the_whole_path_in_a_browser(
 
     # --- Staff closes the session -----------------------------------------------------
     log_in(page, cast.staff_a)
-    page.goto(base + reverse("evaluations:session_detail", args=[certificate.decision.session_id]))
+    session_url = base + reverse(
+        "evaluations:session_detail", args=[certificate.decision.session_id]
+    )
+    page.goto(session_url)
     click_and_wait(page, page.get_by_role("button", name="Clore la session"))
     expect(page.get_by_role("button", name="Clore la session")).to_have_count(0)
+    expect(page.get_by_text("Procès-verbal en attente de signature.")).to_be_visible()
     screenshot(page, "08-staff-session-closed")
+
+    # --- The chair and the vice-chair sign the procès-verbal, re-authenticating ---------
+    for signer in (cast.jury_employer, cast.jury_employee):
+        log_in(page, signer)
+        page.goto(session_url)
+        click_and_wait(page, page.get_by_role("link", name="Signer le procès-verbal"))
+        expect(
+            page.get_by_text("2 pour, 0 contre, 0 abstention(s), 2 membres présents")
+        ).to_be_visible()
+        page.get_by_label("Votre mot de passe").fill("pas-le-bon")
+        click_and_wait(page, page.get_by_role("button", name="Signer le procès-verbal"))
+        expect(
+            page.get_by_text("Mot de passe incorrect : la signature n'est pas apposée.")
+        ).to_be_visible()
+        page.get_by_label("Votre mot de passe").fill(PASSWORD)
+        screenshot(page, f"08b-sign-{signer.pk}")
+        click_and_wait(page, page.get_by_role("button", name="Signer le procès-verbal"))
+        expect(page.get_by_text("Vous avez signé le procès-verbal.")).to_be_visible()
+    # The procès-verbal was rendered and sealed on the last signature.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Télécharger le procès-verbal").click()
+    minutes = info.value.path().read_bytes()
+    minutes_text = pdf_text(minutes)
+    assert "Signé électroniquement le" in minutes_text
+    assert "2 pour, 0 contre, 0 abstention(s), 2 membres présents" in minutes_text
 
     # --- The candidate follows their dossier and downloads the certificate ----------
     log_in(page, cast.candidate_user)
@@ -191,9 +251,18 @@ def test_the_whole_path_in_a_browser(
     expect(public.get_by_text(certificate.holder_name)).to_be_visible()
     screenshot(public, "11-public-verify-valid")
 
+    # The downloaded PDF itself, uploaded to "Vérifier un document": authentic.
+    public.goto(base + reverse("certifications:verify_document"))
+    pdf_path = tmp_path / "certificat.pdf"
+    pdf_path.write_bytes(data)
+    public.get_by_label(re.compile("^Document PDF")).set_input_files(str(pdf_path))
+    click_and_wait(public, public.get_by_role("button", name="Vérifier", exact=True))
+    expect(public.locator(".verify-verdict--valid")).to_be_visible()
+    screenshot(public, "11b-verify-by-upload")
+
     # No revocation page yet: revoke through the service, as the staff would.
     certificate_revoke(certificate=certificate, reason="Erreur de saisie", by=cast.staff_a)
-    public.reload()
+    public.goto(base + verify_href)
     expect(public.get_by_text(re.compile("^Document révoqué le"))).to_be_visible()
     expect(public.get_by_text("Document valide")).to_have_count(0)
     screenshot(public, "12-public-verify-revoked")

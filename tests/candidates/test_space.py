@@ -17,6 +17,7 @@ from certifications.models import Capacity, Certificate
 from certifications.services import certificate_revoke, certificate_store_pdf
 from evaluations import services as evaluation_services
 from evaluations.models import Outcome
+from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory
 from tests.workflow import award, open_dossier, open_session, ready_for_jury
 
@@ -222,7 +223,7 @@ class TestDecisionAndCertificate:
         session = open_session(cast, [dossier])
         capacities = list(Capacity.objects.filter(bloc__version=cast.version))
         kept = {c.pk for c in capacities if c.bloc.code == "B1"}
-        evaluation_services.decision_record(
+        jury_decides(
             session=session,
             dossier=dossier,
             outcome=Outcome.PARTIAL,
@@ -246,7 +247,7 @@ class TestDecisionAndCertificate:
     def test_a_refusal_shows_the_jurys_reasons_and_no_certificate(self, client, cast):
         dossier = ready_for_jury(cast)
         session = open_session(cast, [dossier])
-        evaluation_services.decision_record(
+        jury_decides(
             session=session,
             dossier=dossier,
             outcome=Outcome.REFUSAL,

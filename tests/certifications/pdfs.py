@@ -14,8 +14,8 @@ from typing import Any
 from pypdf import PdfReader
 
 from certifications.models import Capacity
-from evaluations import services as evaluation_services
 from evaluations.models import Outcome
+from sampledata.jury import jury_decides
 from tests.workflow import open_session, ready_for_jury
 
 
@@ -94,7 +94,7 @@ def decide_partial(cast: Any, *, validated_codes: set[str], candidate: Any = Non
     session = open_session(cast, [dossier])
     capacities = Capacity.objects.filter(bloc__version=cast.version)
     validated = {c.pk for c in capacities if c.code in validated_codes}
-    return evaluation_services.decision_record(
+    return jury_decides(
         session=session,
         dossier=dossier,
         outcome=Outcome.PARTIAL,

@@ -25,6 +25,7 @@ from certifications.models import (
 from certifications.services import certificate_reissue
 from evaluations import services as evaluation_services
 from evaluations.models import Decision, Outcome
+from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory
 from tests.workflow import award, open_session, ready_for_jury
 
@@ -45,7 +46,7 @@ def staged(cast: Any) -> tuple[Any, Any]:
 
 def record_award(cast: Any, staged: tuple[Any, Any]) -> Any:
     session, dossier = staged
-    return evaluation_services.decision_record(
+    return jury_decides(
         session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
     )
 
@@ -285,7 +286,7 @@ def test_a_partial_attestation_is_refused_too(cast, staged):
     cast.branch_a.save()
     capacities = list(cast.version.blocs.get(code="B2").capacities.all())
     with pytest.raises(NonCompliant):
-        evaluation_services.decision_record(
+        jury_decides(
             session=session,
             dossier=dossier,
             outcome=Outcome.PARTIAL,
@@ -303,7 +304,7 @@ def test_a_refusal_issues_nothing_and_is_not_gated(cast, staged):
     session, dossier = staged
     cast.branch_a.signatory_name = ""
     cast.branch_a.save()
-    decision = evaluation_services.decision_record(
+    decision = jury_decides(
         session=session,
         dossier=dossier,
         outcome=Outcome.REFUSAL,

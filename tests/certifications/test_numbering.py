@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from branches.services import counter_next
 from certifications import tasks
 from certifications.models import Certificate
-from evaluations import services as evaluation_services
 from evaluations.models import JurySession, Outcome
+from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory
 from tests.workflow import open_session, ready_for_jury
 
@@ -62,7 +62,7 @@ def test_decisions_recorded_at_once_get_distinct_consecutive_numbers(cast, monke
     session = open_session(cast, dossiers)
 
     def decide(dossier: Any) -> Callable[[], Any]:
-        return lambda: evaluation_services.decision_record(
+        return lambda: jury_decides(
             session=JurySession.objects.get(pk=session.pk),
             dossier=dossier,
             outcome=Outcome.AWARD,

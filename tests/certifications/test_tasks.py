@@ -15,8 +15,8 @@ from branches.models import Counter
 from certifications import rendering, tasks
 from certifications.models import Certificate, CertificateEvent, RenderStatus
 from certifications.services import certificate_mark_render_failed, certificate_store_pdf
-from evaluations import services as evaluation_services
 from evaluations.models import Outcome
+from sampledata.jury import jury_decides
 from tests.workflow import award, open_session, ready_for_jury
 
 
@@ -156,16 +156,14 @@ def test_a_rolled_back_decision_enqueues_nothing_and_uses_no_number(cast, sent):
     dossier = ready_for_jury(cast)
     session = open_session(cast, [dossier])
     with pytest.raises(Rollback), transaction.atomic():
-        evaluation_services.decision_record(
-            session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
-        )
+        jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer)
         assert Certificate.objects.count() == 1  # issued inside the transaction…
         raise Rollback
     assert sent == []  # …and nothing was sent for it
     assert Certificate.objects.count() == 0
     assert not Counter.objects.filter(branch=cast.branch_a, kind="certificate").exists()
 
-    decision = evaluation_services.decision_record(
+    decision = jury_decides(
         session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
     )
     certificate = decision.certificates.get()

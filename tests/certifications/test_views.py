@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from certifications.models import Capacity, Certificate, CertificateStatus, RenderStatus
 from certifications.services import certificate_revoke, certificate_store_pdf
-from evaluations import services as evaluation_services
 from evaluations.models import Outcome
+from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory
 from tests.workflow import award, open_session, ready_for_jury
 
@@ -36,7 +36,7 @@ def partial_decision(cast):  # type: ignore[no-untyped-def]
     session = open_session(cast, [dossier])
     capacities = list(Capacity.objects.filter(bloc__version=cast.version))
     kept = {c.pk for c in capacities if c.bloc.code == "B1"}
-    return evaluation_services.decision_record(
+    return jury_decides(
         session=session,
         dossier=dossier,
         outcome=Outcome.PARTIAL,

@@ -13,9 +13,10 @@ from evaluations import services as evaluation_services
 from evaluations import tasks
 from evaluations.minutes import minutes_store_pdf
 from evaluations.models import JurySession, Outcome
+from sampledata.jury import jury_decides
 from tests.certifications.pdfs import canary_server, pdf_reader, pdf_text
-from tests.factories import CandidateFactory
-from tests.workflow import open_session, ready_for_jury
+from tests.factories import CandidateFactory, MembershipFactory, UserFactory
+from tests.workflow import PASSWORD, close_and_sign, open_session, ready_for_jury
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +42,7 @@ def decided_session(cast: Any) -> JurySession:
     ]
     session = open_session(cast, dossiers)
     capacities = {c.code: c.pk for c in Capacity.objects.filter(bloc__version=cast.version)}
-    decide = evaluation_services.decision_record
+    decide = jury_decides
     decide(session=session, dossier=dossiers[0], outcome=Outcome.AWARD, by=cast.jury_employer)
     decide(
         session=session,
@@ -65,9 +66,8 @@ def decided_session(cast: Any) -> JurySession:
 
 
 def closed_session(cast: Any) -> JurySession:
-    session = decided_session(cast)
-    evaluation_services.jury_session_close(session=session, by=cast.staff_a)
-    return session
+    """Decided, closed, and its procès-verbal signed by the chair and the vice-chair."""
+    return close_and_sign(cast, decided_session(cast))
 
 
 def minutes_text(session: JurySession) -> str:
@@ -76,10 +76,15 @@ def minutes_text(session: JurySession) -> str:
         return pdf_text(handle.read())
 
 
-def test_closing_a_session_enqueues_its_minutes(cast, sent, django_capture_on_commit_callbacks):
+def test_the_last_signature_enqueues_the_minutes(cast, sent, django_capture_on_commit_callbacks):
     session = decided_session(cast)
     with django_capture_on_commit_callbacks(execute=True):
         evaluation_services.jury_session_close(session=session, by=cast.staff_a)
+        evaluation_services.minutes_sign(session=session, by=cast.jury_employer, password=PASSWORD)
+    assert sent == []  # closed, signed by the chair only: nothing rendered yet
+    assert not minutes_store_pdf(session_id=session.pk).minutes
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation_services.minutes_sign(session=session, by=cast.jury_employee, password=PASSWORD)
     assert sent == [session.pk]
 
 
@@ -148,7 +153,7 @@ def test_markup_in_the_session_place_makes_no_request(cast):
         JurySession.objects.filter(pk=session.pk).update(
             place=f'<img src="{canary.url("place")}"> file:///etc/passwd'
         )
-        evaluation_services.jury_session_close(session=session, by=cast.staff_a)
+        close_and_sign(cast, session)
         text = minutes_text(minutes_store_pdf(session_id=session.pk))
         assert canary.hits == []
     assert f'<img src="{canary.url("place")}">' in text
@@ -161,3 +166,52 @@ def test_the_minutes_name_the_certifier_of_the_branch_settings(cast):
     text = minutes_text(minutes_store_pdf(session_id=closed_session(cast).pk))
     assert "CPNEFP DE LA BRANCHE ALPHA" in text  # the masthead is in capitals
     assert "COMMISSION PARITAIRE NATIONALE DE L'EMPLOI" not in text.upper()
+
+
+def test_the_minutes_state_quorum_tallies_absences_and_signatures(cast):
+    absent = UserFactory.create(first_name="Aline", last_name="Absente")
+    excused = UserFactory.create(first_name="Eric", last_name="Excusé")
+    for user in (absent, excused):
+        MembershipFactory.create(user=user, branch=cast.branch_a, role="jury", college="employees")
+    dossier = ready_for_jury(cast)
+    session = evaluation_services.jury_session_create(
+        branch=cast.branch_a, held_on=timezone.now(), place="Lyon", by=cast.staff_a
+    )
+    for user, role in (
+        (cast.jury_employer, "chair"),
+        (cast.jury_employee, "member"),
+        (absent, "member"),
+        (excused, "member"),
+    ):
+        evaluation_services.jury_member_convoke(
+            session=session, user=user, role=role, by=cast.staff_a
+        )
+    seats = {m.user_id: m for m in session.members.all()}
+    evaluation_services.jury_member_set_presence(
+        member=seats[absent.pk], present=False, by=cast.staff_a
+    )
+    evaluation_services.jury_member_set_presence(
+        member=seats[excused.pk], present=False, excused=True, by=cast.staff_a
+    )
+    evaluation_services.jury_session_add_dossier(session=session, dossier=dossier, by=cast.staff_a)
+    evaluation_services.jury_session_open(session=session, by=cast.staff_a)
+    proposal = evaluation_services.proposal_put(
+        session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
+    )
+    evaluation_services.vote_cast(proposal=proposal, choice="for", by=cast.jury_employer)
+    evaluation_services.vote_cast(proposal=proposal, choice="for", by=cast.jury_employee)
+    evaluation_services.jury_session_close(session=session, by=cast.staff_a)
+    # No vice-chair was convoked: the chair alone signs, and no vice-chair is named.
+    evaluation_services.minutes_sign(session=session, by=cast.jury_employer, password=PASSWORD)
+    text = minutes_text(minutes_store_pdf(session_id=session.pk))
+    assert (
+        "Membres présents : 2 sur 4 convoqués (1 du collège employeurs, 1 du collège salariés)"
+        in text
+    )
+    assert "Absents : Aline Absente" in text and "Excusés : Eric Excusé" in text
+    assert "2 pour, 0 contre, 0 abstention(s), 2 membres présents" in text
+    assert "Majorité absolue des membres présents" in text
+    assert "Vice-président" not in text and "vice-présidence" not in text
+    assert "Signé électroniquement le" in text
+    signature = session.minutes_signatures.get()
+    assert signature.content_sha256 in "".join(text.split())

@@ -14,6 +14,7 @@ from certifications.services import certificate_store_pdf
 from core.errors import InvalidTransition
 from evaluations import services
 from evaluations.models import EvaluationKind, Outcome
+from sampledata.jury import jury_decides
 from tests.workflow import open_dossier, open_session, ready_for_jury, score_all
 
 SITE = "https://cqpi.example.test"
@@ -114,9 +115,7 @@ def test_the_candidate_is_told_of_the_decision_then_of_the_certificate(
     dossier = ready_for_jury(cast)
     session = open_session(cast, [dossier])
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_record(
-            session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
-        )
+        jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer)
 
     # Celery is eager in the tests: the render ran on commit, then told the candidate.
     decision_mail, ready_mail = mail.outbox
@@ -140,7 +139,7 @@ def test_a_refusal_is_announced_without_its_details(
     dossier = ready_for_jury(cast)
     session = open_session(cast, [dossier])
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_record(
+        jury_decides(
             session=session,
             dossier=dossier,
             outcome=Outcome.REFUSAL,
@@ -163,9 +162,7 @@ def test_a_second_render_of_a_ready_certificate_sends_no_second_email(
     dossier = ready_for_jury(cast)
     session = open_session(cast, [dossier])
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_record(
-            session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
-        )
+        jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer)
     certificate = Certificate.objects.get(dossier=dossier)
     mail.outbox.clear()
 

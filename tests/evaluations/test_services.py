@@ -26,6 +26,7 @@ from evaluations.models import (
     SheetStatus,
 )
 from evaluations.selectors import divergent_capacity_ids, eligible_evaluators
+from sampledata.jury import jury_decides
 from tests.factories import UserFactory, declare_conflict, habilitate
 from tests.workflow import award, open_dossier, open_session, ready_for_jury, score_all
 
@@ -284,10 +285,20 @@ class TestJurySession:
 
     def test_it_opens_with_one_member_per_college(self, cast):
         session = self.make_session(cast)
-        services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+        services.jury_member_convoke(
+            session=session, user=cast.jury_employer, role=MemberRole.CHAIR, by=cast.staff_a
+        )
         services.jury_member_convoke(session=session, user=cast.jury_employee, by=cast.staff_a)
         services.jury_session_open(session=session, by=cast.staff_a)
         assert session.status == SessionStatus.OPEN
+
+    def test_it_does_not_open_without_its_chair_present(self, cast):
+        session = self.make_session(cast)
+        services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+        services.jury_member_convoke(session=session, user=cast.jury_employee, by=cast.staff_a)
+        with pytest.raises(DomainError) as info:
+            services.jury_session_open(session=session, by=cast.staff_a)
+        assert "Le président du jury doit être présent" in info.value.message
 
     def test_the_equal_numbers_rule_refuses_an_unbalanced_jury(self, cast):
         cast.branch_a.quorum_rule = QuorumRule.EQUAL
@@ -360,7 +371,7 @@ class TestDecision:
     def test_a_second_decision_on_the_same_dossier_is_refused(self, cast):
         decision = award(cast)
         with pytest.raises(InvalidTransition):
-            services.decision_record(
+            jury_decides(
                 session=decision.session,
                 dossier=decision.dossier,
                 outcome=Outcome.AWARD,
@@ -373,14 +384,14 @@ class TestDecision:
         dossier = ready_for_jury(cast)
         session = open_session(cast, [dossier])
         ids = capacity_ids(cast)
-        decision = services.decision_record(
+        decision = jury_decides(
             session=session,
             dossier=dossier,
             outcome=Outcome.PARTIAL,
             validated_capacity_ids=set(ids[:2]),
             override_reasons={ids[2]: "Observation insuffisante", ids[3]: "Non démontré"},
             reasons="Deux capacités restent à démontrer.",
-            by=cast.jury_employee,
+            by=cast.jury_employer,
         )
         certificate = decision.certificates.get()
         assert certificate.kind == CertificateKind.PARTIAL
@@ -398,7 +409,7 @@ class TestDecision:
         session = open_session(cast, [dossier])
         ids = capacity_ids(cast)
         with pytest.raises(DomainError) as info:
-            services.decision_record(
+            jury_decides(
                 session=session,
                 dossier=dossier,
                 outcome=Outcome.PARTIAL,
@@ -414,7 +425,7 @@ class TestDecision:
         session = open_session(cast, [dossier])
         ids = capacity_ids(cast)
         with pytest.raises(DomainError) as info:
-            services.decision_record(
+            jury_decides(
                 session=session,
                 dossier=dossier,
                 outcome=Outcome.AWARD,
@@ -428,10 +439,10 @@ class TestDecision:
         dossier = ready_for_jury(cast)
         session = open_session(cast, [dossier])
         with pytest.raises(DomainError):
-            services.decision_record(
+            jury_decides(
                 session=session, dossier=dossier, outcome=Outcome.REFUSAL, by=cast.jury_employer
             )
-        services.decision_record(
+        jury_decides(
             session=session,
             dossier=dossier,
             outcome=Outcome.REFUSAL,
@@ -449,16 +460,14 @@ class TestDecision:
         )
         services.jury_session_add_dossier(session=session, dossier=dossier, by=cast.staff_a)
         with pytest.raises(InvalidTransition):
-            services.decision_record(
-                session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.staff_a
-            )
+            jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.staff_a)
 
     @pytest.mark.parametrize("who", ["staff_b", "evaluator", "candidate_user", "outsider"])
     def test_only_staff_and_members_present_may_record(self, cast, who):
         dossier = ready_for_jury(cast)
         session = open_session(cast, [dossier])
         with pytest.raises(PermissionDenied):
-            services.decision_record(
+            jury_decides(
                 session=session, dossier=dossier, outcome=Outcome.AWARD, by=getattr(cast, who)
             )
         assert not Decision.objects.exists()
@@ -467,15 +476,11 @@ class TestDecision:
         first = ready_for_jury(cast)
         second = ready_for_jury(cast, candidate=cast.other_candidate)
         session = open_session(cast, [first, second])
-        services.decision_record(
-            session=session, dossier=first, outcome=Outcome.AWARD, by=cast.staff_a
-        )
+        jury_decides(session=session, dossier=first, outcome=Outcome.AWARD, by=cast.staff_a)
         with pytest.raises(DomainError) as info:
             services.jury_session_close(session=session, by=cast.staff_a)
         assert info.value.code == "undecided_dossiers"
-        services.decision_record(
-            session=session, dossier=second, outcome=Outcome.AWARD, by=cast.staff_a
-        )
+        jury_decides(session=session, dossier=second, outcome=Outcome.AWARD, by=cast.staff_a)
         services.jury_session_close(session=session, by=cast.staff_a)
         assert session.status == SessionStatus.CLOSED
         numbers = set(Certificate.objects.values_list("number", flat=True))
@@ -488,7 +493,9 @@ class TestRollCall:
         session = services.jury_session_create(
             branch=cast.branch_a, held_on=timezone.now(), place="Lyon", by=cast.staff_a
         )
-        services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+        services.jury_member_convoke(
+            session=session, user=cast.jury_employer, role=MemberRole.CHAIR, by=cast.staff_a
+        )
         employee = services.jury_member_convoke(
             session=session, user=cast.jury_employee, by=cast.staff_a
         )
@@ -500,9 +507,22 @@ class TestRollCall:
         services.jury_session_open(session=session, by=cast.staff_a)
         assert session.status == SessionStatus.OPEN
 
-    def test_presence_is_frozen_once_the_session_is_open(self, cast):
+    def test_a_member_who_leaves_an_open_session_is_marked_absent_not_excused(self, cast):
         dossier = ready_for_jury(cast)
         session = open_session(cast, [dossier])
+        member = session.members.get(user=cast.jury_employee)
+        with pytest.raises(DomainError):
+            services.jury_member_set_presence(
+                member=member, present=False, excused=True, by=cast.staff_a
+            )
+        services.jury_member_set_presence(member=member, present=False, by=cast.staff_a)
+        member.refresh_from_db()
+        assert not member.present and member.left_at is not None
+
+    def test_presence_is_frozen_once_the_session_is_closed(self, cast):
+        decision = award(cast)
+        session = decision.session
+        services.jury_session_close(session=session, by=cast.staff_a)
         member = session.members.first()
         assert member is not None
         with pytest.raises(InvalidTransition):

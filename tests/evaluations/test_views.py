@@ -29,6 +29,8 @@ from evaluations.models import (
     JurySession,
     MemberRole,
     Outcome,
+    Proposal,
+    ProposalStatus,
     SessionStatus,
     SheetRole,
     SheetStatus,
@@ -729,8 +731,8 @@ def test_the_planned_session_page_says_which_college_lacks_members_present(
 
 def test_staff_open_a_session_with_both_colleges(client: Any, cast: Any) -> None:
     session = planned_session(cast)
-    for user in (cast.jury_employer, cast.jury_employee):
-        services.jury_member_convoke(session=session, user=user, by=cast.staff_a)
+    for user, role in ((cast.jury_employer, "chair"), (cast.jury_employee, "member")):
+        services.jury_member_convoke(session=session, user=user, role=role, by=cast.staff_a)
     client.force_login(cast.staff_a)
 
     response = client.post(reverse("evaluations:session_open", args=[session.pk]))
@@ -898,7 +900,41 @@ def test_the_decision_page_shows_results_per_sheet_and_the_proposal(
     assert content.count(" checked>") == 4  # all four proposed from the evaluation
 
 
-def test_a_present_member_records_an_award_that_issues_a_certificate(
+def test_the_chair_puts_an_award_the_members_vote_and_it_issues_a_certificate(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employer)
+
+    response = client.post(
+        decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD)
+    )
+
+    assert response.status_code == 302
+    proposal = Proposal.objects.get(dossier=dossier)
+    assert proposal.status == ProposalStatus.OPEN and not Decision.objects.exists()
+    vote_url = reverse("evaluations:proposal_vote", args=[session.pk, proposal.pk])
+    page = client.get(decision_url(session, dossier)).content.decode()
+    assert "Voter pour" in page and "1 vote(s)" not in page
+    client.post(vote_url, {"choice": "for"})
+    # A second vote by the same member is refused and changes nothing.
+    client.post(vote_url, {"choice": "against"})
+    assert proposal.votes.count() == 1
+    client.force_login(cast.jury_employee)
+    assert client.post(vote_url, {"choice": "for"}).status_code == 302
+
+    decision = Decision.objects.get(dossier=dossier)
+    assert decision.outcome == Outcome.AWARD
+    assert decision.recorded_by == cast.jury_employee  # whose vote concluded it
+    assert decision.proposal == proposal
+    proposal.refresh_from_db()
+    assert (proposal.votes_for, proposal.votes_against) == (2, 0)
+    assert Certificate.objects.filter(dossier=dossier).count() == 1
+    page = client.get(decision_url(session, dossier)).content.decode()
+    assert "2 pour, 0 contre, 0 abstention(s), 2 membres présents" in page
+
+
+def test_a_member_who_is_not_the_chair_cannot_put_a_proposal(
     client: Any, cast: Any, sitting: Any
 ) -> None:
     session, dossier = sitting
@@ -908,11 +944,50 @@ def test_a_present_member_records_an_award_that_issues_a_certificate(
         decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD)
     )
 
-    assert response.status_code == 302
-    decision = Decision.objects.get(dossier=dossier)
-    assert decision.outcome == Outcome.AWARD
-    assert decision.recorded_by == cast.jury_employee
-    assert Certificate.objects.filter(dossier=dossier).count() == 1
+    assert response.status_code == 403
+    assert not Proposal.objects.exists()
+
+
+def test_the_secretary_records_a_show_of_hands_and_a_rejected_proposal_can_be_replaced(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    session, dossier = sitting
+    client.force_login(cast.staff_a)
+    client.post(decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD))
+    proposal = Proposal.objects.get()
+    seats = {m.user_id: m.pk for m in session.members.all()}
+    hands = reverse("evaluations:proposal_show_of_hands", args=[session.pk, proposal.pk])
+
+    incomplete = client.post(hands, {f"m{seats[cast.jury_employer.pk]}": "for"})
+    assert incomplete.status_code == 400  # every member present must be given a vote
+    assert not proposal.votes.exists()
+    client.post(
+        hands,
+        {f"m{seats[cast.jury_employer.pk]}": "for", f"m{seats[cast.jury_employee.pk]}": "abstain"},
+    )
+
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.REJECTED  # 1 of 2 present: no absolute majority
+    assert all(v.by_show_of_hands for v in proposal.votes.all())
+    page = client.get(decision_url(session, dossier)).content.decode()
+    assert "Mettre aux voix" in page  # another proposal may be put
+    client.post(decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD))
+    assert Proposal.objects.filter(status=ProposalStatus.OPEN).count() == 1
+
+
+def test_withdrawing_a_proposal_needs_a_reason(client: Any, cast: Any, sitting: Any) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employer)
+    client.post(decision_url(session, dossier), all_validated(dossier, outcome=Outcome.AWARD))
+    proposal = Proposal.objects.get()
+    url = reverse("evaluations:proposal_withdraw", args=[session.pk, proposal.pk])
+
+    assert client.post(url, {"reason": ""}).status_code == 400
+    client.post(url, {"reason": "Erreur sur les capacités proposées"})
+
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN
+    assert proposal.withdraw_reason == "Erreur sur les capacités proposées"
 
 
 def test_a_refused_decision_shows_the_reason_and_keeps_the_input(
@@ -992,6 +1067,14 @@ def test_the_whole_path_through_the_pages_ends_with_a_certificate(client: Any, c
     assert session.status == SessionStatus.OPEN
 
     jury.post(decision_url(session, dossier), all_validated(dossier, outcome="award"))
+    proposal = Proposal.objects.get(dossier=dossier)
+    vice = type(client)()
+    vice.force_login(cast.jury_employee)
+    for member in (jury, vice):
+        member.post(
+            reverse("evaluations:proposal_vote", args=[session.pk, proposal.pk]),
+            {"choice": "for"},
+        )
     staff.post(reverse("evaluations:session_close", args=[session.pk]))
 
     session.refresh_from_db()
@@ -1000,6 +1083,17 @@ def test_the_whole_path_through_the_pages_ends_with_a_certificate(client: Any, c
     assert dossier.status == DossierStatus.AWARDED
     certificate = Certificate.objects.get(dossier=dossier)
     assert certificate.holder_name == "Inès Marchand"
+
+    sign_url = reverse("evaluations:session_minutes_sign", args=[session.pk])
+    assert staff.get(sign_url).status_code == 403  # staff do not sign the minutes
+    assert "Signer le procès-verbal" in jury.get(sign_url).content.decode()
+    refused = jury.post(sign_url, {"password": "not-my-password"})
+    assert refused.status_code == 200 and "Mot de passe incorrect" in refused.content.decode()
+    for member in (jury, vice):
+        assert member.post(sign_url, {"password": workflow.PASSWORD}).status_code == 302
+    session.refresh_from_db()
+    assert session.minutes_signed_at is not None
+    assert session.minutes_signatures.count() == 2
 
 
 # --- Roll call -----------------------------------------------------------------
@@ -1220,5 +1314,231 @@ def test_the_checklist_costs_the_same_queries_for_1_and_for_4_dossiers(
         services.jury_session_add_dossier(session=session, dossier=dossier, by=cast.staff_a)
     with CaptureQueriesContext(connection) as four:
         html = client.get(url).content.decode()
-    assert html.count("Enregistrer la décision") == 4
+    assert html.count(">Délibérer<") == 4
     assert len(four) == len(one)
+
+
+# --- Staff: handing a grid on, releasing a convoked juror ----------------------------
+
+
+def reassign_url(sheet: EvaluationSheet) -> str:
+    return reverse("evaluations:sheet_reassign", args=[sheet.pk])
+
+
+def a_successor(cast: Any, email: str = "successeur@example.test") -> User:
+    from tests.factories import habilitate
+
+    person = UserFactory.create(email=email, first_name="Sam", last_name="Successeur")
+    habilitate(person, branch=cast.branch_a, referentiel=cast.referentiel)
+    return person
+
+
+def test_reassigning_sends_anonymous_visitors_to_login(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+
+    assert_redirects_to_login(client.get(reassign_url(sheet)))
+    assert_redirects_to_login(client.post(reassign_url(sheet), {"evaluator": cast.evaluator.pk}))
+
+
+def test_reassigning_is_not_found_for_staff_of_another_branch(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    successor = a_successor(cast)
+    client.force_login(cast.staff_b)
+
+    assert client.get(reassign_url(sheet)).status_code == 404
+    assert client.post(reassign_url(sheet), {"evaluator": successor.pk}).status_code == 404
+    assert EvaluationSheet.objects.get(pk=sheet.pk).evaluator == cast.evaluator
+
+
+@pytest.mark.parametrize(
+    ("person", "status"),
+    [("evaluator", 403), ("referent_a", 403), ("candidate_user", 403), ("jury_employer", 404)],
+)
+def test_people_who_see_the_grid_or_not_cannot_hand_it_on(
+    client: Any, cast: Any, person: str, status: int
+) -> None:
+    """The holder sees the grid (403); the jury member, not convoked, does not (404)."""
+    sheet = assigned(cast, binome=True).sheets.get(role=SheetRole.EXTERNAL)
+    successor = a_successor(cast)
+    client.force_login(getattr(cast, person))
+
+    assert client.get(reassign_url(sheet)).status_code == status
+    assert client.post(reassign_url(sheet), {"evaluator": successor.pk}).status_code == status
+    assert EvaluationSheet.objects.get(pk=sheet.pk).evaluator == cast.evaluator
+
+
+def test_a_withdrawn_staff_role_closes_the_reassign_page(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    successor = a_successor(cast)
+    Membership.objects.filter(user=cast.staff_a).update(is_active=False)
+    client.force_login(cast.staff_a)
+
+    assert client.post(reassign_url(sheet), {"evaluator": successor.pk}).status_code in (403, 404)
+    assert EvaluationSheet.objects.get(pk=sheet.pk).evaluator == cast.evaluator
+
+
+def test_staff_hand_a_grid_on_and_the_replaced_evaluator_loses_it(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    successor = a_successor(cast)
+    client.force_login(cast.staff_a)
+
+    page = client.get(reassign_url(sheet)).content.decode()
+    response = client.post(reassign_url(sheet), {"evaluator": successor.pk})
+
+    assert "Sam Successeur" in page
+    assert response.status_code == 302
+    assert response["Location"] == sheet.evaluation.dossier.get_absolute_url()
+    assert EvaluationSheet.objects.get(pk=sheet.pk).evaluator == successor
+    assert not Evaluation.objects.visible_to(cast.evaluator).exists()
+    assert Evaluation.objects.visible_to(successor).filter(pk=sheet.evaluation_id).exists()
+    client.force_login(cast.evaluator)
+    assert client.get(reverse("evaluations:sheet", args=[sheet.pk])).status_code == 404
+
+
+def test_the_reassign_page_offers_neither_the_holder_nor_a_suspended_evaluator(
+    client: Any, cast: Any
+) -> None:
+    from accounts.services import habilitation_suspend
+    from branches.models import EvaluatorHabilitation
+
+    sheet = assigned(cast).sheets.get()
+    available = a_successor(cast)
+    barred = a_successor(cast, email="suspendu@example.test")
+    habilitation_suspend(
+        habilitation=EvaluatorHabilitation.objects.get(evaluator=barred),
+        by=cast.staff_a,
+        reason="Enquête",
+    )
+    client.force_login(cast.staff_a)
+
+    offered = set(client.get(reassign_url(sheet)).context["form"].fields["evaluator"].queryset)
+    response = client.post(reassign_url(sheet), {"evaluator": barred.pk})
+
+    assert offered == {available}
+    assert response.status_code == 200 and response.context["form"].errors["evaluator"]
+    assert EvaluationSheet.objects.get(pk=sheet.pk).evaluator == cast.evaluator
+
+
+def test_the_reassign_page_costs_the_same_whatever_the_number_offered(
+    client: Any, cast: Any, django_assert_num_queries: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    a_successor(cast)
+    client.force_login(cast.staff_a)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reassign_url(sheet))
+
+    for n in range(6):
+        a_successor(cast, email=f"successeur{n}@example.test")
+    with django_assert_num_queries(len(one)):
+        content = client.get(reassign_url(sheet)).content.decode()
+
+    assert content.count("successeur") == 7
+
+
+def test_a_sent_grid_shows_no_form_and_is_not_handed_on(client: Any, cast: Any) -> None:
+    sheet = assigned(cast).sheets.get()
+    workflow.score_all(sheet, by=cast.evaluator)
+    successor = a_successor(cast)
+    client.force_login(cast.staff_a)
+
+    content = client.get(reassign_url(sheet)).content.decode()
+    response = client.post(reassign_url(sheet), {"evaluator": successor.pk})
+
+    assert "ne peut plus être remplacé" in content and 'name="evaluator"' not in content
+    assert response.status_code == 200
+    assert "ne peut plus être remplacé" in response.content.decode()
+    assert EvaluationSheet.objects.get(pk=sheet.pk).evaluator == cast.evaluator
+
+
+def test_the_dossier_page_links_a_grid_being_filled_in_to_its_reassign_page(
+    client: Any, cast: Any
+) -> None:
+    sheet = assigned(cast).sheets.get()
+    dossier_url = reverse("candidates:dossier_detail", args=[sheet.evaluation.dossier_id])
+    client.force_login(cast.staff_a)
+    assert reassign_url(sheet) in client.get(dossier_url).content.decode()
+
+    workflow.score_all(sheet, by=cast.evaluator)
+
+    assert reassign_url(sheet) not in client.get(dossier_url).content.decode()
+
+
+def release_url(member: JuryMember) -> str:
+    return reverse("evaluations:session_member_release", args=[member.session_id, member.pk])
+
+
+def a_convoked_juror(cast: Any) -> JuryMember:
+    session = planned_session(cast)
+    return services.jury_member_convoke(session=session, user=cast.jury_employer, by=cast.staff_a)
+
+
+def test_releasing_sends_anonymous_visitors_to_login_and_takes_no_get(
+    client: Any, cast: Any
+) -> None:
+    member = a_convoked_juror(cast)
+
+    assert_redirects_to_login(client.post(release_url(member)))
+    client.force_login(cast.staff_a)
+    assert client.get(release_url(member)).status_code == 405
+    assert JuryMember.objects.filter(pk=member.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("person", "status"),
+    [("staff_b", 404), ("candidate_user", 404), ("jury_employer", 403), ("evaluator", 404)],
+)
+def test_releasing_is_refused_to_all_but_the_branch_staff(
+    client: Any, cast: Any, person: str, status: int
+) -> None:
+    member = a_convoked_juror(cast)
+    client.force_login(getattr(cast, person))
+
+    assert client.post(release_url(member)).status_code == status
+    assert JuryMember.objects.filter(pk=member.pk).exists()
+
+
+def test_a_withdrawn_staff_role_releases_nobody(client: Any, cast: Any) -> None:
+    member = a_convoked_juror(cast)
+    Membership.objects.filter(user=cast.staff_a).update(is_active=False)
+    client.force_login(cast.staff_a)
+
+    assert client.post(release_url(member)).status_code in (403, 404)
+    assert JuryMember.objects.filter(pk=member.pk).exists()
+
+
+def test_a_release_without_the_csrf_token_is_refused(cast: Any) -> None:
+    from django.test import Client
+
+    member = a_convoked_juror(cast)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.staff_a)
+
+    assert client.post(release_url(member)).status_code == 403
+    assert JuryMember.objects.filter(pk=member.pk).exists()
+
+
+def test_staff_release_a_juror_who_then_no_longer_sees_the_session(client: Any, cast: Any) -> None:
+    member = a_convoked_juror(cast)
+    session_url = reverse("evaluations:session_detail", args=[member.session_id])
+    client.force_login(cast.staff_a)
+    assert release_url(member) in client.get(session_url).content.decode()
+
+    response = client.post(release_url(member), follow=True)
+
+    assert "est retirée" in response.content.decode()
+    assert not JuryMember.objects.filter(pk=member.pk).exists()
+    client.force_login(cast.jury_employer)
+    assert client.get(session_url).status_code == 404
+
+
+def test_a_seat_in_an_open_session_is_not_released(client: Any, cast: Any) -> None:
+    member = a_convoked_juror(cast)
+    JurySession.objects.filter(pk=member.session_id).update(status=SessionStatus.OPEN)
+    client.force_login(cast.staff_a)
+
+    response = client.post(release_url(member), follow=True)
+
+    assert "opération impossible" in response.content.decode()
+    assert JuryMember.objects.filter(pk=member.pk).exists()
+    assert release_url(member) not in response.content.decode()

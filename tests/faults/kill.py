@@ -16,8 +16,8 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from certifications.models import Certificate, RenderStatus
-from evaluations import services as evaluation_services
 from evaluations.models import Decision, Outcome
+from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory
 from tests.faults.support import Worker, wait_until
 from tests.workflow import open_session, ready_for_jury
@@ -68,7 +68,7 @@ def award_all(cast: Any, session: Any, dossiers: list[Any]) -> None:
     are sent to the broker when this commits."""
     with transaction.atomic():
         for dossier in dossiers:
-            evaluation_services.decision_record(
+            jury_decides(
                 session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
             )
 

@@ -19,14 +19,26 @@ TWO_FACTOR = frozenset(
 )
 
 
-def _habilitation_end(side: str) -> Any:
+def _habilitation_action(name: str, side: str) -> Any:
+    """An action on the first habilitation of the side's branch (end, suspend, lift)."""
+
     def build(world: World) -> str:
         branch = getattr(world, side).branch
         habilitation = EvaluatorHabilitation.objects.filter(branch=branch).order_by("pk").first()
         assert habilitation is not None
-        return reverse("administration:habilitation_end", args=[branch.pk, habilitation.pk])
+        return reverse(name, args=[branch.pk, habilitation.pk])
 
     return build
+
+
+def _habilitation_case(name: str) -> Case:
+    return Case(
+        name,
+        {"a": _habilitation_action(name, "a"), "b": _habilitation_action(name, "b")},
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {"reason": "Isolation"},
+    )
 
 
 def _member_remove(side: str) -> Any:
@@ -109,13 +121,11 @@ CASES = [
             "habilitation-valid_until": "2027-12-31",
         },
     ),
-    Case(
-        "administration:habilitation_end",
-        {"a": _habilitation_end("a"), "b": _habilitation_end("b")},
-        methods=("POST",),
-        write=STAFF,
-        data=lambda w, t: {"reason": "Isolation"},
-    ),
+    _habilitation_case("administration:habilitation_end"),
+    _habilitation_case("administration:habilitation_suspend"),
+    # Lifting a habilitation that is not suspended is refused by the service (a message): the
+    # matrix checks who reaches it.
+    _habilitation_case("administration:habilitation_lift"),
     Case(
         "administration:conflict_declare",
         sides("administration:conflict_declare", "branch"),

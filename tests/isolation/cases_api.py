@@ -203,12 +203,35 @@ CASES = [
     ),
     api_write("api:jury-session-open", "planned_session", ok_statuses=frozenset({400, 409})),
     api_write("api:jury-session-close", "open_session", ok_statuses=frozenset({400, 409})),
+    api_list("api:decision-list"),
+    # A POST without a body is a 400 for anyone signed in: its fields name what is wrong.
     api_list(
-        "api:decision-list",
+        "api:proposal-list",
         methods=("GET", "POST"),
-        write=STAFF | JURY_A | {"staff_b"},
+        write=ALL_SIGNED_IN,
         ok_statuses=frozenset({400}),
         refused_statuses=API_REFUSED,
+    ),
+    api_detail(
+        "api:proposal-detail", "open_proposal", STAFF | JURY_A, frozenset({"admin", "staff_b"})
+    ),
+    api_write(
+        "api:proposal-vote",
+        "open_proposal",
+        write=JURY_A,
+        data=lambda world, target: {"choice": "abstain"},
+    ),
+    api_write(
+        "api:proposal-show-of-hands",
+        "open_proposal",
+        write=STAFF | {"jury_employer"},
+        data=lambda world, target: {"votes": []},
+    ),
+    api_write(
+        "api:proposal-withdraw",
+        "open_proposal",
+        write=STAFF | {"jury_employer"},
+        data=lambda world, target: {"reason": "Retrait pour correction"},
     ),
     api_detail(
         "api:decision-detail",

@@ -10,6 +10,7 @@ from .world import FOREIGN_CANDIDATE, World
 STAFF = frozenset({"admin", "staff_a"})
 STAFF_BOTH = frozenset({"admin", "staff_a", "staff_b"})
 JURY_A = frozenset({"jury_employer", "jury_employee"})
+CHAIR_A = frozenset({"jury_employer"})
 
 
 def _side(world: World, target: str) -> Any:
@@ -146,6 +147,19 @@ CASES = [
         },
     ),
     Case(
+        "evaluations:sheet_reassign",
+        {
+            **sides("evaluations:sheet_reassign", "draft_sheet"),
+            # The grid the replaced evaluator lost: theirs no more (404), staff's to hand on.
+            "other_sheet": url("evaluations:sheet_reassign", "other_sheet"),
+        },
+        methods=("GET", "POST"),
+        read=STAFF,
+        write=STAFF,
+        allow={"other_sheet": {"GET": STAFF, "POST": STAFF}},
+        data=lambda w, t: {"evaluator": w.user("replaced_evaluator").pk},
+    ),
+    Case(
         "evaluations:evaluation_assign",
         sides("evaluations:evaluation_assign", "open_dossier"),
         methods=("GET", "POST"),
@@ -199,6 +213,12 @@ CASES = [
         data=lambda w, t: {"present": "0"},
     ),
     Case(
+        "evaluations:session_member_release",
+        sides("evaluations:session_member_release", "planned_session", "jury_member"),
+        methods=("POST",),
+        write=STAFF,
+    ),
+    Case(
         "evaluations:session_open",
         sides("evaluations:session_open", "planned_session"),
         methods=("POST",),
@@ -220,8 +240,40 @@ CASES = [
         sides("evaluations:decision_record", "open_session", "scheduled_dossier"),
         methods=("GET", "POST"),
         read=STAFF | JURY_A,
-        write=STAFF | JURY_A,
+        # The chair or the staff (secretary) put proposals to the vote.
+        write=STAFF | CHAIR_A,
         data=lambda w, t: {"outcome": "award"},
+    ),
+    Case(
+        "evaluations:proposal_vote",
+        sides("evaluations:proposal_vote", "open_session", "open_proposal"),
+        methods=("POST",),
+        write=JURY_A,
+        data=lambda w, t: {"choice": "abstain"},
+    ),
+    Case(
+        "evaluations:proposal_show_of_hands",
+        sides("evaluations:proposal_show_of_hands", "open_session", "open_proposal"),
+        methods=("POST",),
+        write=STAFF | CHAIR_A,
+        # An empty show of hands re-renders the page with its errors (400).
+        ok_statuses=frozenset({400}),
+    ),
+    Case(
+        "evaluations:proposal_withdraw",
+        sides("evaluations:proposal_withdraw", "open_session", "open_proposal"),
+        methods=("POST",),
+        write=STAFF | CHAIR_A,
+        data=lambda w, t: {"reason": "Retrait pour correction"},
+    ),
+    Case(
+        "evaluations:session_minutes_sign",
+        sides("evaluations:session_minutes_sign", "closed_session"),
+        methods=("GET", "POST"),
+        # The chair and the vice-chair sign; a wrong password re-renders the page.
+        read=JURY_A,
+        write=JURY_A,
+        data=lambda w, t: {"password": "not-the-password"},
     ),
     # --- Certificates
     Case(

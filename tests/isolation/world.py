@@ -19,6 +19,7 @@ from certifications.models import Capacity
 from declarations import services as declaration_services
 from evaluations import services as evaluation_services
 from evaluations.models import EvaluationKind, MemberRole, Outcome, SheetRole
+from sampledata.jury import jury_decides
 from tests.factories import (
     BranchFactory,
     CandidateFactory,
@@ -127,6 +128,8 @@ class Side:
     evidence: Any = None  # a file of the evaluation dossier
     flux: Any = None  # a CDC declaration flux holding the certificate
     flux_entry: Any = None  # the certificate's entry in it
+    open_proposal: Any = None  # put to the vote on the scheduled dossier, no vote yet
+    closed_session: Any = None  # decided and closed, its minutes not signed yet
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -197,12 +200,12 @@ def _build_side(
     evaluation_dossier = open_one()
     draft_sheet = _walk_to_evaluation(evaluation_dossier, staff, evaluator, referent)
     ready = []
-    for _ in range(3):
+    for _ in range(4):
         dossier = open_one()
         score_all(_walk_to_evaluation(dossier, staff, evaluator), by=evaluator)
         dossier.refresh_from_db()
         ready.append(dossier)
-    ready_dossier, scheduled_dossier, awarded_dossier = ready
+    ready_dossier, scheduled_dossier, awarded_dossier, closed_dossier = ready
 
     def session(held: datetime.datetime) -> Any:
         s = evaluation_services.jury_session_create(
@@ -223,11 +226,21 @@ def _build_side(
             session=open_session, dossier=dossier, by=staff
         )
     evaluation_services.jury_session_open(session=open_session, by=staff)
-    decision = evaluation_services.decision_record(
+    decision = jury_decides(
         session=open_session, dossier=awarded_dossier, outcome=Outcome.AWARD, by=jury[0]
     )
     # A procès-verbal on file, so that its download is reachable for those allowed.
     open_session.minutes.save("pv.pdf", ContentFile(b"%PDF-1.4 test\n"), save=True)
+    open_proposal = evaluation_services.proposal_put(
+        session=open_session, dossier=scheduled_dossier, outcome=Outcome.AWARD, by=jury[0]
+    )
+    closed_session = session(now - datetime.timedelta(hours=3))
+    evaluation_services.jury_session_add_dossier(
+        session=closed_session, dossier=closed_dossier, by=staff
+    )
+    evaluation_services.jury_session_open(session=closed_session, by=staff)
+    jury_decides(session=closed_session, dossier=closed_dossier, outcome=Outcome.AWARD, by=staff)
+    evaluation_services.jury_session_close(session=closed_session, by=staff)
     planned_session = session(now + datetime.timedelta(days=30))
     for dossier in (open_dossier, evaluation_dossier, ready_dossier, scheduled_dossier):
         dossier.refresh_from_db()
@@ -262,6 +275,8 @@ def _build_side(
         open_session=open_session,
         certificate=decision.certificates.get(),
         jury_member=planned_session.members.order_by("pk").first(),
+        open_proposal=open_proposal,
+        closed_session=closed_session,
     )
 
 

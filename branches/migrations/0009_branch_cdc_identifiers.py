@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('branches', '0006_fill_certifier_name'),
+        ('branches', '0008_habilitation_suspension'),
     ]
 
     operations = [
