@@ -258,7 +258,7 @@ def _build_side(
     flux = declaration_services.flux_create(branch=branch, by=staff)
     return Side(
         flux=flux,
-        flux_entry=flux.entries.get(),
+        flux_entry=flux.entries.get(certificate__decision=decision),
         evidence=evidence,
         branch=branch,
         company=company,
