@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from branches.models import Branch
+from certifications import passport
 from certifications.models import (
     Certificate,
     CertificateKind,
@@ -25,10 +26,6 @@ from .models import Dossier, DossierStatus
 S = DossierStatus
 # Partial validations whose validity ends within this many days are listed.
 EXPIRY_HORIZON_DAYS = 90
-# The Caisse des Dépôts must know of an award within three months of it (the declaration to
-# the Passeport de compétences, declarations/); awards are listed from a month before.
-DECLARATION_DEADLINE_MONTHS = 3
-DECLARATION_WARNING_DAYS = 30
 LIST_LIMIT = 10
 
 
@@ -129,20 +126,6 @@ def expiring_partials(branch: Branch, today: datetime.date) -> Any:
     )
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` moved by whole calendar months, on the month's last day when it is shorter."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    following = datetime.date(year + (month == 12), month % 12 + 1, 1)
-    return datetime.date(year, month, min(day.day, (following - datetime.timedelta(days=1)).day))
-
-
-def declaration_deadline(issued_on: datetime.date) -> datetime.date:
-    """The last day to declare an award to the Caisse des Dépôts."""
-    return add_months(issued_on, DECLARATION_DEADLINE_MONTHS)
-
-
 def undeclared_certificates(branch: Branch) -> Any:
     """Valid certificates not (or no longer: rejected) declared to the Caisse des Dépôts.
 
@@ -160,7 +143,7 @@ def declaration_overdue(branch: Branch, today: datetime.date) -> Any:
     """Undeclared awards past the three-month limit."""
     return (
         undeclared_certificates(branch)
-        .filter(issued_on__lt=add_months(today, -DECLARATION_DEADLINE_MONTHS))
+        .filter(issued_on__lt=passport.late_before(today))
         .select_related("dossier")
         .order_by("issued_on", "pk")
     )
@@ -171,11 +154,7 @@ def declaration_due(branch: Branch, today: datetime.date) -> Any:
     return (
         undeclared_certificates(branch)
         .filter(
-            issued_on__gte=add_months(today, -DECLARATION_DEADLINE_MONTHS),
-            issued_on__lt=add_months(
-                today + datetime.timedelta(days=DECLARATION_WARNING_DAYS),
-                -DECLARATION_DEADLINE_MONTHS,
-            ),
+            issued_on__gte=passport.late_before(today), issued_on__lt=passport.due_before(today)
         )
         .select_related("dossier")
         .order_by("issued_on", "pk")

@@ -27,7 +27,7 @@ from core.api.throttles import VerifyThrottle, throttled_page
 from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
 
-from . import services
+from . import passport, services
 from .access import managed_certificate, managed_certificates
 from .forms import CertificateFilterForm, DocumentVerifyForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateKind, CertificateStatus, RenderStatus
@@ -170,10 +170,6 @@ def _not_ready(request: HttpRequest, certificate: Certificate) -> HttpResponse:
 # --- The branch staff's certificate pages ------------------------------------------
 
 PAGE_SIZE = 50
-# Certificates issued longer ago than this and not yet declared are flagged: the legal
-# deadline for the declaration to the Passeport de compétences is three months (the
-# declaration itself is the declarations room's, docs/cdc.md).
-REPORTING_WARNING_DAYS = 60
 
 
 def filter_certificates(queryset: Any, form: CertificateFilterForm) -> Any:
@@ -220,8 +216,8 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": rows,
-            "warning_before": timezone.localdate()
-            - datetime.timedelta(days=REPORTING_WARNING_DAYS),
+            # Not yet declared and within a month of the three-month limit, or past it.
+            "warning_before": passport.due_before(timezone.localdate()),
             "show_branch": roles.is_national_admin or len(roles.staff_branch_ids) > 1,
         },
     )

@@ -10,9 +10,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from branches.models import Branch
-from candidates.dashboard import declaration_deadline, undeclared_certificates
+from candidates.dashboard import undeclared_certificates
 from candidates.identity import identity_gaps
 from certifications.models import Certificate, Registration, RegistrationKind
+from certifications.passport import declaration_deadline
 
 from . import flux as cdc
 from .models import DeclarationEntry, EntryOutcome

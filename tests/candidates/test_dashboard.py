@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from candidates import dashboard
 from candidates.models import AccessRoute, DossierStatus
+from certifications import passport
 from certifications.models import Certificate, CertificateKind
 from tests import workflow
 from tests.factories import CandidateFactory
@@ -83,10 +84,10 @@ def _frozen_at(monkeypatch: Any, day: datetime.date) -> None:
 
 
 def test_add_months_keeps_the_day_or_takes_the_months_last() -> None:
-    assert dashboard.add_months(datetime.date(2026, 1, 31), 3) == datetime.date(2026, 4, 30)
-    assert dashboard.add_months(datetime.date(2026, 11, 30), 3) == datetime.date(2027, 2, 28)
-    assert dashboard.add_months(datetime.date(2026, 5, 15), -3) == datetime.date(2026, 2, 15)
-    assert dashboard.declaration_deadline(datetime.date(2026, 3, 31)) == datetime.date(2026, 6, 30)
+    assert passport.add_months(datetime.date(2026, 1, 31), 3) == datetime.date(2026, 4, 30)
+    assert passport.add_months(datetime.date(2026, 11, 30), 3) == datetime.date(2027, 2, 28)
+    assert passport.add_months(datetime.date(2026, 5, 15), -3) == datetime.date(2026, 2, 15)
+    assert passport.declaration_deadline(datetime.date(2026, 3, 31)) == datetime.date(2026, 6, 30)
 
 
 def test_declarations_approaching_and_past_the_three_month_limit(
