@@ -61,6 +61,16 @@ def flux_create(*, branch: Branch, by: Any) -> DeclarationFlux:
     problems = selectors.branch_problems(branch)
     if problems:
         raise DomainError(" ".join(problems), code="cdc_identifiers_missing")
+    try:
+        cdc.schema()
+    except cdc.SchemaMissing:
+        raise DomainError(
+            _(
+                "Le schéma XML de la Caisse des Dépôts est introuvable sur le serveur : sans lui, "
+                "aucun flux n'est produit. L'exploitant doit renseigner CDC_XSD_PATH."
+            ),
+            code="cdc_schema_missing",
+        ) from None
     items = selectors.candidacies(branch, lock=True)
     now = timezone.localtime()
     reference = _reference(branch, now)

@@ -232,3 +232,18 @@ def test_the_command_names_the_blocked_awards(cast: Any, cdc_branch: Any) -> Non
         call_command("cdc_flux", branch="alpha", by=cast.staff_a.email, stderr=err)
     assert certificate.number in err.getvalue()
     assert "sexe" in err.getvalue()
+
+
+def test_without_the_schema_no_flux_and_a_clear_refusal(
+    cast: Any, cdc_branch: Any, settings: Any
+) -> None:
+    from declarations.apps import schema_check
+
+    awarded(cast)
+    assert schema_check() == []
+    settings.CDC_XSD_PATH = "/nonexistent/cpf.xsd"
+    with pytest.raises(DomainError, match="CDC_XSD_PATH"):
+        services.flux_create(branch=cdc_branch, by=cast.staff_a)
+    assert not DeclarationEntry.objects.exists()
+    (warning,) = schema_check()
+    assert warning.id == "declarations.W001"
