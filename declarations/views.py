@@ -17,7 +17,7 @@ from core.portal import refusal_shown
 from . import selectors, services
 from .access import managed_branch, managed_entry, managed_flux
 from .forms import AcknowledgementForm, CorrectionForm
-from .models import DeclarationFlux, FluxStatus
+from .models import DeclarationEntry, DeclarationFlux, FluxStatus
 
 
 @require_safe
@@ -79,7 +79,7 @@ def flux_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("declarations:branch", pk=branch.pk)
 
 
-def _entries(record: DeclarationFlux) -> list:  # type: ignore[type-arg]
+def _entries(record: DeclarationFlux) -> list[DeclarationEntry]:
     return list(record.entries.select_related("certificate").order_by("pk"))
 
 
