@@ -34,7 +34,7 @@ COPY . .
 RUN if [ -n "$(find . -name '*.po' -print -quit)" ]; then python manage.py compilemessages -v 0; fi \
     && SECRET_KEY=build-time-placeholder-not-used-at-run-time ALLOWED_HOSTS=localhost \
        DATABASE_URL=postgres://unused/unused CELERY_BROKER_URL=redis://unused:6379/0 \
-       SEAL_PKCS12_PATH=/unused SEAL_TRUST_ROOTS=/unused \
+       SEAL_PKCS12_PATH=/unused SEAL_TRUST_ROOTS=/unused SITE_URL=https://unused.invalid \
        python manage.py collectstatic --no-input -v 0 \
     && rm -rf /app/var/* && chown -R app:app /app/var
 

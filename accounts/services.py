@@ -224,6 +224,40 @@ def user_deactivate(*, user: User, by: Any) -> User:
     return user
 
 
+# The domain of anonymised accounts' addresses: reserved (RFC 2606), so nothing is ever sent.
+ANONYMOUS_EMAIL_DOMAIN = "anonyme.invalid"
+
+
+def user_is_anonymised(user: Any) -> bool:
+    return str(user.email).endswith(f"@{ANONYMOUS_EMAIL_DOMAIN}")
+
+
+@transaction.atomic
+def user_anonymise(*, user: User) -> bool:
+    """Replace an account's identity by a placeholder and close it for good: no name, an address
+    that reaches nobody, no password, no session, no second-factor device, no API token. The row
+    stays (decisions, histories and uploads point at it). Called by the retention policy and an
+    approved erasure, which check who asked; returns False if it was already anonymised."""
+    from django_otp import devices_for_user
+    from knox.models import AuthToken
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user_is_anonymised(user):
+        return False
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+    AuthToken.objects.filter(user=user).delete()
+    user_end_sessions(user=user)
+    user.email = f"anonyme-{user.pk}@{ANONYMOUS_EMAIL_DOMAIN}"
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    forget_roles(user)
+    return True
+
+
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
     """One-time activation tokens: a different salt from password reset, a longer life.
 

@@ -1,5 +1,8 @@
 """French labels of the audit actions, for the trail's page and filters."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
@@ -67,8 +70,27 @@ ACTION_LABELS = {
     "membership.deactivated": _("Rôle retiré dans la branche"),
     "company.referent_appoint": _("Référent d'entreprise nommé"),
     "company.referent_remove": _("Référent d'entreprise retiré"),
+    "privacy.retention": _("Durées de conservation appliquées"),
+    "privacy.retention_branch": _("Durées de conservation appliquées dans la branche"),
+    "erasure.request": _("Effacement des données demandé"),
+    "erasure.approve": _("Effacement des données accepté"),
+    "erasure.refuse": _("Effacement des données refusé"),
 }
 
 
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
+
+
+# Labels of the states an event moves an object to (`details["to"]`), given by the rooms that
+# own those states (they sit above this one): "→ Prêt pour le jury", never a raw code.
+_STATE_LABELS: dict[str, Any] = {}
+
+
+def register_state_labels(choices: Iterable[tuple[str, Any]]) -> None:
+    """Called by a room's AppConfig.ready() with its states' (value, label) choices."""
+    _STATE_LABELS.update(dict(choices))
+
+
+def state_label(value: Any) -> str:
+    return str(_STATE_LABELS.get(value, value))

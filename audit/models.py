@@ -56,6 +56,9 @@ class AuditEvent(UndeletableModel):
     user_agent = models.CharField(_("navigateur"), max_length=255, blank=True)
     method = models.CharField(_("méthode"), max_length=10, blank=True)
     path = models.CharField(_("adresse"), max_length=255, blank=True)
+    # When the retention policy stripped the event's personal details (privacy room): the
+    # one change an event ever undergoes, made by `audit_redact_details`, never by save().
+    redacted_at = models.DateTimeField(_("détails effacés le"), null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 

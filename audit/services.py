@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
 
 from . import context
 from .models import AuditEvent
@@ -70,3 +74,73 @@ def audit_record(
         method=ctx.method if ctx else "",
         path=ctx.path if ctx else "",
     )
+
+
+# Detail keys whose values are codes, not people: kept when an event's details are redacted.
+_CODE_KEYS = frozenset(
+    {
+        "from",
+        "to",
+        "access_route",
+        "kind",
+        "outcome",
+        "status",
+        "role",
+        "college",
+        "as",
+        "type",
+        "via",
+    }
+)
+_BATCH = 1000
+
+
+def _redacted(details: dict[str, Any]) -> dict[str, Any]:
+    """Counts, flags, ids and codes stay; free text and names go; a list becomes its length."""
+    kept: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, bool | int | float) or value is None:
+            kept[key] = value
+        elif isinstance(value, list | tuple | dict):
+            kept[f"{key}_count"] = len(value)
+        elif key in _CODE_KEYS:
+            kept[key] = value
+    return kept
+
+
+def audit_redact_details(*, before: datetime.datetime) -> int:
+    """Strip the personal details of the events older than `before`: the address, the browser,
+    the path, the object's label where it names a person or an attempted login, and every
+    detail but counts and codes. The event itself (what, when, who by account, which object)
+    stays. Returns how many events were redacted; an event is redacted once."""
+    from .models import AuditEvent
+
+    now = timezone.now()
+    done = 0
+    pending = AuditEvent.objects.filter(at__lt=before, redacted_at__isnull=True).order_by("pk")
+    while True:
+        with transaction.atomic():
+            batch = list(
+                pending.select_for_update(skip_locked=True).values_list(
+                    "pk", "action", "object_type", "details"
+                )[:_BATCH]
+            )
+            if not batch:
+                return done
+            for pk, action, object_type, details in batch:
+                personal_label = action.startswith("auth.") or object_type in (
+                    "accounts.user",
+                    "candidates.candidate",
+                )
+                changes: dict[str, Any] = {
+                    "details": _redacted(details or {}),
+                    "ip_address": None,
+                    "user_agent": "",
+                    "path": "",
+                    "redacted_at": now,
+                }
+                if personal_label:
+                    changes["object_label"] = ""
+                # Not save(): an event is never changed by it (AuditEvent.save refuses).
+                AuditEvent.objects.filter(pk=pk).update(**changes)
+            done += len(batch)

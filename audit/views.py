@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from branches.access import require_staff_member
 
 from .forms import AuditFilterForm
-from .labels import action_label
+from .labels import action_label, state_label
 from .models import AuditEvent
 
 PAGE_SIZE = 50
@@ -26,6 +26,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page.object_list:
         event.action_label = action_label(event.action)  # type: ignore[attr-defined]
+        to = event.details.get("to") if isinstance(event.details, dict) else None
+        event.to_label = state_label(to) if to else ""  # type: ignore[attr-defined]
     return render(
         request,
         "audit/event_list.html",

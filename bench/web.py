@@ -98,6 +98,7 @@ def bench_env(database_url: str) -> dict[str, str]:
             "API_THROTTLE_VERIFY": "100000000/minute",
             "SECRET_KEY": env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": "https://cqpi-bench.invalid",
             "SECURE_SSL_REDIRECT": "0",
             "BENCHMARK_VIEWS": "1",
             "STATIC_ROOT": str(ROOT / "var" / "bench-static"),

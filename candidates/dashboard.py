@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
 from certifications import passport
@@ -63,7 +64,7 @@ def dossiers_by_status(branch: Branch) -> list[dict[str, Any]]:
     ]
 
 
-def _may_start(step: workflow.Transition) -> Q:
+def may_start(step: workflow.Transition) -> Q:
     """The dossiers from which `step` may start, as the workflow table says: per starting
     state, the routes it is open to (all of them: no filter on the route)."""
     every_route = frozenset(workflow.ROUTES)
@@ -78,10 +79,24 @@ def _may_start(step: workflow.Transition) -> Q:
     )
 
 
+# What the dashboard's counts (and the dossier list's "À traiter" filter) call each step.
+TODO_LABELS = {
+    "admissibility": _("Recevabilité VAE à prononcer"),
+    "positioning": _("Positionnement à démarrer"),
+    "to_schedule": _("À inscrire à un jury"),
+}
+
+
+def waiting_filter(todo: str) -> Q:
+    """The dossiers waiting for the CPNE's step counted under `todo` on the dashboard."""
+    step = next(step for step in workflow.staff_todo() if step.todo == todo)
+    return may_start(step)
+
+
 def waiting_on_staff(branch: Branch) -> dict[str, int]:
     """Dossiers waiting for a step that the CPNE takes (the table's steps with a `todo` key),
     counted in one query."""
-    steps = {step.todo: Count("pk", filter=_may_start(step)) for step in workflow.staff_todo()}
+    steps = {step.todo: Count("pk", filter=may_start(step)) for step in workflow.staff_todo()}
     return Dossier.objects.filter(branch=branch).aggregate(**steps) | Certificate.objects.filter(
         branch=branch
     ).aggregate(failed_renders=Count("pk", filter=Q(render_status=RenderStatus.FAILED)))

@@ -16,6 +16,7 @@ from core.text import validate_plain_text
 from core.widgets import FastSelect, SearchSelect
 
 from . import identity, selectors
+from .dashboard import TODO_LABELS, waiting_filter
 from .models import AccessRoute, Candidate, Dossier, DossierStatus, Sex
 from .selectors import staff_branches
 
@@ -91,6 +92,12 @@ class DossierFilterForm(PortalForm):
         choices=[("", _("Tous les statuts")), *DossierStatus.choices],
         widget=FastSelect,
     )
+    todo = forms.ChoiceField(
+        label=_("À traiter"),
+        required=False,
+        choices=[("", _("Tout")), *TODO_LABELS.items()],
+        widget=FastSelect,
+    )
     cqpi = forms.ModelChoiceField(
         label=_("CQPI"),
         required=False,
@@ -147,6 +154,8 @@ class DossierFilterForm(PortalForm):
             dossiers = dossiers.filter(self.search(query, scope=dossiers))
         if data["status"]:
             dossiers = dossiers.filter(status=data["status"])
+        if data["todo"]:
+            dossiers = dossiers.filter(waiting_filter(data["todo"]))
         if data["cqpi"]:
             dossiers = dossiers.filter(version__referentiel=data["cqpi"])
         if data["access_route"]:

@@ -145,10 +145,12 @@ def _evaluation_grants(user_id: int | None) -> QuerySet[Any]:
 
 
 def _session_grants(user_id: int | None) -> QuerySet[Any]:
-    """The user's grants on a session with the outer dossier on its agenda (jury member)."""
+    """The user's grants on a session with the outer dossier on its agenda (jury member),
+    from the convocation until the session's procès-verbal is signed and sealed."""
     agenda_item = _related(Dossier, "agenda_items")
     return agenda_item._default_manager.filter(
         dossier_id=OuterRef("pk"),
+        session__minutes_signed_at__isnull=True,
         session__grants__user_id=user_id,
         session__grants__permission__codename=GRANT_SIT_ON_SESSION,
     )

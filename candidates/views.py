@@ -168,6 +168,7 @@ def _render_detail(
             "dossier": dossier,
             # Which actions show comes from the workflow table; the services stay the judges.
             "actions": workflow.dossier_actions(dossier=dossier, user=request.user),
+            "elsewhere": workflow.steps_elsewhere(dossier=dossier, user=request.user),
             **forms,
         },
     )

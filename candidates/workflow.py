@@ -414,6 +414,19 @@ def next_step(*, status: str, route_value: str) -> str:
     return str(current.next_step)
 
 
+def steps_elsewhere(*, dossier: Dossier, user: Any) -> frozenset[str]:
+    """The CPNE's next steps that another room's page drives (e.g. "schedule", from a jury
+    session's agenda): the dossier page points there rather than offering a dead end."""
+    if Party.CPNE not in parties_of(user, dossier):
+        return frozenset()
+    traits = ROUTES[dossier.access_route]
+    return frozenset(
+        t.name
+        for t in TRANSITIONS.values()
+        if t.system and t.by is Party.CPNE and t.todo and dossier.status in t.allowed_from(traits)
+    )
+
+
 def staff_todo() -> list[Transition]:
     """The steps the CPNE's dashboard counts the waiting dossiers of."""
     return [t for t in TRANSITIONS.values() if t.by is Party.CPNE and t.todo]

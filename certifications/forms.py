@@ -53,6 +53,13 @@ class RevokeForm(StaffForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Il sera indiqué dans l'historique du certificat."),
     )
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme la révocation : le document ne sera plus valable et la page de "
+            "vérification l'indiquera à quiconque le consulte."
+        ),
+        error_messages={"required": _("Cochez la case pour confirmer la révocation.")},
+    )
 
 
 class ReissueForm(StaffForm):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("chiffres/", include("figures.urls")),
     path("declarations/", include("declarations.urls")),
     path("audit/", include("audit.urls")),
+    path("rgpd/", include("privacy.urls")),
     path("api/v1/", include("cqpi.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -24,6 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("evaluations:sheet_list")
     if roles.is_jury_member:
         return redirect("evaluations:session_list")
+    if roles.is_coc_observer:
+        return redirect("figures:dashboard")
     if roles.is_candidate:
         try:
             return redirect(reverse("space:home"))

@@ -20,6 +20,9 @@ from .models import (
     IndicatorMark,
     JuryMember,
     JurySession,
+    MinutesSignature,
+    Proposal,
+    Vote,
 )
 
 
@@ -79,7 +82,7 @@ class IndicatorMarkAdmin(ReadOnlyAdmin):
 
 class MemberInline(ReadOnlyInline):
     model = JuryMember
-    fields = ("user", "college", "role", "present")
+    fields = ("user", "college", "role", "present", "excused", "left_at")
     readonly_fields = fields
     show_change_link = False
 
@@ -104,8 +107,8 @@ class JurySessionAdmin(ReadOnlyAdmin):
 
 @admin.register(JuryMember)
 class JuryMemberAdmin(ReadOnlyAdmin):
-    list_display = ("user", "session", "college", "role", "present")
-    list_filter = ("college", "role", "present")
+    list_display = ("user", "session", "college", "role", "present", "excused")
+    list_filter = ("college", "role", "present", "excused")
     list_select_related = ("user", "session__branch")
     search_fields = ("user__email", "user__last_name")
 
@@ -142,3 +145,50 @@ class DecisionCapacityAdmin(ReadOnlyAdmin):
     list_filter = ("validated", "overridden")
     list_select_related = ("decision__dossier", "capacity")
     search_fields = ("decision__dossier__reference", "capacity__code")
+
+
+class VoteInline(ReadOnlyInline):
+    model = Vote
+    fields = ("member", "choice", "by_show_of_hands", "recorded_by", "cast_at")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    """A proposal put to the jury's vote, with its votes and tally: never deleted."""
+
+    list_display = (
+        "dossier",
+        "outcome",
+        "status",
+        "votes_for",
+        "votes_against",
+        "votes_abstain",
+        "members_present",
+        "put_at",
+    )
+    list_filter = ("outcome", "status")
+    list_select_related = ("dossier", "session__branch")
+    search_fields = ("dossier__reference", "dossier__candidate__last_name")
+    date_hierarchy = "put_at"
+    inlines = [VoteInline]
+
+
+@admin.register(Vote)
+class VoteAdmin(ReadOnlyAdmin):
+    list_display = ("proposal", "member", "choice", "by_show_of_hands", "cast_at")
+    list_filter = ("choice", "by_show_of_hands")
+    list_select_related = ("proposal__dossier", "member__user")
+    search_fields = ("proposal__dossier__reference", "member__user__email")
+
+
+@admin.register(MinutesSignature)
+class MinutesSignatureAdmin(ReadOnlyAdmin):
+    """Who signed a procès-verbal, when, from where, and the digest they signed."""
+
+    list_display = ("session", "role", "member", "signed_at", "second_factor", "ip_address")
+    list_filter = ("role", "second_factor")
+    list_select_related = ("session__branch", "member__user")
+    search_fields = ("session__place", "member__user__email", "content_sha256")
+    date_hierarchy = "signed_at"

@@ -294,6 +294,9 @@ class AddDossierSerializer(serializers.Serializer):
 class PresenceSerializer(serializers.Serializer):
     member = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     present = serializers.BooleanField()
+    excused = serializers.BooleanField(
+        required=False, default=False, help_text="Absent et excusé (à l'appel seulement)."
+    )
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -341,7 +344,8 @@ class JurySessionViewSet(
     @extend_schema(request=PresenceSerializer, responses=JurySessionSerializer)
     @action(detail=True, methods=["post"])
     def presence(self, request: Request, pk: str | None = None) -> Response:
-        """Roll call before opening: mark a convoked member present or absent."""
+        """Roll call before opening (present, absent, or absent and excused); once the session
+        is open, a member who leaves is marked absent."""
         session = self.get_object()
         form = PresenceSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -351,7 +355,10 @@ class JurySessionViewSet(
 
             raise ValidationError({"member": [_("Membre inconnu pour cette session.")]})
         services.jury_member_set_presence(
-            member=member, present=form.validated_data["present"], by=request.user
+            member=member,
+            present=form.validated_data["present"],
+            excused=form.validated_data["excused"],
+            by=request.user,
         )
         return Response(self._fresh(session))
 

@@ -686,7 +686,12 @@ def _render_deliberation(
         context["hands_form"] = hands_form or ShowOfHandsForm(seats=waiting)
         context["withdraw_form"] = withdraw_form or WithdrawProposalForm()
 
-    evaluation = selectors.final_evaluation(dossier=dossier)
+    # Jury members prepare from their convocation until the procès-verbal is sealed; then
+    # the grids, comments and evidence close to them (the decision and its tally stay).
+    sealed_for_me = session.minutes_signed_at is not None and not roles_of(
+        request.user
+    ).is_staff_of(session.branch_id)
+    evaluation = None if sealed_for_me else selectors.final_evaluation(dossier=dossier)
     sheets: list[EvaluationSheet] = []
     outcomes: dict[int, dict[int, str]] = {}
     divergent: set[int] = set()
@@ -748,7 +753,8 @@ def _render_deliberation(
             "divergent_count": len(divergent),
             "may_decide": services.may_record_decision(request.user, session),
             "comments": comments,
-            "evidence": evidence_of(dossier),
+            "evidence": [] if sealed_for_me else evidence_of(dossier),
+            "sealed_for_me": sealed_for_me,
         }
     )
     return render(request, "evaluations/decision_record.html", context)

@@ -27,7 +27,7 @@ from certifications.models import (
     VersionStatus,
 )
 from declarations.models import DeclarationEntry, DeclarationFlux
-from evaluations.models import Decision
+from evaluations.models import Decision, MinutesSignature, Proposal, Vote
 from sampledata.demo import MARKER_EMAIL
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,16 @@ PROJECT_APPS = (
 )
 # Third-party admins (lockouts, tokens, OTP devices) hold no demo rows to open.
 PROJECT_REGISTRY = [item for item in REGISTRY if item[0]._meta.app_label in PROJECT_APPS]
-NEVER_DELETED = [Certificate, Decision, DossierHistory, CertificateEvent, Dossier]
+NEVER_DELETED = [
+    Certificate,
+    Decision,
+    DossierHistory,
+    CertificateEvent,
+    Dossier,
+    Proposal,
+    Vote,
+    MinutesSignature,
+]
 
 
 def label(model: type[models.Model]) -> str:

@@ -98,6 +98,19 @@ def award(cast: Any, *, candidate: Candidate | None = None) -> Any:
     )
 
 
+def refuse(cast: Any, *, candidate: Candidate | None = None) -> Any:
+    """A dossier decided 'refus'; returns the decision."""
+    dossier = ready_for_jury(cast, candidate=candidate)
+    session = open_session(cast, [dossier])
+    return jury_decides(
+        session=session,
+        dossier=dossier,
+        outcome=Outcome.REFUSAL,
+        reasons="Le jury estime les gestes de sécurité insuffisamment maîtrisés.",
+        by=cast.jury_employer,
+    )
+
+
 PASSWORD = "secret-password-123"  # tests.factories.UserFactory's
 
 

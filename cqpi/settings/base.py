@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "evaluations",
     "figures",
     "administration",
+    "privacy",
     "declarations",
     # Last: it builds on every domain app above, and none of them knows it.
     "sampledata",
@@ -337,7 +339,22 @@ CELERY_BEAT_SCHEDULE = {
         # Shortened by the fault-injection tests, which run beat for seconds, not minutes.
         "schedule": float(env_int("CERTIFICATE_SWEEP_SECONDS", 120)),
     },
+    # Once a night, at a quiet hour: the retention policy (privacy.services.retention_apply).
+    "apply-retention-policy": {
+        "task": "privacy.tasks.apply_retention",
+        "schedule": crontab(hour=env_int("RETENTION_HOUR", 3), minute=30),
+    },
 }
+
+# --- Retention of personal data (docs/rgpd.md says why each default) -------------------------
+# Evidence files, counted in months from the end of the dossier's path (decision, withdrawal).
+RETENTION_EVIDENCE_MONTHS = env_int("RETENTION_EVIDENCE_MONTHS", 6)
+# Refused, withdrawn and inadmissible dossiers: their candidate's identity and the notes.
+RETENTION_CLOSED_DOSSIER_YEARS = env_int("RETENTION_CLOSED_DOSSIER_YEARS", 3)
+# Accounts unused for this long that hold no role any more.
+RETENTION_INACTIVE_ACCOUNT_YEARS = env_int("RETENTION_INACTIVE_ACCOUNT_YEARS", 3)
+# The audit trail's addresses, browsers and personal details (the events themselves stay).
+RETENTION_AUDIT_DETAILS_YEARS = env_int("RETENTION_AUDIT_DETAILS_YEARS", 1)
 # A certificate still pending after this many seconds is enqueued again by the sweep.
 CERTIFICATE_PENDING_GRACE_SECONDS = env_int("CERTIFICATE_PENDING_GRACE_SECONDS", 300)
 

@@ -11,6 +11,14 @@ if not ALLOWED_HOSTS:
 
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in production.")
 
+# The public address printed in every certificate's QR code and in every email: a forgotten
+# one would send holders and verifiers to localhost, so production does not start without it.
+SITE_URL = env_required("SITE_URL").rstrip("/")
+if not SITE_URL.startswith("https://"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SITE_URL must be the public https:// address of the site.")
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)

@@ -18,6 +18,7 @@ APPS = (
     "cqpi",
     "evaluations",
     "figures",
+    "privacy",
 )
 # The action is audit_record's first argument, on its line or the next.
 RECORDED = re.compile(r"audit_record\(\s*\"(?P<action>[a-z_]+\.[a-z_]+)\"", re.MULTILINE)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from tests import workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,14 @@ def test_the_page_is_paginated(client: Any, cast: Any) -> None:
 
     assert response.context["page"].number == 2
     assert len(response.context["page"].object_list) == 10
+
+
+def test_a_state_change_is_shown_by_its_french_label_not_its_code(client: Any, cast: Any) -> None:
+    dossier = workflow.ready_for_jury(cast)
+    client.force_login(cast.staff_a)
+
+    page = client.get(URL).content.decode()
+
+    assert dossier.reference in page
+    assert "→ Prêt pour le jury" in page
+    assert "ready_for_jury" not in page

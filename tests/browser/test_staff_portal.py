@@ -386,6 +386,7 @@ def test_staff_runs_a_jury_session_to_a_revoked_certificate(
     expect(page.locator(".timeline")).to_contain_text("système")
     screenshot(page, "06-certificate-detail")
     page.get_by_label("Motif de la révocation").fill("Fraude constatée au dossier")
+    page.get_by_label(re.compile("^Je confirme la révocation")).check()
     click_and_wait(page, page.get_by_role("button", name="Révoquer le certificat"))
     expect(page.get_by_text(f"Le certificat {certificate.number} est révoqué.")).to_be_visible()
     expect(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates import dashboard
+from candidates import workflow as dossier_workflow
 from candidates.models import AccessRoute, DossierStatus
 from certifications import passport
 from certifications.models import Certificate, CertificateKind
@@ -152,3 +153,25 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_volume(
     with django_assert_num_queries(len(few)):
         response = client.get(URL)
     assert response.context["board"].total == 6
+
+
+def test_every_count_of_what_waits_is_a_link_to_exactly_those_dossiers(
+    client: Any, cast: Any
+) -> None:
+    vae = workflow.open_dossier(cast, route=AccessRoute.VAE)
+    continuing = workflow.open_dossier(cast, candidate=cast.other_candidate)
+    ready = workflow.ready_for_jury(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
+    assert set(dashboard.TODO_LABELS) == {step.todo for step in dossier_workflow.staff_todo()}
+    client.force_login(cast.staff_a)
+    page = client.get(reverse("candidates:dashboard")).content.decode()
+    for todo, expected in (
+        ("admissibility", vae),
+        ("positioning", continuing),
+        ("to_schedule", ready),
+    ):
+        link = f"{reverse('candidates:dossier_list')}?todo={todo}"
+        assert f'href="{link}"' in page
+        listed = client.get(link).content.decode()
+        assert expected.reference in listed, todo
+        others = {vae, continuing, ready} - {expected}
+        assert not any(other.reference in listed for other in others), todo

@@ -430,3 +430,21 @@ def test_the_dashboard_counts_each_dossier_under_the_cpne_steps_the_table_allows
                 for key, name in todo.items()
             }
             assert {key: waiting[key] for key in todo} == expected, (status, route_value)
+
+
+@pytest.mark.parametrize("status", ALL_STATES)
+def test_a_dossier_ready_for_jury_points_its_staff_to_the_sessions(
+    client: Any, cast: Any, status: str
+) -> None:
+    dossier = open_dossier(cast)
+    set_status(dossier, status)
+    assert (workflow.steps_elsewhere(dossier=dossier, user=cast.staff_a) == {"schedule"}) is (
+        status == S.READY_FOR_JURY
+    )
+    assert not workflow.steps_elsewhere(dossier=dossier, user=cast.evaluator)
+    client.force_login(cast.staff_a)
+    page = client.get(reverse("candidates:dossier_detail", args=[dossier.pk])).content.decode()
+    link = f'href="{reverse("evaluations:session_list")}"'
+    assert ("Inscrire à une session de jury" in page and link in page) is (
+        status == S.READY_FOR_JURY
+    )

@@ -172,7 +172,12 @@ def test_revoking_shows_on_the_verification_page(
 ) -> None:
     client.force_login(cast.staff_a)
     url = reverse("certifications:certificate_revoke", args=[certificate.pk])
-    response = client.post(url, {"revoke-reason": "Fraude avérée"})
+    unconfirmed = client.post(url, {"revoke-reason": "Fraude avérée"})
+    assert unconfirmed.status_code == 400
+    assert "Cochez la case pour confirmer la révocation." in unconfirmed.content.decode()
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.VALID
+    response = client.post(url, {"revoke-reason": "Fraude avérée", "revoke-confirm": "on"})
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.REVOKED

@@ -43,13 +43,22 @@ def test_a_candidate_lands_on_the_candidate_space(client: Any, cast: Any) -> Non
     assert response["Location"] == reverse("space:home")
 
 
-def test_a_coc_observer_is_told_the_figures_come_later(client: Any, cast: Any) -> None:
+def test_a_coc_observer_lands_on_the_national_figures(client: Any, cast: Any) -> None:
     client.force_login(cast.coc_observer)
 
     response = client.get(reverse("home"))
 
-    assert response.status_code == 200
-    assert "chiffres nationaux" in response.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("figures:dashboard")
+
+
+def test_every_page_links_the_account_page_and_names_its_icon(client: Any, cast: Any) -> None:
+    client.force_login(cast.evaluator)
+
+    html = client.get(reverse("evaluations:sheet_list")).content.decode()
+
+    assert f'href="{reverse("accounts:account")}"' in html
+    assert 'rel="icon"' in html and "favicon.svg" in html
 
 
 def test_a_person_without_a_role_gets_a_page_saying_so(client: Any, cast: Any) -> None:

@@ -25,6 +25,7 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         VAR_DIR=str(tmp_path),
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="cqpi.example.org",
+        SITE_URL="https://cqpi.example.org",
         # cqpi.settings.test put both into the environment.
         DATABASE_URL=os.environ["DATABASE_URL"],
         CELERY_BROKER_URL=os.environ["CELERY_BROKER_URL"],
@@ -87,6 +88,7 @@ def test_production_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
     [
         "SECRET_KEY",
         "ALLOWED_HOSTS",
+        "SITE_URL",
         "DATABASE_URL",
         "CELERY_BROKER_URL",
         "CACHE_URL",
@@ -106,3 +108,12 @@ def test_production_refuses_to_start_without_a_required_variable(
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert missing in result.stderr
+
+
+def test_production_refuses_a_site_address_that_is_not_https(tmp_path: Path) -> None:
+    env = production_env(tmp_path, SITE_URL="http://127.0.0.1:8000")
+
+    result = manage(env, "check")
+
+    assert result.returncode != 0
+    assert "SITE_URL must be the public https:// address" in result.stderr

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pypdf import PdfReader
 
 from certifications.models import Certificate, RenderStatus
 
@@ -158,6 +159,9 @@ def test_rundev_serves_renders_with_its_worker_and_stops_everything_on_sigint(
     assert rendered, "the worker rendered none of the demo certificates"
     pdf = var_dir / "media" / rendered[0][2]
     assert pdf.read_bytes().startswith(b"%PDF-")
+    # The verification address printed on it is where this server answers (SITE_URL unset).
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert f"127.0.0.1:{port}/" in "".join(text.split())
 
     started = descendants(process.pid)
     assert len(started) >= 3, "rundev should run a web server, a worker and beat"

@@ -1542,3 +1542,23 @@ def test_a_seat_in_an_open_session_is_not_released(client: Any, cast: Any) -> No
     assert "opération impossible" in response.content.decode()
     assert JuryMember.objects.filter(pk=member.pk).exists()
     assert release_url(member) not in response.content.decode()
+
+
+def test_once_the_minutes_are_sealed_jury_members_no_longer_read_grids_or_evidence(
+    client: Any, cast: Any
+) -> None:
+    decision = workflow.award(cast)
+    session = workflow.close_and_sign(cast, decision.session)
+    dossier = decision.dossier
+    client.force_login(cast.jury_employee)
+
+    page = client.get(decision_url(session, dossier)).content.decode()
+
+    assert "signé et scellé" in page
+    # The decision stays readable, capacity by capacity; the evaluators' grids do not.
+    assert cast.evaluator.get_full_name() not in page and "Pièces du dossier" not in page
+    assert "Délivrance totale" in page and "Capacité 1.1" in page
+    assert not Dossier.objects.visible_to(cast.jury_employee).filter(pk=dossier.pk).exists()
+    client.force_login(cast.staff_a)
+    staff_page = client.get(decision_url(session, dossier)).content.decode()
+    assert cast.evaluator.get_full_name() in staff_page and "Pièces du dossier" in staff_page

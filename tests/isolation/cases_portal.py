@@ -72,7 +72,7 @@ CASES = [
         sides("certifications:certificate_revoke", "certificate"),
         methods=("POST",),
         write=STAFF,
-        data=lambda w, t: {"revoke-reason": "Erreur de saisie"},
+        data=lambda w, t: {"revoke-reason": "Erreur de saisie", "revoke-confirm": "on"},
     ),
     Case(
         "certifications:certificate_reissue",

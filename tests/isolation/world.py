@@ -130,6 +130,7 @@ class Side:
     flux_entry: Any = None  # the certificate's entry in it
     open_proposal: Any = None  # put to the vote on the scheduled dossier, no vote yet
     closed_session: Any = None  # decided and closed, its minutes not signed yet
+    erasure_request: Any = None  # the side's candidate asks for erasure, pending
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -372,6 +373,12 @@ def build_world() -> World:
         session=side_a.planned_session, user=users["released_juror"], by=users["staff_a"]
     )
     evaluation_services.jury_member_release(member=seat, by=users["staff_a"])
+    from privacy.services import erasure_request_create
+
+    for side in (side_a, side_b):
+        side.erasure_request = erasure_request_create(
+            candidate=side.candidate, by=side.candidate.user, message="Effacez mes données."
+        )
     from knox.models import AuthToken
 
     tokens = {

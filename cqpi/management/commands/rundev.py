@@ -65,6 +65,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
 
+        # Links in emails and PDFs point where this server answers, unless set on purpose.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        os.environ.setdefault("SITE_URL", f"http://{shown}:{port}")
         children: list[Child] = []
         exit_code = 0
         try:

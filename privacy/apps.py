@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "privacy"
+    verbose_name = _("Données personnelles (RGPD)")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401
