@@ -175,3 +175,14 @@ def test_an_account_with_another_role_is_kept(cast: Any) -> None:
     assert cast.other_candidate_user.is_active and not user_is_anonymised(cast.other_candidate_user)
     cast.other_candidate.refresh_from_db()
     assert cast.other_candidate.user is None
+
+
+def test_a_partial_validation_never_waits_for_a_declaration(cast: Any) -> None:
+    # Partial validations are not declared to the Caisse des Dépôts (docs/cdc.md): they must
+    # not hold an erasure back forever.
+    certificate = workflow.award(cast).certificates.get()
+    Certificate.objects.filter(pk=certificate.pk).update(kind="partial")
+    request = services.erasure_request_create(candidate=cast.candidate, by=cast.candidate_user)
+    services.erasure_approve(request=request, by=cast.staff_a, answer="Attestation conservée.")
+    request.refresh_from_db()
+    assert request.status == ErasureStatus.PARTIAL
