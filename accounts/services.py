@@ -378,6 +378,8 @@ BRANCH_SETTINGS = (
     "majority_rule",
     "chair_casting_vote",
     "require_two_factor",
+    "cdc_client_id",
+    "cdc_contract_id",
 )
 
 

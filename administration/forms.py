@@ -38,7 +38,14 @@ class BranchSettingsForm(forms.ModelForm):
         # French labels take no trailing colon in the portal: the layout sets them apart.
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for name in ("certifier_name", "place_of_issue", "signatory_name", "signatory_title"):
+        for name in (
+            "certifier_name",
+            "place_of_issue",
+            "signatory_name",
+            "signatory_title",
+            "cdc_client_id",
+            "cdc_contract_id",
+        ):
             self.fields[name].validators.append(validate_plain_text)
         self.signature_png: bytes | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -98,6 +99,21 @@ class Branch(models.Model):
     )
     require_two_factor = models.BooleanField(
         _("double authentification obligatoire"), default=False
+    )
+    # The branch's contract with the Caisse des Dépôts for the declaration of its holders
+    # to the Passeport de compétences (the `certificateur` of the flux, docs/cdc.md).
+    cdc_client_id = models.CharField(
+        _("identifiant client CDC (idClient)"),
+        max_length=8,
+        blank=True,
+        validators=[MinLengthValidator(8)],
+        help_text=_("8 caractères, attribués par la Caisse des Dépôts au certificateur."),
+    )
+    cdc_contract_id = models.CharField(
+        _("numéro de contrat CDC (idContrat)"),
+        max_length=20,
+        blank=True,
+        help_text=_("Au plus 20 caractères, le contrat de dépôt signé avec la Caisse des Dépôts."),
     )
 
     objects = BranchQuerySet.as_manager()

@@ -7,7 +7,7 @@ from typing import Any
 from branches.access import staff_of_its_branch
 from core.portal import get_object_for
 
-from .models import Dossier, DossierQuerySet
+from .models import Candidate, Dossier, DossierQuerySet
 
 
 def managed_dossier(user: Any, pk: int, *, queryset: DossierQuerySet | None = None) -> Dossier:
@@ -17,3 +17,10 @@ def managed_dossier(user: Any, pk: int, *, queryset: DossierQuerySet | None = No
     """
     queryset = queryset if queryset is not None else Dossier.objects.all()
     return get_object_for(queryset.visible_to(user), allowed=staff_of_its_branch(user), pk=pk)
+
+
+def managed_candidate(user: Any, pk: int) -> Candidate:
+    """A candidate the user sees (else 404) and whose branch they run as CPNE staff (else 403)."""
+    return get_object_for(
+        Candidate.objects.visible_to(user), allowed=staff_of_its_branch(user), pk=pk
+    )

@@ -39,7 +39,25 @@ class CandidateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Candidate
-        fields = ["id", "branch", "last_name", "first_name", "birth_date", "birth_place", "email"]
+        fields = [
+            "id",
+            "branch",
+            "last_name",
+            "first_name",
+            "birth_date",
+            "birth_place",
+            "email",
+            # The rest of the identity the CDC declaration needs (docs/cdc.md): optional,
+            # checked by the service when given.
+            "usage_name",
+            "first_name_2",
+            "first_name_3",
+            "sex",
+            "birth_insee_code",
+            "birth_postal_code",
+            "birth_country_code",
+            "birth_country_label",
+        ]
         # The service checks duplicates itself, with a message in the domain's words.
         validators: list[Any] = []
 

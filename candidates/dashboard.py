@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch
+from certifications import passport
 from certifications.models import (
     Certificate,
     CertificateKind,
@@ -26,8 +27,6 @@ from .models import Dossier, DossierStatus
 S = DossierStatus
 # Partial validations whose validity ends within this many days are listed.
 EXPIRY_HORIZON_DAYS = 90
-# The Passeport de compétences must know of an award within three months; warn at 2½.
-REPORTING_WARNING_DAYS = 75
 LIST_LIMIT = 10
 
 
@@ -41,8 +40,12 @@ class Dashboard:
     issued_this_year: dict[str, int]
     expiring: list[Certificate]
     expiring_count: int
-    unreported: list[Certificate]
-    unreported_count: int
+    declaration_overdue: list[Certificate]
+    declaration_overdue_count: int
+    declaration_due: list[Certificate]
+    declaration_due_count: int
+    corrections: list[Certificate]
+    corrections_count: int
     today: datetime.date = field(default_factory=timezone.localdate)
 
 
@@ -138,16 +141,55 @@ def expiring_partials(branch: Branch, today: datetime.date) -> Any:
     )
 
 
-def unreported_certificates(branch: Branch, today: datetime.date) -> Any:
+def undeclared_certificates(branch: Branch) -> Any:
+    """Valid certificates not (or no longer: rejected) declared to the Caisse des Dépôts.
+
+    `reported_to_passport_at` is written only by the declarations room's services: set when
+    the award goes into a flux, cleared when the Caisse rejects it (docs/cdc.md)."""
+    return Certificate.objects.filter(
+        branch=branch,
+        kind=CertificateKind.CERTIFICATE,
+        status=CertificateStatus.VALID,
+        reported_to_passport_at__isnull=True,
+    )
+
+
+def declaration_overdue(branch: Branch, today: datetime.date) -> Any:
+    """Undeclared awards past the three-month limit."""
     return (
-        Certificate.objects.filter(
-            branch=branch,
-            status=CertificateStatus.VALID,
-            reported_to_passport_at__isnull=True,
-            issued_on__lte=today - datetime.timedelta(days=REPORTING_WARNING_DAYS),
+        undeclared_certificates(branch)
+        .filter(issued_on__lt=passport.late_before(today))
+        .select_related("dossier")
+        .order_by("issued_on", "pk")
+    )
+
+
+def declaration_due(branch: Branch, today: datetime.date) -> Any:
+    """Undeclared awards whose limit falls within the warning window."""
+    return (
+        undeclared_certificates(branch)
+        .filter(
+            issued_on__gte=passport.late_before(today), issued_on__lt=passport.due_before(today)
         )
         .select_related("dossier")
         .order_by("issued_on", "pk")
+    )
+
+
+def corrections_due(branch: Branch) -> Any:
+    """Certificates revoked after their declaration whose corrective declaration is not
+    recorded yet (the entries are the declarations room's, read through its relation)."""
+    return (
+        Certificate.objects.filter(
+            branch=branch,
+            status=CertificateStatus.REVOKED,
+            reported_to_passport_at__isnull=False,
+            cdc_entries__outcome__in=("pending", "accepted"),
+            cdc_entries__correction_recorded_at__isnull=True,
+        )
+        .distinct()
+        .select_related("dossier")
+        .order_by("revoked_at", "pk")
     )
 
 
@@ -155,7 +197,9 @@ def dashboard_for(branch: Branch) -> Dashboard:
     today = timezone.localdate()
     by_status = dossiers_by_status(branch)
     expiring = expiring_partials(branch, today)
-    unreported = unreported_certificates(branch, today)
+    overdue = declaration_overdue(branch, today)
+    due = declaration_due(branch, today)
+    corrections = corrections_due(branch)
     return Dashboard(
         branch=branch,
         by_status=by_status,
@@ -165,7 +209,11 @@ def dashboard_for(branch: Branch) -> Dashboard:
         issued_this_year=issued_this_year(branch, today),
         expiring=list(expiring[:LIST_LIMIT]),
         expiring_count=expiring.count(),
-        unreported=list(unreported[:LIST_LIMIT]),
-        unreported_count=unreported.count(),
+        declaration_overdue=list(overdue[:LIST_LIMIT]),
+        declaration_overdue_count=overdue.count(),
+        declaration_due=list(due[:LIST_LIMIT]),
+        declaration_due_count=due.count(),
+        corrections=list(corrections[:LIST_LIMIT]),
+        corrections_count=corrections.count(),
         today=today,
     )

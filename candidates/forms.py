@@ -15,9 +15,9 @@ from certifications.models import Referentiel, ReferentielStatus, ReferentielVer
 from core.text import validate_plain_text
 from core.widgets import FastSelect, SearchSelect
 
-from . import selectors
+from . import identity, selectors
 from .dashboard import TODO_LABELS, waiting_filter
-from .models import AccessRoute, Candidate, Dossier, DossierStatus
+from .models import AccessRoute, Candidate, Dossier, DossierStatus, Sex
 from .selectors import staff_branches
 
 if TYPE_CHECKING:
@@ -216,7 +216,11 @@ class DossierOpenForm(PortalForm):
         ),
     )
     last_name = forms.CharField(
-        label=_("Nom"), max_length=120, required=False, validators=[validate_plain_text]
+        label=_("Nom"),
+        max_length=120,
+        required=False,
+        validators=[validate_plain_text],
+        help_text=_("Le nom de naissance, tel qu'à l'état civil."),
     )
     first_name = forms.CharField(
         label=_("Prénom"), max_length=120, required=False, validators=[validate_plain_text]
@@ -229,6 +233,50 @@ class DossierOpenForm(PortalForm):
         validators=[validate_plain_text],
     )
     email = forms.EmailField(label=_("Adresse e-mail"), required=False)
+    # The rest of the identity the CDC declaration needs; empty, the candidate is "à compléter".
+    usage_name = forms.CharField(
+        label=_("Nom d'usage"),
+        max_length=60,
+        required=False,
+        validators=[validate_plain_text],
+        help_text=_("S'il diffère du nom de naissance."),
+    )
+    first_name_2 = forms.CharField(
+        label=_("Deuxième prénom"), max_length=60, required=False, validators=[validate_plain_text]
+    )
+    first_name_3 = forms.CharField(
+        label=_("Troisième prénom"), max_length=60, required=False, validators=[validate_plain_text]
+    )
+    sex = forms.ChoiceField(
+        label=_("Sexe"), required=False, choices=[("", _("— À compléter —")), *Sex.choices]
+    )
+    birth_insee_code = forms.CharField(
+        label=_("Code INSEE de la commune de naissance"),
+        max_length=5,
+        required=False,
+        help_text=_(
+            "5 caractères (2A… / 2B… en Corse) ; pour une naissance à l'étranger, laissez vide : "
+            "99 suivi du code du pays."
+        ),
+    )
+    birth_postal_code = forms.CharField(
+        label=_("ou son code postal"),
+        max_length=5,
+        required=False,
+        help_text=_("À défaut du code INSEE."),
+    )
+    birth_country_code = forms.CharField(
+        label=_("Code du pays de naissance"),
+        max_length=3,
+        required=False,
+        help_text=_("Code INSEE du pays, 3 chiffres : 100 pour la France."),
+    )
+    birth_country_label = forms.CharField(
+        label=_("Pays de naissance"),
+        max_length=60,
+        required=False,
+        validators=[validate_plain_text],
+    )
     version = VersionChoiceField(
         label=_("CQPI"),
         queryset=ReferentielVersion.objects.none(),
@@ -283,6 +331,7 @@ class DossierOpenForm(PortalForm):
             for name in self.IDENTITY_FIELDS:
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, _("Obligatoire pour un nouveau candidat."))
+            add_identity_errors(self, DECLARATION_FIELDS)
         if branch is not None:
             if candidate is not None and candidate.branch_id != branch.pk:
                 self.add_error("existing_candidate", _("Ce candidat relève d'une autre branche."))
@@ -290,6 +339,59 @@ class DossierOpenForm(PortalForm):
             if company is not None and company.branch_id != branch.pk:
                 self.add_error("company", _("Cette entreprise relève d'une autre branche."))
         return data
+
+
+DECLARATION_FIELDS = (
+    "usage_name",
+    "first_name_2",
+    "first_name_3",
+    "sex",
+    "birth_insee_code",
+    "birth_postal_code",
+    "birth_country_code",
+    "birth_country_label",
+)
+
+
+def add_identity_errors(form: forms.Form, names: tuple[str, ...]) -> None:
+    """The rules of `candidates/identity.py`, each problem under its field; the cleaned
+    values become the normalised ones (codes in capitals, 99 + country abroad)."""
+    values = identity.normalise({name: form.cleaned_data.get(name) or "" for name in names})
+    for name, messages in identity.identity_errors(values).items():
+        if name not in form.errors:
+            for message in messages:
+                form.add_error(name, message)
+    form.cleaned_data.update(values)
+
+
+class CandidateIdentityForm(PortalForm):
+    """Staff correct a candidate's identity: civil status and the CDC declaration's fields."""
+
+    last_name = forms.CharField(
+        label=_("Nom de naissance"), max_length=120, validators=[validate_plain_text]
+    )
+    usage_name = DossierOpenForm.base_fields["usage_name"]
+    first_name = forms.CharField(
+        label=_("Premier prénom"), max_length=120, validators=[validate_plain_text]
+    )
+    first_name_2 = DossierOpenForm.base_fields["first_name_2"]
+    first_name_3 = DossierOpenForm.base_fields["first_name_3"]
+    sex = DossierOpenForm.base_fields["sex"]
+    birth_date = forms.DateField(label=_("Date de naissance"), widget=DateInput())
+    birth_place = forms.CharField(
+        label=_("Commune de naissance (libellé)"),
+        max_length=120,
+        validators=[validate_plain_text],
+    )
+    birth_insee_code = DossierOpenForm.base_fields["birth_insee_code"]
+    birth_postal_code = DossierOpenForm.base_fields["birth_postal_code"]
+    birth_country_code = DossierOpenForm.base_fields["birth_country_code"]
+    birth_country_label = DossierOpenForm.base_fields["birth_country_label"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        add_identity_errors(self, identity.IDENTITY_FIELDS)
+        return self.cleaned_data
 
 
 class CommentForm(PortalForm):

@@ -37,6 +37,7 @@ from core.errors import DomainError
 from core.text import format_characters
 from core.uploads import CSV, IMPORT_TYPES, XLSX, inspect_upload
 
+from . import identity
 from .models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
 from .services import dossier_reference
 
@@ -56,7 +57,27 @@ COLUMNS = (
     "cqpi_code",
     "access_route",
     "first_certification",
+    # The CDC declaration's identity (candidates/identity.py): optional, checked when given.
+    "usage_name",
+    "first_name_2",
+    "first_name_3",
+    "sex",
+    "birth_insee_code",
+    "birth_postal_code",
+    "birth_country_code",
+    "birth_country_label",
 )
+IDENTITY_COLUMNS = COLUMNS[COLUMNS.index("usage_name") :]
+IDENTITY_MAX_LENGTH = {
+    "usage_name": 60,
+    "first_name_2": 60,
+    "first_name_3": 60,
+    "sex": 1,
+    "birth_insee_code": 5,
+    "birth_postal_code": 5,
+    "birth_country_code": 3,
+    "birth_country_label": 60,
+}
 REQUIRED = ("last_name", "first_name", "birth_date", "birth_place", "cqpi_code", "access_route")
 
 
@@ -83,6 +104,29 @@ def column_help() -> list[tuple[str, str, str]]:
             "continuing",
         ),
         ("first_certification", _("Première certification : oui ou non"), "oui"),
+        ("usage_name", _("Nom d'usage, s'il diffère du nom de naissance (facultatif)"), ""),
+        ("first_name_2", _("Deuxième prénom (facultatif)"), ""),
+        ("first_name_3", _("Troisième prénom (facultatif)"), ""),
+        ("sex", _("Sexe : M ou F (pour la déclaration au Passeport de compétences)"), "F"),
+        (
+            "birth_insee_code",
+            _(
+                "Code INSEE de la commune de naissance : 5 caractères, 2A/2B en Corse ; vide "
+                "pour une naissance à l'étranger (99 + code du pays)"
+            ),
+            "69123",
+        ),
+        (
+            "birth_postal_code",
+            _("Ou, à défaut du code INSEE, le code postal de la commune de naissance"),
+            "",
+        ),
+        (
+            "birth_country_code",
+            _("Code INSEE du pays de naissance, 3 chiffres (100 : France)"),
+            "100",
+        ),
+        ("birth_country_label", _("Pays de naissance"), "France"),
     ]
 
 
@@ -106,6 +150,7 @@ class CleanRow:
     cqpi_title: str
     access_route: str
     first_certification: bool
+    identity: dict[str, str] = field(default_factory=dict)
 
     # For the preview page: the stored values stay raw so that the preview survives JSON.
     @property
@@ -355,6 +400,14 @@ def validate_rows(
                 _("première certification : « %(value)s » (attendu oui ou non)")
                 % {"value": value["first_certification"]}
             )
+        extra = identity.normalise(
+            {name: str(value.get(name, "") or "") for name in IDENTITY_COLUMNS}
+        )
+        for name, messages in identity.identity_errors(extra).items():
+            reasons.extend(f"{name} : {message}" for message in messages)
+        for name in IDENTITY_COLUMNS:
+            if len(extra[name]) > IDENTITY_MAX_LENGTH[name]:
+                reasons.append(_("champ « %(column)s » trop long") % {"column": name})
         if last_name and first_name and birth_date:
             key = (last_name.lower(), first_name.lower(), birth_date)
             if key in ctx.existing:
@@ -385,6 +438,7 @@ def validate_rows(
                 cqpi_title=version.referentiel.title,
                 access_route=route,
                 first_certification=first_cert in _YES and first_cert != "",
+                identity={name: value for name, value in extra.items() if value},
             )
         )
     return clean, errors
@@ -488,6 +542,7 @@ def import_rows(
                 "cqpi_code": "",
                 "access_route": row.access_route,
                 "first_certification": "oui" if row.first_certification else "non",
+                **row.identity,
             },
         )
         for row in rows
@@ -513,6 +568,7 @@ def import_rows(
                 birth_date=datetime.date.fromisoformat(row.birth_date),
                 birth_place=row.birth_place,
                 email=row.email,
+                **row.identity,
             )
             for row in rows
         ]

@@ -30,8 +30,18 @@ class CandidateQuerySet(models.QuerySet["Candidate"]):
         )
 
 
+class Sex(models.TextChoices):
+    MALE = "M", _("Masculin")
+    FEMALE = "F", _("Féminin")
+
+
 class Candidate(models.Model):
-    """A person seeking a CQPI, registered by a branch; may have an account to follow their dossiers."""
+    """A person seeking a CQPI, registered by a branch; may have an account to follow their dossiers.
+
+    `last_name` is the birth name and `first_name` the first of the first names, as on the
+    civil status; the other identity fields are those of the CDC declaration
+    (`candidates/identity.py`), empty on the candidates registered before them ("à compléter").
+    """
 
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("branche")
@@ -40,6 +50,18 @@ class Candidate(models.Model):
     first_name = models.CharField(_("prénom"), max_length=120)
     birth_date = models.DateField(_("date de naissance"))
     birth_place = models.CharField(_("lieu de naissance"), max_length=120)
+    usage_name = models.CharField(_("nom d'usage"), max_length=60, blank=True)
+    first_name_2 = models.CharField(_("deuxième prénom"), max_length=60, blank=True)
+    first_name_3 = models.CharField(_("troisième prénom"), max_length=60, blank=True)
+    sex = models.CharField(_("sexe"), max_length=1, choices=Sex.choices, blank=True)
+    birth_insee_code = models.CharField(
+        _("code INSEE de la commune de naissance"), max_length=5, blank=True
+    )
+    birth_postal_code = models.CharField(
+        _("code postal de la commune de naissance"), max_length=5, blank=True
+    )
+    birth_country_code = models.CharField(_("code du pays de naissance"), max_length=3, blank=True)
+    birth_country_label = models.CharField(_("pays de naissance"), max_length=60, blank=True)
     email = models.EmailField(_("adresse e-mail"), blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

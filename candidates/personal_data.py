@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from .identity import identity_gaps
 from .models import Candidate, Dossier, DossierHistory, DossierStatus, EvidenceFile
 
 # The evaluations room sits above this one (see selectors.py): its rows are reached through
@@ -178,6 +179,15 @@ def personal_data(*, user: Any) -> dict[str, Any]:
                 "first_name": candidate.first_name,
                 "birth_date": _when(candidate.birth_date),
                 "birth_place": candidate.birth_place,
+                "usage_name": candidate.usage_name,
+                "first_name_2": candidate.first_name_2,
+                "first_name_3": candidate.first_name_3,
+                "sex": candidate.sex,
+                "birth_insee_code": candidate.birth_insee_code,
+                "birth_postal_code": candidate.birth_postal_code,
+                "birth_country_code": candidate.birth_country_code,
+                "birth_country_label": candidate.birth_country_label,
+                "identity_gaps": identity_gaps(candidate),
                 "email": candidate.email,
                 "registered_at": _when(candidate.created_at),
                 "dossiers": by_candidate.get(candidate.pk, []),

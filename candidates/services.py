@@ -24,7 +24,7 @@ from branches.services import counter_next
 from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
 from core.errors import DomainError, InvalidTransition
 
-from . import workflow
+from . import identity, workflow
 from .models import Candidate, Dossier, DossierHistory, DossierStatus
 
 S = DossierStatus
@@ -103,10 +103,32 @@ def candidate_create(
     birth_date: datetime.date,
     birth_place: str,
     email: str = "",
+    usage_name: str = "",
+    first_name_2: str = "",
+    first_name_3: str = "",
+    sex: str = "",
+    birth_insee_code: str = "",
+    birth_postal_code: str = "",
+    birth_country_code: str = "",
+    birth_country_label: str = "",
     by: Any,
 ) -> Candidate:
+    """Register a candidate. The identity fields of the CDC declaration may be left empty
+    (the candidate is then "à compléter"), never wrong (`candidates/identity.py`)."""
     require_branch_staff(by, branch_id)
     last_name, first_name = last_name.strip(), first_name.strip()
+    extra = _checked_identity(
+        {
+            "usage_name": usage_name,
+            "first_name_2": first_name_2,
+            "first_name_3": first_name_3,
+            "sex": sex,
+            "birth_insee_code": birth_insee_code,
+            "birth_postal_code": birth_postal_code,
+            "birth_country_code": birth_country_code,
+            "birth_country_label": birth_country_label,
+        }
+    )
     if birth_date >= timezone.localdate():
         raise DomainError(_("La date de naissance doit être dans le passé."), code="invalid_date")
     if Candidate.objects.filter(
@@ -126,12 +148,77 @@ def candidate_create(
         birth_date=birth_date,
         birth_place=birth_place.strip(),
         email=email.strip(),
+        **extra,
     )
     # The row's id is enough: the trail does not copy a candidate's identity.
     audit_record(
         "candidate.create", obj=candidate, branch=branch_id, actor=by, label=f"#{candidate.pk}"
     )
     return candidate
+
+
+def _checked_identity(values: dict[str, Any]) -> dict[str, Any]:
+    """The identity fields normalised, or a DomainError naming every problem."""
+    values = identity.normalise(values)
+    errors = identity.identity_errors(values)
+    if errors:
+        raise DomainError(
+            " ".join(message for messages in errors.values() for message in messages),
+            code="invalid_identity",
+        )
+    return values
+
+
+@transaction.atomic
+def candidate_identity_update(
+    *, candidate: Candidate, by: Any, changes: dict[str, Any]
+) -> Candidate:
+    """Staff correct a candidate's identity (civil status and the fields of the CDC
+    declaration). The audit trail names the fields changed, not their values."""
+    require_branch_staff(by, candidate.branch_id)
+    unknown = set(changes) - set(identity.IDENTITY_FIELDS)
+    if unknown:
+        raise ValueError(f"not an identity field: {sorted(unknown)}")
+    locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    # Checked whole: a new country is checked against the commune code kept, and so on.
+    values = _checked_identity(
+        {name: getattr(locked, name) for name in identity.IDENTITY_FIELDS} | changes
+    )
+    for name in ("last_name", "first_name", "birth_place"):
+        if name in values and not values[name]:
+            raise DomainError(
+                _("%(field)s est obligatoire.")
+                % {"field": identity.field_label(name).capitalize()},
+                code="invalid_identity",
+            )
+    birth_date = values.get("birth_date")
+    if birth_date is not None and birth_date >= timezone.localdate():
+        raise DomainError(_("La date de naissance doit être dans le passé."), code="invalid_date")
+    changed = sorted(name for name, value in values.items() if getattr(locked, name) != value)
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, values[name])
+    if {"last_name", "first_name", "birth_date"} & set(changed) and Candidate.objects.filter(
+        branch_id=locked.branch_id,
+        last_name__iexact=locked.last_name,
+        first_name__iexact=locked.first_name,
+        birth_date=locked.birth_date,
+    ).exclude(pk=locked.pk).exists():
+        raise DomainError(
+            _("Ce candidat existe déjà dans la branche (même nom, prénom et date de naissance)."),
+            code="duplicate_candidate",
+        )
+    locked.save(update_fields=changed)
+    audit_record(
+        "candidate.identity_updated",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        label=f"#{locked.pk}",
+        details={"fields": changed},
+    )
+    return locked
 
 
 @transaction.atomic

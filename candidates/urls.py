@@ -28,6 +28,11 @@ urlpatterns = [
     path("<int:pk>/evaluation/", views.dossier_start_evaluation, name="dossier_start_evaluation"),
     path("<int:pk>/abandon/", views.dossier_withdraw, name="dossier_withdraw"),
     path("candidats/<int:candidate_pk>/inviter/", views.candidate_invite, name="candidate_invite"),
+    path(
+        "candidats/<int:candidate_pk>/identite/",
+        views.candidate_identity,
+        name="candidate_identity",
+    ),
 ]
 
 # Evidence files: added to a dossier, downloaded through a checked view only.

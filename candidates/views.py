@@ -27,12 +27,14 @@ from certifications.views import filter_certificates
 from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
 
-from . import exports, imports, services, workflow
-from .access import managed_dossier
+from . import exports, identity, imports, services, workflow
+from .access import managed_candidate, managed_dossier
 from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for
 from .forms import (
+    DECLARATION_FIELDS,
     AdmissibilityForm,
     BranchChoiceForm,
+    CandidateIdentityForm,
     CommentForm,
     DossierFilterForm,
     DossierOpenForm,
@@ -115,6 +117,7 @@ def dossier_open(request: HttpRequest) -> HttpResponse:
                     birth_date=data["birth_date"],
                     birth_place=data["birth_place"],
                     email=data["email"] or "",
+                    **{name: data[name] for name in DECLARATION_FIELDS},
                     by=request.user,
                 )
                 dossier = services.dossier_open(
@@ -279,6 +282,33 @@ def candidate_invite(request: HttpRequest, candidate_pk: int) -> HttpResponse:
     ):
         back = reverse("candidates:dossier_list")
     return redirect(back)
+
+
+@login_required
+def candidate_identity(request: HttpRequest, candidate_pk: int) -> HttpResponse:
+    """Staff correct a candidate's identity, including what the CDC declaration needs."""
+    candidate = managed_candidate(request.user, candidate_pk)
+    initial = {name: getattr(candidate, name) for name in identity.IDENTITY_FIELDS}
+    form = CandidateIdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with refusal_shown(request, form=form):
+            services.candidate_identity_update(
+                candidate=candidate,
+                by=request.user,
+                changes={name: form.cleaned_data[name] for name in identity.IDENTITY_FIELDS},
+            )
+            messages.success(request, _("Identité enregistrée."))
+            return redirect("candidates:candidate_identity", candidate_pk=candidate.pk)
+    return render(
+        request,
+        "candidates/candidate_identity.html",
+        {
+            "candidate": candidate,
+            "form": form,
+            "gaps": identity.identity_gaps(candidate),
+            "dossiers": candidate.dossiers.order_by("-opened_on", "-pk"),
+        },
+    )
 
 
 # --- Dashboard ------------------------------------------------------------------

@@ -523,34 +523,3 @@ def certificate_reissue(
         details={"number": replacement.number, "replaces": locked.number},
     )
     return replacement
-
-
-@transaction.atomic
-def certificate_mark_reported(*, certificates: Any, by: Any) -> int:
-    """Record that these certificates were reported to the Passeport de compétences.
-
-    Those already reported keep their first date; returns how many were marked now.
-    """
-    ids = [c.pk for c in certificates]
-    rows = list(
-        Certificate.objects.select_for_update()
-        .filter(pk__in=ids, reported_to_passport_at__isnull=True)
-        .order_by("pk")
-    )
-    for row in rows:
-        require_branch_staff(by, row.branch_id)
-    now = timezone.now()
-    Certificate.objects.filter(pk__in=[r.pk for r in rows]).update(reported_to_passport_at=now)
-    CertificateEvent.objects.bulk_create(
-        [CertificateEvent(certificate=row, action="reported", by=by) for row in rows]
-    )
-    # One event per branch for the whole batch, so each branch's staff see theirs.
-    for branch_id in sorted({row.branch_id for row in rows}):
-        numbers = [row.number for row in rows if row.branch_id == branch_id]
-        audit_record(
-            "certificate.mark_reported",
-            branch=branch_id,
-            actor=by,
-            details={"bulk": True, "count": len(numbers), "numbers": numbers[:500]},
-        )
-    return len(rows)

@@ -20,9 +20,6 @@ urlpatterns = [
 # The branch staff's certificate pages.
 urlpatterns += [
     path("certificats/", views.certificate_list, name="certificate_list"),
-    path(
-        "certificats/declarer/", views.certificate_mark_reported, name="certificate_mark_reported"
-    ),
     path("certificats/<int:pk>/", views.certificate_detail, name="certificate_detail"),
     path("certificats/<int:pk>/revoquer/", views.certificate_revoke, name="certificate_revoke"),
     path("certificats/<int:pk>/reediter/", views.certificate_reissue, name="certificate_reissue"),

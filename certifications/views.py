@@ -27,7 +27,7 @@ from core.api.throttles import VerifyThrottle, throttled_page
 from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
 
-from . import services
+from . import passport, services
 from .access import managed_certificate, managed_certificates
 from .forms import CertificateFilterForm, DocumentVerifyForm, ReissueForm, RevokeForm
 from .models import Certificate, CertificateKind, CertificateStatus, RenderStatus
@@ -170,9 +170,6 @@ def _not_ready(request: HttpRequest, certificate: Certificate) -> HttpResponse:
 # --- The branch staff's certificate pages ------------------------------------------
 
 PAGE_SIZE = 50
-# Certificates issued longer ago than this and not yet reported are flagged: the legal
-# deadline for reporting to the Passeport de compétences is three months.
-REPORTING_WARNING_DAYS = 75
 
 
 def filter_certificates(queryset: Any, form: CertificateFilterForm) -> Any:
@@ -219,8 +216,8 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": rows,
-            "warning_before": timezone.localdate()
-            - datetime.timedelta(days=REPORTING_WARNING_DAYS),
+            # Not yet declared and within a month of the three-month limit, or past it.
+            "warning_before": passport.due_before(timezone.localdate()),
             "show_branch": roles.is_national_admin or len(roles.staff_branch_ids) > 1,
         },
     )
@@ -236,6 +233,7 @@ def _event_labels() -> dict[str, str]:
         "superseded": _("Remplacé par une réédition"),
         "reissued": _("Réédité"),
         "reported": _("Déclaré au Passeport de compétences"),
+        "declaration_rejected": _("Déclaration rejetée par la Caisse des Dépôts"),
     }
 
 
@@ -319,29 +317,6 @@ def certificate_retry_render(request: HttpRequest, pk: int) -> HttpResponse:
         services.certificate_retry_render(certificate=certificate, by=request.user)
         messages.success(request, _("La génération du PDF est relancée."))
     return redirect("certifications:certificate_detail", pk=certificate.pk)
-
-
-@login_required
-@require_POST
-def certificate_mark_reported(request: HttpRequest) -> HttpResponse:
-    """Mark the ticked certificates as reported to the Passeport de compétences."""
-    require_staff_member(request.user)
-    ids = [int(value) for value in request.POST.getlist("certificate") if value.isdigit()]
-    # Only certificates the user runs: another branch's id is silently not found.
-    certificates = list(managed_certificates(request.user).filter(pk__in=ids))
-    if not certificates:
-        messages.error(request, _("Cochez au moins un certificat."))
-    else:
-        count = services.certificate_mark_reported(certificates=certificates, by=request.user)
-        messages.success(
-            request,
-            _("%(count)d certificat(s) marqué(s) comme déclaré(s) au Passeport de compétences.")
-            % {"count": count},
-        )
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("certifications:certificate_list")
 
 
 class _Sink:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("evaluations/", include("evaluations.urls")),
     path("", include("certifications.urls")),
     path("chiffres/", include("figures.urls")),
+    path("declarations/", include("declarations.urls")),
     path("audit/", include("audit.urls")),
     path("rgpd/", include("privacy.urls")),
     path("api/v1/", include("cqpi.api.urls")),

@@ -20,6 +20,16 @@ CANDIDATE_PERSONAL_FIELDS: dict[str, Callable[[Any], Any]] = {
     "birth_date": lambda candidate: ANONYMOUS_BIRTH_DATE,
     "birth_place": lambda candidate: "",
     "email": lambda candidate: "",
+    # The identity of the CDC declaration (docs/cdc.md); the declarations already made keep
+    # their own copy, in the flux file the Caisse received.
+    "usage_name": lambda candidate: "",
+    "first_name_2": lambda candidate: "",
+    "first_name_3": lambda candidate: "",
+    "sex": lambda candidate: "",
+    "birth_insee_code": lambda candidate: "",
+    "birth_postal_code": lambda candidate: "",
+    "birth_country_code": lambda candidate: "",
+    "birth_country_label": lambda candidate: "",
     # The account is anonymised (or kept, if it holds another role) before it is unlinked.
     "user": lambda candidate: None,
 }

@@ -25,7 +25,7 @@ from audit.services import audit_record, audit_redact_details
 from branches.access import require_branch_staff, roles_of
 from candidates.models import Candidate, Dossier, DossierHistory, DossierStatus, EvidenceFile
 from candidates.workflow import TERMINAL_STATUSES
-from certifications.models import Certificate, CertificateStatus
+from certifications.models import Certificate, CertificateKind, CertificateStatus
 from core.errors import DomainError
 from evaluations.models import CapacityResult
 
@@ -338,8 +338,11 @@ def erasure_approve(*, request: ErasureRequest, by: Any, answer: str = "") -> Er
             code="dossier_in_progress",
         )
     certificates = Certificate.objects.filter(dossier__in=dossiers)
+    # Certificates only: partial validations are not declared (docs/cdc.md).
     if certificates.filter(
-        status=CertificateStatus.VALID, reported_to_passport_at__isnull=True
+        kind=CertificateKind.CERTIFICATE,
+        status=CertificateStatus.VALID,
+        reported_to_passport_at__isnull=True,
     ).exists():
         raise DomainError(
             _(

@@ -152,6 +152,27 @@ BIRTH_PLACES = [
     "Clermont-Ferrand", "Dijon", "Metz", "Rouen", "Orléans", "Angers", "Limoges", "Amiens",
 ]  # fmt: skip
 
+# The INSEE code of each birth place, for the declaration to the Caisse des Dépôts.
+BIRTH_INSEE = {
+    "Lyon": "69123", "Saint-Étienne": "42218", "Lille": "59350", "Nantes": "44109",
+    "Rennes": "35238", "Tours": "37261", "Valenciennes": "59606", "Grenoble": "38185",
+    "Clermont-Ferrand": "63113", "Dijon": "21231", "Metz": "57463", "Rouen": "76540",
+    "Orléans": "45234", "Angers": "49007", "Limoges": "87085", "Amiens": "80021",
+}  # fmt: skip
+FEMININE_FIRST_NAMES = {
+    "Léa", "Camille", "Manon", "Chloé", "Inès", "Sarah", "Julie", "Emma", "Clara", "Laura",
+    "Pauline", "Sophie", "Nadia", "Aurélie", "Céline", "Sandrine", "Amandine", "Fatou", "Élodie",
+}  # fmt: skip
+# Every so many candidates, one born abroad (Belgium), and one whose identity the staff have
+# yet to complete: the declaration page shows both kinds (declared, and blocked with why).
+BORN_ABROAD_EVERY = 7
+TO_COMPLETE_EVERY = 11
+# The demo branches' identifiers at the Caisse des Dépôts (fictitious).
+DEMO_CDC_IDS = {
+    "metallurgie": ("DEMO0001", "DEMO-CQPI-METAL"),
+    "commerce-distribution": ("DEMO0002", "DEMO-CQPI-COMMERCE"),
+}
+
 # Companies: (key, branch code, name, city, référent account key or None)
 COMPANIES = [
     ("forges", "metallurgie", "Forges de la Vallée", "Saint-Étienne", "referent.forges"),
@@ -362,6 +383,9 @@ class _Builder:
         }
         for branch in self.branches.values():
             sign_branch(branch)
+            if not branch.cdc_client_id:
+                branch.cdc_client_id, branch.cdc_contract_id = DEMO_CDC_IDS[branch.code]
+                branch.save(update_fields=["cdc_client_id", "cdc_contract_id"])
         referentiels = Referentiel.objects.filter(code__in=[CEI, TMI, OMI, AL, TQ, VCM, VCD])
         for referentiel in referentiels:
             self.versions[referentiel.code] = referentiel.versions.in_force().get()
@@ -483,14 +507,34 @@ class _Builder:
             if identity not in self.identities:
                 break
         self.identities.add(identity)
+        place = self.rng.choice(BIRTH_PLACES)
+        count = len(self.identities)
+        # The identity the declaration to the Caisse des Dépôts needs, without drawing from
+        # the random sequence (the demo stays the same for a given seed).
+        declaration: dict[str, str] = {
+            "sex": "F" if first in FEMININE_FIRST_NAMES else "M",
+            "birth_insee_code": BIRTH_INSEE[place],
+            "birth_country_code": "100",
+            "birth_country_label": "France",
+        }
+        if account is None and count % BORN_ABROAD_EVERY == 0:
+            place = "Bruxelles"
+            declaration |= {
+                "birth_insee_code": "99131",
+                "birth_country_code": "131",
+                "birth_country_label": "Belgique",
+            }
+        if account is None and count % TO_COMPLETE_EVERY == 0:
+            declaration["sex"] = ""
         candidate = dossier_services.candidate_create(
             branch_id=self.branches[spec.branch].pk,
             last_name=last,
             first_name=first,
             birth_date=birth,
-            birth_place=self.rng.choice(BIRTH_PLACES),
+            birth_place=place,
             email=account.email if account else "",
             by=staff,
+            **declaration,
         )
         if account is not None:
             # No service links an account yet: the link is a plain attribute of the candidate.

@@ -107,7 +107,8 @@ TABLES: dict[type[models.Model], tuple[str, ...]] = {
     JurySessionUserObjectPermission: ("id", "permission_id", "user_id", "content_object_id"),
     Candidate: (
         "id", "branch_id", "last_name", "first_name", "birth_date", "birth_place", "email",
-        "created_at",
+        "created_at", "usage_name", "first_name_2", "first_name_3", "sex", "birth_insee_code",
+        "birth_postal_code", "birth_country_code", "birth_country_label",
     ),
     Dossier: (
         "id", "reference", "candidate_id", "branch_id", "company_id", "version_id",
@@ -209,6 +210,12 @@ _CITIES = [
     "Lyon", "Lille", "Nantes", "Rennes", "Bordeaux", "Toulouse", "Marseille", "Nice", "Reims",
     "Dijon", "Metz", "Tours",
 ]  # fmt: skip
+# Their INSEE codes, for the identity the declaration to the Caisse des Dépôts needs.
+_CITY_INSEE = {
+    "Lyon": "69123", "Lille": "59350", "Nantes": "44109", "Rennes": "35238",
+    "Bordeaux": "33063", "Toulouse": "31555", "Marseille": "13055", "Nice": "06088",
+    "Reims": "51454", "Dijon": "21231", "Metz": "57463", "Tours": "37261",
+}  # fmt: skip
 _COMPANY_FORMS = ["SA", "SAS", "SARL", "Industries", "Distribution"]
 
 
@@ -652,9 +659,18 @@ def _candidate(run: _Run, branch: Branch, fate: _Fate) -> _Holder:
             "first_name": first_name,
             "birth_date": datetime.date(1965, 1, 1)
             + datetime.timedelta(days=rng.randint(0, 38 * 365)),
-            "birth_place": rng.choice(_CITIES),
+            "birth_place": (city := rng.choice(_CITIES)),
             "email": f"candidat.{pk}@{LOAD_EMAIL_DOMAIN}",
             "created_at": fate.opened_at,
+            # Complete for the declaration, without drawing from the seed's sequence.
+            "usage_name": "",
+            "first_name_2": "",
+            "first_name_3": "",
+            "sex": "MF"[pk % 2],
+            "birth_insee_code": _CITY_INSEE[city],
+            "birth_postal_code": "",
+            "birth_country_code": "100",
+            "birth_country_label": "France",
         },
     )
     return holder

@@ -244,6 +244,21 @@ def declare_conflict(evaluator: User, *, company: Company, referentiel: Referent
     )
 
 
+def complete_identity(candidate: Candidate, **overrides: Any) -> Candidate:
+    """Fill the identity the CDC declaration needs (born in Lille, France), `overrides` last."""
+    values: dict[str, Any] = {
+        "sex": "F",
+        "birth_insee_code": "59350",
+        "birth_postal_code": "",
+        "birth_country_code": "100",
+        "birth_country_label": "France",
+        **overrides,
+    }
+    Candidate.objects.filter(pk=candidate.pk).update(**values)
+    candidate.refresh_from_db()
+    return candidate
+
+
 __all__ = [
     "BranchFactory",
     "CandidateFactory",
@@ -254,6 +269,7 @@ __all__ = [
     "ReferentielFactory",
     "UserFactory",
     "build_referentiel",
+    "complete_identity",
     "declare_conflict",
     "grant",
     "habilitate",

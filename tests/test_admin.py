@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
+from branches.models import Branch
 from candidates.models import Dossier, DossierHistory, EvidenceFile
 from certifications.models import (
     Bloc,
@@ -25,6 +26,7 @@ from certifications.models import (
     ReferentielVersion,
     VersionStatus,
 )
+from declarations.models import DeclarationEntry, DeclarationFlux
 from evaluations.models import Decision, MinutesSignature, Proposal, Vote
 from sampledata.demo import MARKER_EMAIL
 
@@ -39,6 +41,7 @@ PROJECT_APPS = (
     "candidates",
     "evaluations",
     "figures",
+    "declarations",
 )
 # Third-party admins (lockouts, tokens, OTP devices) hold no demo rows to open.
 PROJECT_REGISTRY = [item for item in REGISTRY if item[0]._meta.app_label in PROJECT_APPS]
@@ -118,6 +121,12 @@ def an_object(model: Any, user: Any) -> Any:
             size=13,
             uploaded_by=user,
         )
+    if model in (DeclarationFlux, DeclarationEntry) and not DeclarationFlux.objects.exists():
+        # The demo leaves its declarations for the staff to make: one made here.
+        from declarations.services import flux_create
+
+        branch = Branch.objects.get(code="metallurgie")
+        flux_create(branch=branch, by=user)
     return model._default_manager.order_by("pk").first()
 
 

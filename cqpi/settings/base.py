@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "figures",
     "administration",
     "privacy",
+    "declarations",
     # Last: it builds on every domain app above, and none of them knows it.
     "sampledata",
 ]
@@ -254,6 +255,23 @@ SEAL_TRUST_ROOTS = env_str("SEAL_TRUST_ROOTS") or ""
 SEAL_DEV_DIR = VAR_DIR / "seal"
 # The largest PDF the public "Vérifier un document" page accepts.
 VERIFY_UPLOAD_MAX_BYTES = env_int("VERIFY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+
+
+# --- The declaration to the Caisse des Dépôts (declarations/, docs/cdc.md) --
+# The XML Schema of the accrochage flux (cpf-accrochage 1.1.2) as the certifier received it;
+# every flux is checked against it before it is offered. Not kept in the repository: by
+# default the copy in shared/reference/cdc/ beside the checkout.
+def _cdc_xsd_default() -> str:
+    for path in (
+        BASE_DIR.parent / "shared" / "reference" / "cdc" / "cpf-accrochage-1.1.2.xsd",
+        Path("/work/shared/reference/cdc/cpf-accrochage-1.1.2.xsd"),
+    ):
+        if path.is_file():
+            return str(path)
+    return ""
+
+
+CDC_XSD_PATH = env_str("CDC_XSD_PATH") or _cdc_xsd_default()
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"

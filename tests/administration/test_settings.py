@@ -232,6 +232,25 @@ def test_staff_name_the_certifier_body_on_the_settings_page(client: Any, cast: A
     assert event.details["changes"]["certifier_name"] == [before, "CPNEFP de la branche Alpha"]
 
 
+def test_staff_set_the_cdc_identifiers_of_the_declaration(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(
+        url(cast.branch_a), form_data(cast.branch_a, cdc_client_id="CLI1", cdc_contract_id="C1")
+    )
+    assert response.status_code == 200
+    assert "cdc_client_id" in response.context["form"].errors
+
+    response = client.post(
+        url(cast.branch_a),
+        form_data(cast.branch_a, cdc_client_id="CLI00001", cdc_contract_id="MCFCERTIF-0001"),
+    )
+    assert response.status_code == 302
+    branch = Branch.objects.get(pk=cast.branch_a.pk)
+    assert (branch.cdc_client_id, branch.cdc_contract_id) == ("CLI00001", "MCFCERTIF-0001")
+    event = AuditEvent.objects.get(action="branch.settings_updated")
+    assert event.details["changes"]["cdc_client_id"] == ["", "CLI00001"]
+
+
 def test_staff_set_the_majority_rule_and_the_chairs_casting_vote(client: Any, cast: Any) -> None:
     client.force_login(cast.staff_a)
     response = client.post(

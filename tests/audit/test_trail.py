@@ -181,21 +181,6 @@ def test_a_revocation_is_recorded(cast: Any) -> None:
     assert event.details["reason"] == "Fraude"
 
 
-def test_a_bulk_operation_is_recorded_once_with_its_count(cast: Any) -> None:
-    certificates = [award(cast).certificates.get()]
-    # One already reported is not counted again.
-    certificate_services.certificate_mark_reported(certificates=certificates, by=cast.staff_a)
-    certificates.append(award(cast, candidate=cast.other_candidate).certificates.get())
-
-    certificate_services.certificate_mark_reported(certificates=certificates, by=cast.staff_a)
-
-    first, second = events("certificate.mark_reported")
-    assert first.details["count"] == 1
-    assert second.details["bulk"] is True
-    assert second.details["count"] == 1
-    assert second.details["numbers"] == [certificates[1].number]
-
-
 def test_a_change_rolled_back_leaves_no_event(cast: Any) -> None:
     dossier = open_dossier(cast)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from candidates import dashboard
 from candidates import workflow as dossier_workflow
 from candidates.models import AccessRoute, DossierStatus
+from certifications import passport
 from certifications.models import Certificate, CertificateKind
 from tests import workflow
 from tests.factories import CandidateFactory
@@ -77,16 +78,51 @@ def test_certificates_issued_this_year_count_originals_only(cast: Any) -> None:
     assert counts == {"certificates": 1, "partials": 0}
 
 
-def test_unreported_certificates_after_75_days(cast: Any) -> None:
+def _frozen_at(monkeypatch: Any, day: datetime.date) -> None:
+    """The clock stopped at noon on `day` (timezone.localdate reads timezone.now)."""
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def test_add_months_keeps_the_day_or_takes_the_months_last() -> None:
+    assert passport.add_months(datetime.date(2026, 1, 31), 3) == datetime.date(2026, 4, 30)
+    assert passport.add_months(datetime.date(2026, 11, 30), 3) == datetime.date(2027, 2, 28)
+    assert passport.add_months(datetime.date(2026, 5, 15), -3) == datetime.date(2026, 2, 15)
+    assert passport.declaration_deadline(datetime.date(2026, 3, 31)) == datetime.date(2026, 6, 30)
+
+
+def test_declarations_approaching_and_past_the_three_month_limit(
+    client: Any, cast: Any, monkeypatch: Any
+) -> None:
     certificate = workflow.award(cast).certificates.get()
+    Certificate.objects.filter(pk=certificate.pk).update(issued_on=datetime.date(2026, 1, 15))
+    branch = cast.branch_a
+
+    # Six weeks before the limit (15 April): neither approaching nor late.
+    _frozen_at(monkeypatch, datetime.date(2026, 3, 1))
     today = timezone.localdate()
-    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == []
-    Certificate.objects.filter(pk=certificate.pk).update(
-        issued_on=today - datetime.timedelta(days=76)
-    )
-    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == [certificate]
+    assert list(dashboard.declaration_due(branch, today)) == []
+    assert list(dashboard.declaration_overdue(branch, today)) == []
+    # Within the month before the limit, the limit day included: approaching.
+    for day in (datetime.date(2026, 3, 20), datetime.date(2026, 4, 15)):
+        _frozen_at(monkeypatch, day)
+        assert list(dashboard.declaration_due(branch, timezone.localdate())) == [certificate]
+        assert list(dashboard.declaration_overdue(branch, timezone.localdate())) == []
+    # The day after: late, and shown so on the dashboard.
+    _frozen_at(monkeypatch, datetime.date(2026, 4, 16))
+    assert list(dashboard.declaration_due(branch, timezone.localdate())) == []
+    assert list(dashboard.declaration_overdue(branch, timezone.localdate())) == [certificate]
+    client.force_login(cast.staff_a)
+    page = client.get(URL).content.decode()
+    assert 'data-testid="declaration-overdue"' in page
+    assert certificate.number in page
+    # Declared (in a flux), it leaves both lists; a revoked certificate never shows.
     Certificate.objects.filter(pk=certificate.pk).update(reported_to_passport_at=timezone.now())
-    assert list(dashboard.unreported_certificates(cast.branch_a, today)) == []
+    assert list(dashboard.declaration_overdue(branch, timezone.localdate())) == []
+    Certificate.objects.filter(pk=certificate.pk).update(
+        reported_to_passport_at=None, status="revoked"
+    )
+    assert list(dashboard.declaration_overdue(branch, timezone.localdate())) == []
 
 
 def test_partial_validations_expiring_within_90_days(cast: Any) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from audit.models import AuditEvent
-from candidates import imports
+from candidates import identity, imports
 from candidates.models import Candidate, Dossier, DossierHistory
 from core.errors import DomainError
 from tests.factories import valid_siret
@@ -40,7 +40,7 @@ def row(cast: Any, n: int, **overrides: str) -> str:
         "access_route": "Formation continue",
         "first_certification": "oui",
     } | overrides
-    return ";".join(values[c] for c in imports.COLUMNS)
+    return ";".join(values.get(c, "") for c in imports.COLUMNS)
 
 
 def csv_file(lines: list[str], name: str = "candidats.csv") -> SimpleUploadedFile:
@@ -164,6 +164,51 @@ def test_an_xlsx_file_is_read(cast: Any) -> None:
     )
     assert preview.errors == []
     assert preview.rows[0].last_name == "Nom1"
+
+
+def test_the_declaration_identity_is_checked_with_clear_reasons(cast: Any) -> None:
+    errors = errors_of(
+        cast,
+        [
+            row(cast, 1, sex="X"),
+            row(cast, 2, birth_insee_code="1234"),
+            row(cast, 3, birth_country_code="FRA"),
+            row(cast, 4, birth_insee_code="69123", birth_postal_code="69001"),
+            row(cast, 5, birth_insee_code="2A004", sex="m", birth_country_code="100"),
+        ],
+    )
+    assert any("M ou F" in reason for reason in errors[2])
+    assert any("5 caractères" in reason and "Corse" in reason for reason in errors[3])
+    assert any("3 chiffres" in reason for reason in errors[4])
+    assert any("pas les deux" in reason for reason in errors[5])
+    assert 6 not in errors
+
+
+def test_imported_candidates_carry_their_declaration_identity(cast: Any) -> None:
+    lines = [
+        row(
+            cast,
+            1,
+            usage_name="Martin",
+            first_name_2="Anne",
+            sex="f",
+            birth_country_code="134",
+            birth_country_label="Espagne",
+        ),
+        row(cast, 2),
+    ]
+    preview = imports.build_preview(uploaded=csv_file(lines), branch=cast.branch_a, by=cast.staff_a)
+    assert preview.errors == []
+    dossiers = imports.import_rows(
+        branch=cast.branch_a, rows=preview.rows, by=cast.staff_a, filename="promo.csv"
+    )
+    abroad, plain = (d.candidate for d in dossiers)
+    assert (abroad.usage_name, abroad.first_name_2, abroad.sex) == ("Martin", "Anne", "F")
+    # Born abroad without a commune code: 99 + the country's code.
+    assert abroad.birth_insee_code == "99134"
+    assert identity.identity_gaps(abroad) == []
+    # The identity columns are optional: a row without them is "à compléter".
+    assert identity.identity_gaps(plain)[0].startswith("Identité à compléter")
 
 
 # --- Writing ---------------------------------------------------------------------

@@ -95,22 +95,3 @@ def test_reissue_needs_a_reason(cast: Any, certificate: Certificate) -> None:
 def test_reissue_is_refused_to_another_branch(cast: Any, certificate: Certificate) -> None:
     with pytest.raises(PermissionDenied):
         services.certificate_reissue(certificate=certificate, by=cast.staff_b, reason="x")
-
-
-def test_mark_reported_sets_the_date_once(cast: Any, certificate: Certificate) -> None:
-    assert services.certificate_mark_reported(certificates=[certificate], by=cast.staff_a) == 1
-    certificate.refresh_from_db()
-    first = certificate.reported_to_passport_at
-    assert first is not None
-
-    assert services.certificate_mark_reported(certificates=[certificate], by=cast.staff_a) == 0
-    certificate.refresh_from_db()
-    assert certificate.reported_to_passport_at == first
-    assert certificate.events.filter(action="reported").count() == 1
-
-
-def test_mark_reported_is_refused_to_another_branch(cast: Any, certificate: Certificate) -> None:
-    with pytest.raises(PermissionDenied):
-        services.certificate_mark_reported(certificates=[certificate], by=cast.staff_b)
-    certificate.refresh_from_db()
-    assert certificate.reported_to_passport_at is None

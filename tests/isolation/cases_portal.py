@@ -63,20 +63,6 @@ CASES = [
         read=STAFF_BOTH,
     ),
     Case(
-        "certifications:certificate_mark_reported",
-        {
-            **listing("certifications:certificate_mark_reported"),
-            # Another branch's certificate in the form is silently not found.
-            "foreign_ids": lambda w: resolve_url("certifications:certificate_mark_reported"),
-        },
-        methods=("POST",),
-        write=STAFF_BOTH,
-        allow={"foreign_ids": {"POST": frozenset({"staff_a"})}},
-        only_roles={"foreign_ids": frozenset({"staff_a"})},
-        inert=frozenset({"foreign_ids"}),
-        data=lambda w, t: {"certificate": [(w.b if t == "foreign_ids" else w.a).certificate.pk]},
-    ),
-    Case(
         "certifications:certificate_detail",
         sides("certifications:certificate_detail", "certificate"),
         read=STAFF,

@@ -11,11 +11,12 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from branches.models import College, Membership, Role
+from branches.models import Branch, College, Membership, Role
 from candidates import services as dossier_services
 from candidates.evidence import evidence_add
 from candidates.models import AccessRoute, Candidate, Dossier
 from certifications.models import Capacity
+from declarations import services as declaration_services
 from evaluations import services as evaluation_services
 from evaluations.models import EvaluationKind, MemberRole, Outcome, SheetRole
 from sampledata.jury import jury_decides
@@ -25,6 +26,7 @@ from tests.factories import (
     CompanyFactory,
     UserFactory,
     build_referentiel,
+    complete_identity,
     habilitate,
 )
 from tests.workflow import score_all
@@ -124,6 +126,8 @@ class Side:
     certificate: Any
     jury_member: Any  # a seat of the planned session
     evidence: Any = None  # a file of the evaluation dossier
+    flux: Any = None  # a CDC declaration flux holding the certificate
+    flux_entry: Any = None  # the certificate's entry in it
     open_proposal: Any = None  # put to the vote on the scheduled dossier, no vote yet
     closed_session: Any = None  # decided and closed, its minutes not signed yet
     erasure_request: Any = None  # the side's candidate asks for erasure, pending
@@ -246,7 +250,16 @@ def _build_side(
         uploaded=SimpleUploadedFile("piece.pdf", b"%PDF-1.4\n%%EOF\n"),
         by=staff,
     )
+    # The certificate declared to the Caisse des Dépôts in a flux (declarations/).
+    complete_identity(candidate)
+    Branch.objects.filter(pk=branch.pk).update(
+        cdc_client_id=f"CLI{code.upper()[:5]:0<5}", cdc_contract_id=f"CONTRAT-{code}"
+    )
+    branch.refresh_from_db()
+    flux = declaration_services.flux_create(branch=branch, by=staff)
     return Side(
+        flux=flux,
+        flux_entry=flux.entries.get(certificate__decision=decision),
         evidence=evidence,
         branch=branch,
         company=company,

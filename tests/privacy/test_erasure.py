@@ -11,16 +11,18 @@ from django.urls import reverse
 
 from accounts.services import user_is_anonymised
 from audit.models import AuditEvent
+from branches.models import Branch
 from candidates import services as dossier_services
 from candidates.models import EvidenceFile
 from certifications.models import Certificate
-from certifications.services import certificate_mark_reported
 from core.errors import DomainError
+from declarations.services import flux_create
 from figures.selectors import FigureFilters, compute_figures
 from privacy import services
 from privacy.models import AnonymisedCandidate, ErasureStatus
 from privacy.personal_fields import CANDIDATE_PERSONAL_FIELDS
 from tests import workflow
+from tests.factories import complete_identity
 
 from .conftest import add_evidence
 
@@ -30,7 +32,12 @@ pytestmark = pytest.mark.django_db
 def _awarded_and_declared(cast: Any) -> Any:
     decision = workflow.award(cast)
     certificate = decision.certificates.get()
-    certificate_mark_reported(certificates=[certificate], by=cast.staff_a)
+    # Declared to the Caisse des Dépôts in a flux (declarations/).
+    complete_identity(cast.candidate)
+    Branch.objects.filter(pk=cast.branch_a.pk).update(
+        cdc_client_id="CLI00001", cdc_contract_id="MCFCERTIF-0001"
+    )
+    flux_create(branch=Branch.objects.get(pk=cast.branch_a.pk), by=cast.staff_a)
     certificate.refresh_from_db()
     return certificate
 
@@ -168,3 +175,14 @@ def test_an_account_with_another_role_is_kept(cast: Any) -> None:
     assert cast.other_candidate_user.is_active and not user_is_anonymised(cast.other_candidate_user)
     cast.other_candidate.refresh_from_db()
     assert cast.other_candidate.user is None
+
+
+def test_a_partial_validation_never_waits_for_a_declaration(cast: Any) -> None:
+    # Partial validations are not declared to the Caisse des Dépôts (docs/cdc.md): they must
+    # not hold an erasure back forever.
+    certificate = workflow.award(cast).certificates.get()
+    Certificate.objects.filter(pk=certificate.pk).update(kind="partial")
+    request = services.erasure_request_create(candidate=cast.candidate, by=cast.candidate_user)
+    services.erasure_approve(request=request, by=cast.staff_a, answer="Attestation conservée.")
+    request.refresh_from_db()
+    assert request.status == ErasureStatus.PARTIAL

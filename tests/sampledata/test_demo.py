@@ -106,6 +106,32 @@ def test_demo_branches_pass_the_compliance_gate_and_their_documents_name_the_cer
         assert certificate.snapshot["registration"] is not None
 
 
+def test_each_demo_branch_declares_its_awards_in_a_valid_flux(demo: str) -> None:
+    from declarations import flux as cdc
+    from declarations import selectors as declaration_selectors
+    from declarations import services as declaration_services
+
+    assert Candidate.objects.filter(birth_country_code="131", birth_insee_code="99131").exists()
+    assert Candidate.objects.filter(sex="").exists()  # one left "à compléter" for the staff
+    declared = 0
+    for code, staff in (
+        ("metallurgie", "cpne.metallurgie@demo.cqpi.fr"),
+        ("commerce-distribution", "cpne.commerce@demo.cqpi.fr"),
+    ):
+        branch = Branch.objects.get(code=code)
+        assert declaration_selectors.branch_problems(branch) == []
+        ready = [i for i in declaration_selectors.candidacies(branch) if not i.blocked]
+        assert ready, code
+        record = declaration_services.flux_create(
+            branch=branch, by=get_user_model().objects.get(email=staff)
+        )
+        with record.file.open("rb") as handle:
+            assert cdc.errors(handle.read()) == []
+        assert record.entries.count() == len(ready)
+        declared += len(ready)
+    assert declared >= 10
+
+
 def test_past_sessions_are_closed_and_scheduled_dossiers_wait_for_an_upcoming_one(
     demo: str,
 ) -> None:
