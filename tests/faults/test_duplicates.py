@@ -23,9 +23,11 @@ from audit.models import AuditEvent
 from candidates.models import Dossier, DossierHistory, DossierStatus
 from certifications.models import Capacity, Certificate, RenderStatus
 from core.models import IdempotencyRecord
-from evaluations.models import Decision, JurySession, Outcome, SessionStatus
+from evaluations import services as evaluation_services
+from evaluations.models import Decision, JurySession, Outcome, Proposal, SessionStatus
+from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory
-from tests.workflow import open_session, ready_for_jury
+from tests.workflow import PASSWORD, open_session, ready_for_jury
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,7 +72,7 @@ def logged_in(user: Any) -> Client:
     return client
 
 
-def test_a_double_clicked_decision_is_recorded_once_with_one_certificate(
+def test_a_double_clicked_proposal_and_vote_count_once_with_one_certificate(
     cast: Any, media: Path
 ) -> None:
     dossier = ready_for_jury(cast)
@@ -78,14 +80,22 @@ def test_a_double_clicked_decision_is_recorded_once_with_one_certificate(
     url = reverse("evaluations:decision_record", args=[session.pk, dossier.pk])
     form = {f"c{pk}_validated": "on" for pk in Capacity.objects.values_list("pk", flat=True)}
     form["outcome"] = Outcome.AWARD
-    clicks = [logged_in(cast.jury_employer) for _ in range(TWICE)]
+    chair = [logged_in(cast.jury_employer) for _ in range(TWICE)]
 
-    responses = at_once([functools.partial(click.post, url, form) for click in clicks])
+    responses = at_once([functools.partial(click.post, url, form) for click in chair])
 
-    # One click is recorded and redirects; the other is told the decision already exists.
+    # One click puts the proposal and redirects; the other is told one is already voted on.
     assert sorted(r.status_code for r in responses) == [200, 302]
     refused = next(r for r in responses if r.status_code == 200).content.decode()
-    assert "une décision est déjà enregistrée" in refused
+    assert "Une proposition est déjà soumise au vote pour ce dossier." in refused
+    proposal = Proposal.objects.get(dossier=dossier)
+    vote = reverse("evaluations:proposal_vote", args=[session.pk, proposal.pk])
+
+    # The chair's vote, double-clicked, counts once; the vice-chair's concludes the vote.
+    at_once([functools.partial(click.post, vote, {"choice": "for"}) for click in chair])
+    assert proposal.votes.count() == 1
+    logged_in(cast.jury_employee).post(vote, {"choice": "for"})
+
     assert Decision.objects.filter(dossier=dossier).count() == 1
     assert Certificate.objects.filter(decision__dossier=dossier).count() == 1
     certificate = Certificate.objects.get(decision__dossier=dossier)
@@ -99,13 +109,7 @@ def test_a_double_clicked_decision_is_recorded_once_with_one_certificate(
 def test_two_tabs_closing_the_same_session_close_it_once(cast: Any, media: Path) -> None:
     dossier = ready_for_jury(cast)
     session = open_session(cast, [dossier])
-    logged_in(cast.jury_employer).post(
-        reverse("evaluations:decision_record", args=[session.pk, dossier.pk]),
-        {
-            **{f"c{pk}_validated": "on" for pk in Capacity.objects.values_list("pk", flat=True)},
-            "outcome": Outcome.AWARD,
-        },
-    )
+    jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer)
     url = reverse("evaluations:session_close", args=[session.pk])
     tabs = [logged_in(cast.staff_a) for _ in range(TWICE)]
 
@@ -114,12 +118,16 @@ def test_two_tabs_closing_the_same_session_close_it_once(cast: Any, media: Path)
     assert [r.status_code for r in responses] == [200, 200]
     pages = [r.content.decode() for r in responses]
     # One tab closed it; the other is told why nothing happened, with no error page.
-    closed = [p for p in pages if "La session est close. Le procès-verbal" in p]
+    closed = [p for p in pages if "La session est close." in p]
     refused = [p for p in pages if "opération impossible" in p]
     assert (len(closed), len(refused)) == (1, 1)
     session = JurySession.objects.get(pk=session.pk)
     assert session.status == SessionStatus.CLOSED
     assert AuditEvent.objects.filter(action="session.close").count() == 1
+    # Signed by the chair and the vice-chair, the procès-verbal is rendered once.
+    for signer in (cast.jury_employer, cast.jury_employee):
+        evaluation_services.minutes_sign(session=session, by=signer, password=PASSWORD)
+    session.refresh_from_db()
     minutes = list((media / "minutes").rglob("*.pdf"))
     assert len(minutes) == 1
     assert session.minutes.name and minutes[0].name == Path(session.minutes.name).name
