@@ -200,6 +200,11 @@ class SessionCreateForm(PortalForm):
             self.fields["branch"].widget = forms.HiddenInput()
 
 
+class SessionRescheduleForm(PortalForm):
+    held_on = forms.DateTimeField(label=_("Nouvelle date et heure"), widget=DateTimeInput())
+    place = forms.CharField(label=_("Lieu"), max_length=200)
+
+
 class MembershipChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Membership) -> str:
         name = obj.user.get_full_name() or obj.user.email

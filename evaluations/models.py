@@ -264,9 +264,18 @@ class MemberRole(models.TextChoices):
     VICE_CHAIR = "vice_chair", _("Vice-président")
 
 
+class ConvocationAnswer(models.TextChoices):
+    PENDING = "pending", _("Sans réponse")
+    ACCEPTED = "accepted", _("Présence confirmée")
+    DECLINED = "declined", _("Absence annoncée")
+
+
 class JuryMember(models.Model):
     """A person convoked to a session, for one collège; `present` is recorded at the roll call
-    and changes when a member leaves the sitting (`left_at`); an absent member may be excused."""
+    and changes when a member leaves the sitting (`left_at`); an absent member may be excused.
+
+    The convocation itself: the member's answer to it, the SEQUENCE of the calendar invitation
+    last sent (raised at each update), and when each reminder went out (sent once each)."""
 
     session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
@@ -279,6 +288,16 @@ class JuryMember(models.Model):
     present = models.BooleanField(_("présent"), default=True)
     excused = models.BooleanField(_("excusé"), default=False)
     left_at = models.DateTimeField(_("a quitté la séance à"), null=True, blank=True)
+    answer = models.CharField(
+        _("réponse à la convocation"),
+        max_length=20,
+        choices=ConvocationAnswer.choices,
+        default=ConvocationAnswer.PENDING,
+    )
+    answered_at = models.DateTimeField(_("a répondu le"), null=True, blank=True)
+    invitation_sequence = models.PositiveIntegerField(default=0)
+    reminded_week_before_at = models.DateTimeField(null=True, blank=True)
+    reminded_day_before_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("membre du jury")
@@ -294,6 +313,16 @@ class JuryMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_college_display()})"
+
+    @property
+    def invitation_uid(self) -> str:
+        return invitation_uid(self.pk)
+
+
+def invitation_uid(member_id: int) -> str:
+    """The iCalendar UID of a seat's invitation: the same for its request, its updates and its
+    cancellation (which is sent once the seat is gone, hence a function of the id alone)."""
+    return f"jury-seat-{member_id}@cqpi"
 
 
 class AgendaItem(models.Model):

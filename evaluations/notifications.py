@@ -1,4 +1,5 @@
-"""Emails of the evaluations room: an evaluator assigned, a grid submitted, a decision recorded."""
+"""Emails of the evaluations room: an evaluator assigned, a grid submitted, a decision recorded,
+a jury member convoked (with its calendar invitation, updates and cancellation) and reminded."""
 
 from __future__ import annotations
 
@@ -8,19 +9,27 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from branches.models import Membership, Role
 
-from .models import Decision, EvaluationSheet
+from . import calendar
+from .models import Decision, EvaluationSheet, JuryMember, JurySession, invitation_uid
 
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send_templated(*, to: list[str], subject: str, template: str, context: dict[str, Any]) -> int:
+def send_templated(
+    *,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> int:
     """Send `emails/<template>.txt` with its `.html` alternative; nothing when nobody is to be told."""
     recipients = sorted({address for address in to if address})
     if not recipients:
@@ -32,6 +41,8 @@ def send_templated(*, to: list[str], subject: str, template: str, context: dict[
         to=recipients,
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     return message.send()
 
 
@@ -111,3 +122,106 @@ def decision_recorded(*, decision_id: int) -> int:
                 "link": absolute(reverse("space:dossier_detail", args=[dossier.pk])),
             },
         )
+
+
+# --- Jury convocations -------------------------------------------------------------
+
+CONVOCATION_KINDS = ("invite", "update", "cancel", "reminder")
+
+
+def _convocation_subject(kind: str, session: JurySession, days: int = 0) -> str:
+    date = timezone.localtime(session.held_on).strftime("%d/%m/%Y")
+    if kind == "cancel":
+        return _("Convocation retirée — jury du %(date)s") % {"date": date}
+    if kind == "update":
+        return _("Convocation modifiée — jury du %(date)s") % {"date": date}
+    if kind == "reminder":
+        return _("Rappel : jury du %(date)s") % {"date": date}
+    return _("Convocation au jury du %(date)s") % {"date": date}
+
+
+def _send_convocation(
+    *,
+    kind: str,
+    session: JurySession,
+    person: Any,
+    uid: str,
+    sequence: int,
+    answer: str,
+    days: int = 0,
+) -> int:
+    link = absolute(reverse("evaluations:session_detail", args=[session.pk]))
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _convocation_subject(kind, session, days)
+        attachments = []
+        if kind != "reminder":
+            method = calendar.CANCEL if kind == "cancel" else calendar.REQUEST
+            invitation = calendar.session_invitation(
+                session=session,
+                uid=uid,
+                sequence=sequence,
+                method=method,
+                attendee=person,
+                answer=answer,
+                link=link,
+            )
+            attachments.append(
+                (
+                    "convocation.ics",
+                    invitation,
+                    f"text/calendar; method={method}; charset=utf-8",
+                )
+            )
+        return send_templated(
+            to=[person.email],
+            subject=subject,
+            template="jury_convocation",
+            context={
+                "kind": kind,
+                "subject": subject,
+                "session": session,
+                "person": person,
+                "answer": answer,
+                "days": days,
+                "link": link,
+                "has_invitation": bool(attachments),
+            },
+            attachments=attachments,
+        )
+
+
+def jury_convocation(*, member_id: int, kind: str, days: int = 0) -> int:
+    """A seat's invitation ("invite"), its update after the session moved ("update"), or a
+    reminder before the session ("reminder", `days` before). Nothing if the seat is gone."""
+    member = (
+        JuryMember.objects.select_related("user", "session__branch").filter(pk=member_id).first()
+    )
+    if member is None:
+        return 0
+    return _send_convocation(
+        kind=kind,
+        session=member.session,
+        person=member.user,
+        uid=member.invitation_uid,
+        sequence=member.invitation_sequence,
+        answer=member.answer,
+        days=days,
+    )
+
+
+def jury_convocation_cancelled(
+    *, member_id: int, session_id: int, user_id: int, sequence: int
+) -> int:
+    """The cancellation of a released seat's invitation: the seat is gone, its ids remain."""
+    from django.contrib.auth import get_user_model
+
+    session = JurySession.objects.select_related("branch").get(pk=session_id)
+    person = get_user_model().objects.get(pk=user_id)
+    return _send_convocation(
+        kind="cancel",
+        session=session,
+        person=person,
+        uid=invitation_uid(member_id),
+        sequence=sequence,
+        answer="pending",
+    )
