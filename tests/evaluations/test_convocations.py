@@ -254,3 +254,33 @@ def test_staff_move_the_session_from_its_page(
     assert session.held_on == SUMMER and session.place == "Lyon, salle B"
     [message] = mail.outbox
     assert invitation(message)[1]["sequence"] == 1
+
+
+def test_the_members_answers_cost_no_query_per_session_or_member(
+    client: Any, cast: Any, session: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    convoke(cast, session, cast.jury_employer, MemberRole.CHAIR)
+    client.force_login(cast.jury_employer)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as run:
+            response = client.get(url)
+            assert response.status_code == 200
+        return len(run)
+
+    listing = reverse("evaluations:session_list")
+    one_session, one_member = queries(listing), queries(session.get_absolute_url())
+    for days in (1, 2):
+        other = services.jury_session_create(
+            branch=cast.branch_a,
+            held_on=WINTER + datetime.timedelta(days=days),
+            place="Lyon",
+            by=cast.staff_a,
+        )
+        convoke(cast, other, cast.jury_employer)
+    convoke(cast, session, cast.jury_employee)
+    assert queries(listing) == one_session
+    assert queries(session.get_absolute_url()) == one_member
