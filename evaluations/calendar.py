@@ -1,4 +1,5 @@
-"""iCalendar invitations to jury sessions: a request, its updates and its cancellation (RFC 5546)."""
+"""iCalendar invitations to jury sessions and evaluation appointments: a request, its updates
+and its cancellation (RFC 5546)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .models import ConvocationAnswer, JurySession
+from .models import ConvocationAnswer, Evaluation, JurySession
 
-# A session has a start and no end: calendars get a half-day slot.
+# A session and an appointment have a start and no end: calendars get a slot this long.
 SESSION_LENGTH = datetime.timedelta(hours=3)
+APPOINTMENT_LENGTH = datetime.timedelta(hours=2)
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
@@ -35,30 +37,86 @@ def session_invitation(
     answer: str = ConvocationAnswer.PENDING,
     link: str = "",
 ) -> bytes:
-    """One seat's invitation as an .ics file. Times are written in UTC (unambiguous, no
-    VTIMEZONE needed); calendars show them in the reader's zone, Europe/Paris for the jury."""
-    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
-    organizer.params["cn"] = vText(session.branch.name)
+    """One seat's invitation to a jury session."""
+    return invitation(
+        uid=uid,
+        sequence=sequence,
+        method=method,
+        start=session.held_on,
+        length=SESSION_LENGTH,
+        summary=_("Jury paritaire CQPI — %(branch)s") % {"branch": session.branch.name},
+        location=session.place,
+        organizer=session.branch.name,
+        attendee=attendee,
+        partstat=_PARTSTAT.get(ConvocationAnswer(answer), "NEEDS-ACTION"),
+        link=link,
+        description=_("Répondre à la convocation : %(link)s") % {"link": link} if link else "",
+    )
+
+
+def appointment_invitation(
+    *, evaluation: Evaluation, uid: str, sequence: int, method: str, attendee: Any, link: str
+) -> bytes:
+    """An evaluator's invitation to an evaluation appointment (place or video link)."""
+    dossier = evaluation.dossier
+    assert evaluation.appointment_at is not None
+    where = evaluation.appointment_place or evaluation.appointment_link
+    return invitation(
+        uid=uid,
+        sequence=sequence,
+        method=method,
+        start=evaluation.appointment_at,
+        length=APPOINTMENT_LENGTH,
+        summary=_("Évaluation CQPI — dossier %(ref)s") % {"ref": dossier.reference},
+        location=where,
+        organizer=dossier.branch.name,
+        attendee=attendee,
+        partstat="NEEDS-ACTION",
+        link=evaluation.appointment_link or link,
+        description=_("Votre grille d'évaluation : %(link)s") % {"link": link},
+    )
+
+
+def invitation(
+    *,
+    uid: str,
+    sequence: int,
+    method: str,
+    start: datetime.datetime,
+    length: datetime.timedelta,
+    summary: str,
+    location: str,
+    organizer: str,
+    attendee: Any,
+    partstat: str,
+    link: str = "",
+    description: str = "",
+) -> bytes:
+    """One event for one attendee as an .ics file. Times are written in UTC (unambiguous, no
+    VTIMEZONE needed); calendars show them in the reader's zone, Europe/Paris here."""
+    by = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+    by.params["cn"] = vText(organizer)
     person = vCalAddress(f"mailto:{attendee.email}")
     person.params["cn"] = vText(attendee.get_full_name() or attendee.email)
     person.params["role"] = vText("REQ-PARTICIPANT")
     # Answers are given in the application, not by mail to the organizer.
     person.params["rsvp"] = vText("FALSE")
-    person.params["partstat"] = vText(_PARTSTAT.get(ConvocationAnswer(answer), "NEEDS-ACTION"))
+    person.params["partstat"] = vText(partstat)
 
-    start = session.held_on.astimezone(datetime.UTC)
+    start = start.astimezone(datetime.UTC)
     event = Event()
     event.add("uid", uid)
     event.add("sequence", sequence)
     event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
     event.add("dtstart", start)
-    event.add("dtend", start + SESSION_LENGTH)
-    event.add("summary", _("Jury paritaire CQPI — %(branch)s") % {"branch": session.branch.name})
-    event.add("location", session.place)
+    event.add("dtend", start + length)
+    event.add("summary", summary)
+    event.add("location", location)
     if link:
         event.add("url", link)
-        event.add("description", _("Répondre à la convocation : %(link)s") % {"link": link})
-    event.add("organizer", organizer)
+    if description:
+        event.add("description", description)
+    event.add("organizer", by)
     event.add("attendee", person)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
 

@@ -62,6 +62,18 @@ class EvaluationAssignForm(PortalForm):
         empty_label=_("— Pas de binôme —"),
     )
     due_date = forms.DateField(label=_("À réaliser avant le"), required=False, widget=DateInput())
+    appointment_at = forms.DateTimeField(
+        label=_("Rendez-vous d'évaluation (date et heure)"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Les évaluateurs le reçoivent en invitation d'agenda (.ics)."),
+    )
+    appointment_place = forms.CharField(
+        label=_("Lieu du rendez-vous"), max_length=200, required=False
+    )
+    appointment_link = forms.URLField(
+        label=_("ou lien de visioconférence"), max_length=500, required=False, assume_scheme="https"
+    )
 
     def __init__(self, *args: Any, dossier: Dossier, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -68,6 +69,19 @@ class Evaluation(models.Model):
         default=EvaluationStatus.IN_PROGRESS,
     )
     due_date = models.DateField(_("à réaliser avant le"), null=True, blank=True)
+    # The appointment staff set when assigning, sent to the evaluators with an invitation.
+    appointment_at = models.DateTimeField(_("rendez-vous le"), null=True, blank=True)
+    appointment_place = models.CharField(
+        _("lieu du rendez-vous"), max_length=200, blank=True, default=""
+    )
+    # A CharField with the URL check, not a URLField: its form field would guess a scheme.
+    appointment_link = models.CharField(
+        _("lien de visioconférence"),
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[URLValidator(schemes=["https", "http"])],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -145,6 +159,12 @@ class EvaluationSheet(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evaluations:sheet", args=[self.pk])
+
+
+def appointment_uid(sheet_id: int, user_id: int) -> str:
+    """The iCalendar UID of an evaluation appointment in one person's calendar: a grid handed
+    on cancels the event of the person replaced and invites the newcomer under their own."""
+    return f"evaluation-sheet-{sheet_id}-{user_id}@cqpi"
 
 
 class CapacityOutcome(models.TextChoices):

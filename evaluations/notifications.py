@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from branches.models import Membership, Role
 
 from . import calendar
-from .models import Decision, EvaluationSheet, JuryMember, JurySession, invitation_uid
+from .models import (
+    Decision,
+    EvaluationSheet,
+    JuryMember,
+    JurySession,
+    appointment_uid,
+    invitation_uid,
+)
 
 
 def absolute(path: str) -> str:
@@ -61,8 +68,16 @@ def evaluator_assigned(*, sheet_id: int) -> int:
         "evaluation__dossier__version__referentiel",
     ).get(pk=sheet_id)
     dossier = sheet.evaluation.dossier
+    link = absolute(reverse("evaluations:sheet", args=[sheet.pk]))
     # Emails are French whatever language the request that triggered them was in.
     with translation.override(settings.LANGUAGE_CODE):
+        attachments = []
+        if sheet.evaluation.appointment_at is not None:
+            attachments.append(
+                _appointment_ics(
+                    sheet.evaluation, sheet.pk, sheet.evaluator, calendar.REQUEST, link
+                )
+            )
         return send_templated(
             to=[sheet.evaluator.email],
             subject=_("Nouvelle évaluation à réaliser — dossier %(ref)s")
@@ -73,8 +88,47 @@ def evaluator_assigned(*, sheet_id: int) -> int:
                 "evaluation": sheet.evaluation,
                 "dossier": dossier,
                 "person": sheet.evaluator,
-                "link": absolute(reverse("evaluations:sheet", args=[sheet.pk])),
+                "link": link,
             },
+            attachments=attachments,
+        )
+
+
+def _appointment_ics(
+    evaluation: Any, sheet_id: int, person: Any, method: str, link: str
+) -> tuple[str, bytes, str]:
+    content = calendar.appointment_invitation(
+        evaluation=evaluation,
+        uid=appointment_uid(sheet_id, person.pk),
+        # A person's event is sent once, then cancelled once.
+        sequence=1 if method == calendar.CANCEL else 0,
+        method=method,
+        attendee=person,
+        link=link,
+    )
+    return ("rendez-vous.ics", content, f"text/calendar; method={method}; charset=utf-8")
+
+
+def appointment_cancelled(*, sheet_id: int, user_id: int) -> int:
+    """The person a grid was taken from: their evaluation appointment is cancelled."""
+    from django.contrib.auth import get_user_model
+
+    sheet = EvaluationSheet.objects.select_related(
+        "evaluation__dossier__branch", "evaluation__dossier__candidate"
+    ).get(pk=sheet_id)
+    evaluation = sheet.evaluation
+    if evaluation.appointment_at is None:
+        return 0
+    person = get_user_model().objects.get(pk=user_id)
+    link = absolute(reverse("evaluations:sheet", args=[sheet.pk]))
+    with translation.override(settings.LANGUAGE_CODE):
+        return send_templated(
+            to=[person.email],
+            subject=_("Rendez-vous d'évaluation annulé — dossier %(ref)s")
+            % {"ref": evaluation.dossier.reference},
+            template="appointment_cancelled",
+            context={"evaluation": evaluation, "dossier": evaluation.dossier, "person": person},
+            attachments=[_appointment_ics(evaluation, sheet.pk, person, calendar.CANCEL, link)],
         )
 
 

@@ -58,6 +58,7 @@ from .models import (
     VoteChoice,
 )
 from .tasks import (
+    email_appointment_cancelled,
     email_decision_recorded,
     email_evaluator_assigned,
     email_jury_convocation,
@@ -99,10 +100,24 @@ def evaluation_create(
     by: Any,
     referent: Any | None = None,
     due_date: datetime.date | None = None,
+    appointment_at: datetime.datetime | None = None,
+    appointment_place: str = "",
+    appointment_link: str = "",
 ) -> Evaluation:
     """Assign an evaluation to a habilitated external evaluator, with the company référent as
-    the other half of a binôme when given."""
+    the other half of a binôme when given; with an appointment (a date and time, and a place
+    or a video link), each of them gets it as a calendar invitation."""
     require_branch_staff(by, dossier.branch_id)
+    appointment_place, appointment_link = appointment_place.strip(), appointment_link.strip()
+    if appointment_at is None and (appointment_place or appointment_link):
+        raise DomainError(
+            _("Indiquez la date et l'heure du rendez-vous."), code="appointment_time_required"
+        )
+    if appointment_at is not None and not (appointment_place or appointment_link):
+        raise DomainError(
+            _("Indiquez le lieu du rendez-vous ou son lien de visioconférence."),
+            code="appointment_place_required",
+        )
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if kind not in EvaluationKind.values:
         raise DomainError(_("Type d'évaluation inconnu."), code="invalid_kind")
@@ -136,7 +151,13 @@ def evaluation_create(
                 code="referent_not_eligible",
             )
     evaluation = Evaluation.objects.create(
-        dossier=dossier, kind=kind, due_date=due_date, created_by=by
+        dossier=dossier,
+        kind=kind,
+        due_date=due_date,
+        appointment_at=appointment_at,
+        appointment_place=appointment_place,
+        appointment_link=appointment_link,
+        created_by=by,
     )
     halves = [(external_evaluator, SheetRole.EXTERNAL)]
     if referent is not None:
@@ -156,6 +177,7 @@ def evaluation_create(
             "kind": kind,
             "dossier": dossier.reference,
             "evaluators": [p.pk for p, _r in halves],
+            "appointment": appointment_at.isoformat() if appointment_at else None,
         },
     )
     return evaluation
@@ -209,6 +231,8 @@ def evaluation_reassign(*, sheet: EvaluationSheet, evaluator: Any, by: Any) -> E
     _revoke_evaluation(previous, locked_evaluation)
     _grant_evaluation(evaluator, locked_evaluation)
     enqueue_email(email_evaluator_assigned, locked.pk)
+    if locked_evaluation.appointment_at is not None:
+        enqueue_email(email_appointment_cancelled, locked.pk, user_id=previous.pk)
     audit_record(
         "evaluation.reassign",
         obj=locked_evaluation,

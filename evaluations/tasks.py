@@ -117,3 +117,11 @@ def send_jury_reminders() -> int:
     from .services import jury_reminders_send
 
     return jury_reminders_send()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_appointment_cancelled(self, sheet_id: int, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Tell the person a grid was taken from that its appointment is cancelled."""
+    from .notifications import appointment_cancelled
+
+    _deliver(self, appointment_cancelled, sheet_id=sheet_id, user_id=user_id)

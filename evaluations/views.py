@@ -228,6 +228,9 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
                 external_evaluator=data["external_evaluator"],
                 referent=data["referent"],
                 due_date=data["due_date"],
+                appointment_at=data["appointment_at"],
+                appointment_place=data["appointment_place"],
+                appointment_link=data["appointment_link"],
                 by=request.user,
             )
             messages.success(request, _("Évaluation confiée."))
