@@ -80,6 +80,9 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "due_date",
+            "appointment_at",
+            "appointment_place",
+            "appointment_link",
             "created_at",
             "submitted_at",
             "sheets",
@@ -95,6 +98,11 @@ class EvaluationCreateSerializer(serializers.Serializer):
         scope=_referents, model=User, required=False, allow_null=True
     )
     due_date = serializers.DateField(required=False, allow_null=True)
+    # The appointment sent to the evaluators as a calendar invitation: a time, and a place
+    # or a video link.
+    appointment_at = serializers.DateTimeField(required=False, allow_null=True)
+    appointment_place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    appointment_link = serializers.URLField(required=False, allow_blank=True, max_length=500)
 
 
 class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -62,6 +62,18 @@ class EvaluationAssignForm(PortalForm):
         empty_label=_("— Pas de binôme —"),
     )
     due_date = forms.DateField(label=_("À réaliser avant le"), required=False, widget=DateInput())
+    appointment_at = forms.DateTimeField(
+        label=_("Rendez-vous d'évaluation (date et heure)"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Les évaluateurs le reçoivent en invitation d'agenda (.ics)."),
+    )
+    appointment_place = forms.CharField(
+        label=_("Lieu du rendez-vous"), max_length=200, required=False
+    )
+    appointment_link = forms.URLField(
+        label=_("ou lien de visioconférence"), max_length=500, required=False, assume_scheme="https"
+    )
 
     def __init__(self, *args: Any, dossier: Dossier, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -198,6 +210,11 @@ class SessionCreateForm(PortalForm):
         if len(branches) == 1:
             self.fields["branch"].initial = branches[0].pk
             self.fields["branch"].widget = forms.HiddenInput()
+
+
+class SessionRescheduleForm(PortalForm):
+    held_on = forms.DateTimeField(label=_("Nouvelle date et heure"), widget=DateTimeInput())
+    place = forms.CharField(label=_("Lieu"), max_length=200)
 
 
 class MembershipChoiceField(forms.ModelChoiceField):

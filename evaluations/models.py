@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -68,6 +69,19 @@ class Evaluation(models.Model):
         default=EvaluationStatus.IN_PROGRESS,
     )
     due_date = models.DateField(_("à réaliser avant le"), null=True, blank=True)
+    # The appointment staff set when assigning, sent to the evaluators with an invitation.
+    appointment_at = models.DateTimeField(_("rendez-vous le"), null=True, blank=True)
+    appointment_place = models.CharField(
+        _("lieu du rendez-vous"), max_length=200, blank=True, default=""
+    )
+    # A CharField with the URL check, not a URLField: its form field would guess a scheme.
+    appointment_link = models.CharField(
+        _("lien de visioconférence"),
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[URLValidator(schemes=["https", "http"])],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -145,6 +159,12 @@ class EvaluationSheet(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evaluations:sheet", args=[self.pk])
+
+
+def appointment_uid(sheet_id: int, user_id: int) -> str:
+    """The iCalendar UID of an evaluation appointment in one person's calendar: a grid handed
+    on cancels the event of the person replaced and invites the newcomer under their own."""
+    return f"evaluation-sheet-{sheet_id}-{user_id}@cqpi"
 
 
 class CapacityOutcome(models.TextChoices):
@@ -264,9 +284,18 @@ class MemberRole(models.TextChoices):
     VICE_CHAIR = "vice_chair", _("Vice-président")
 
 
+class ConvocationAnswer(models.TextChoices):
+    PENDING = "pending", _("Sans réponse")
+    ACCEPTED = "accepted", _("Présence confirmée")
+    DECLINED = "declined", _("Absence annoncée")
+
+
 class JuryMember(models.Model):
     """A person convoked to a session, for one collège; `present` is recorded at the roll call
-    and changes when a member leaves the sitting (`left_at`); an absent member may be excused."""
+    and changes when a member leaves the sitting (`left_at`); an absent member may be excused.
+
+    The convocation itself: the member's answer to it, the SEQUENCE of the calendar invitation
+    last sent (raised at each update), and when each reminder went out (sent once each)."""
 
     session = models.ForeignKey(JurySession, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
@@ -279,6 +308,16 @@ class JuryMember(models.Model):
     present = models.BooleanField(_("présent"), default=True)
     excused = models.BooleanField(_("excusé"), default=False)
     left_at = models.DateTimeField(_("a quitté la séance à"), null=True, blank=True)
+    answer = models.CharField(
+        _("réponse à la convocation"),
+        max_length=20,
+        choices=ConvocationAnswer.choices,
+        default=ConvocationAnswer.PENDING,
+    )
+    answered_at = models.DateTimeField(_("a répondu le"), null=True, blank=True)
+    invitation_sequence = models.PositiveIntegerField(default=0)
+    reminded_week_before_at = models.DateTimeField(null=True, blank=True)
+    reminded_day_before_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("membre du jury")
@@ -294,6 +333,16 @@ class JuryMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_college_display()})"
+
+    @property
+    def invitation_uid(self) -> str:
+        return invitation_uid(self.pk)
+
+
+def invitation_uid(member_id: int) -> str:
+    """The iCalendar UID of a seat's invitation: the same for its request, its updates and its
+    cancellation (which is sent once the seat is gone, hence a function of the id alone)."""
+    return f"jury-seat-{member_id}@cqpi"
 
 
 class AgendaItem(models.Model):

@@ -1,4 +1,5 @@
-"""Emails of the evaluations room: an evaluator assigned, a grid submitted, a decision recorded."""
+"""Emails of the evaluations room: an evaluator assigned, a grid submitted, a decision recorded,
+a jury member convoked (with its calendar invitation, updates and cancellation) and reminded."""
 
 from __future__ import annotations
 
@@ -8,19 +9,34 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from branches.models import Membership, Role
 
-from .models import Decision, EvaluationSheet
+from . import calendar
+from .models import (
+    Decision,
+    EvaluationSheet,
+    JuryMember,
+    JurySession,
+    appointment_uid,
+    invitation_uid,
+)
 
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def send_templated(*, to: list[str], subject: str, template: str, context: dict[str, Any]) -> int:
+def send_templated(
+    *,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> int:
     """Send `emails/<template>.txt` with its `.html` alternative; nothing when nobody is to be told."""
     recipients = sorted({address for address in to if address})
     if not recipients:
@@ -32,6 +48,8 @@ def send_templated(*, to: list[str], subject: str, template: str, context: dict[
         to=recipients,
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     return message.send()
 
 
@@ -50,8 +68,16 @@ def evaluator_assigned(*, sheet_id: int) -> int:
         "evaluation__dossier__version__referentiel",
     ).get(pk=sheet_id)
     dossier = sheet.evaluation.dossier
+    link = absolute(reverse("evaluations:sheet", args=[sheet.pk]))
     # Emails are French whatever language the request that triggered them was in.
     with translation.override(settings.LANGUAGE_CODE):
+        attachments = []
+        if sheet.evaluation.appointment_at is not None:
+            attachments.append(
+                _appointment_ics(
+                    sheet.evaluation, sheet.pk, sheet.evaluator, calendar.REQUEST, link
+                )
+            )
         return send_templated(
             to=[sheet.evaluator.email],
             subject=_("Nouvelle évaluation à réaliser — dossier %(ref)s")
@@ -62,8 +88,47 @@ def evaluator_assigned(*, sheet_id: int) -> int:
                 "evaluation": sheet.evaluation,
                 "dossier": dossier,
                 "person": sheet.evaluator,
-                "link": absolute(reverse("evaluations:sheet", args=[sheet.pk])),
+                "link": link,
             },
+            attachments=attachments,
+        )
+
+
+def _appointment_ics(
+    evaluation: Any, sheet_id: int, person: Any, method: str, link: str
+) -> tuple[str, bytes, str]:
+    content = calendar.appointment_invitation(
+        evaluation=evaluation,
+        uid=appointment_uid(sheet_id, person.pk),
+        # A person's event is sent once, then cancelled once.
+        sequence=1 if method == calendar.CANCEL else 0,
+        method=method,
+        attendee=person,
+        link=link,
+    )
+    return ("rendez-vous.ics", content, f"text/calendar; method={method}; charset=utf-8")
+
+
+def appointment_cancelled(*, sheet_id: int, user_id: int) -> int:
+    """The person a grid was taken from: their evaluation appointment is cancelled."""
+    from django.contrib.auth import get_user_model
+
+    sheet = EvaluationSheet.objects.select_related(
+        "evaluation__dossier__branch", "evaluation__dossier__candidate"
+    ).get(pk=sheet_id)
+    evaluation = sheet.evaluation
+    if evaluation.appointment_at is None:
+        return 0
+    person = get_user_model().objects.get(pk=user_id)
+    link = absolute(reverse("evaluations:sheet", args=[sheet.pk]))
+    with translation.override(settings.LANGUAGE_CODE):
+        return send_templated(
+            to=[person.email],
+            subject=_("Rendez-vous d'évaluation annulé — dossier %(ref)s")
+            % {"ref": evaluation.dossier.reference},
+            template="appointment_cancelled",
+            context={"evaluation": evaluation, "dossier": evaluation.dossier, "person": person},
+            attachments=[_appointment_ics(evaluation, sheet.pk, person, calendar.CANCEL, link)],
         )
 
 
@@ -111,3 +176,106 @@ def decision_recorded(*, decision_id: int) -> int:
                 "link": absolute(reverse("space:dossier_detail", args=[dossier.pk])),
             },
         )
+
+
+# --- Jury convocations -------------------------------------------------------------
+
+CONVOCATION_KINDS = ("invite", "update", "cancel", "reminder")
+
+
+def _convocation_subject(kind: str, session: JurySession, days: int = 0) -> str:
+    date = timezone.localtime(session.held_on).strftime("%d/%m/%Y")
+    if kind == "cancel":
+        return _("Convocation retirée — jury du %(date)s") % {"date": date}
+    if kind == "update":
+        return _("Convocation modifiée — jury du %(date)s") % {"date": date}
+    if kind == "reminder":
+        return _("Rappel : jury du %(date)s") % {"date": date}
+    return _("Convocation au jury du %(date)s") % {"date": date}
+
+
+def _send_convocation(
+    *,
+    kind: str,
+    session: JurySession,
+    person: Any,
+    uid: str,
+    sequence: int,
+    answer: str,
+    days: int = 0,
+) -> int:
+    link = absolute(reverse("evaluations:session_detail", args=[session.pk]))
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _convocation_subject(kind, session, days)
+        attachments = []
+        if kind != "reminder":
+            method = calendar.CANCEL if kind == "cancel" else calendar.REQUEST
+            invitation = calendar.session_invitation(
+                session=session,
+                uid=uid,
+                sequence=sequence,
+                method=method,
+                attendee=person,
+                answer=answer,
+                link=link,
+            )
+            attachments.append(
+                (
+                    "convocation.ics",
+                    invitation,
+                    f"text/calendar; method={method}; charset=utf-8",
+                )
+            )
+        return send_templated(
+            to=[person.email],
+            subject=subject,
+            template="jury_convocation",
+            context={
+                "kind": kind,
+                "subject": subject,
+                "session": session,
+                "person": person,
+                "answer": answer,
+                "days": days,
+                "link": link,
+                "has_invitation": bool(attachments),
+            },
+            attachments=attachments,
+        )
+
+
+def jury_convocation(*, member_id: int, kind: str, days: int = 0) -> int:
+    """A seat's invitation ("invite"), its update after the session moved ("update"), or a
+    reminder before the session ("reminder", `days` before). Nothing if the seat is gone."""
+    member = (
+        JuryMember.objects.select_related("user", "session__branch").filter(pk=member_id).first()
+    )
+    if member is None:
+        return 0
+    return _send_convocation(
+        kind=kind,
+        session=member.session,
+        person=member.user,
+        uid=member.invitation_uid,
+        sequence=member.invitation_sequence,
+        answer=member.answer,
+        days=days,
+    )
+
+
+def jury_convocation_cancelled(
+    *, member_id: int, session_id: int, user_id: int, sequence: int
+) -> int:
+    """The cancellation of a released seat's invitation: the seat is gone, its ids remain."""
+    from django.contrib.auth import get_user_model
+
+    session = JurySession.objects.select_related("branch").get(pk=session_id)
+    person = get_user_model().objects.get(pk=user_id)
+    return _send_convocation(
+        kind="cancel",
+        session=session,
+        person=person,
+        uid=invitation_uid(member_id),
+        sequence=sequence,
+        answer="pending",
+    )

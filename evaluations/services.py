@@ -36,6 +36,7 @@ from .models import (
     AgendaItem,
     CapacityOutcome,
     CapacityResult,
+    ConvocationAnswer,
     Decision,
     DecisionCapacity,
     Evaluation,
@@ -57,8 +58,11 @@ from .models import (
     VoteChoice,
 )
 from .tasks import (
+    email_appointment_cancelled,
     email_decision_recorded,
     email_evaluator_assigned,
+    email_jury_convocation,
+    email_jury_convocation_cancelled,
     email_sheet_submitted,
     enqueue_email,
 )
@@ -96,10 +100,24 @@ def evaluation_create(
     by: Any,
     referent: Any | None = None,
     due_date: datetime.date | None = None,
+    appointment_at: datetime.datetime | None = None,
+    appointment_place: str = "",
+    appointment_link: str = "",
 ) -> Evaluation:
     """Assign an evaluation to a habilitated external evaluator, with the company référent as
-    the other half of a binôme when given."""
+    the other half of a binôme when given; with an appointment (a date and time, and a place
+    or a video link), each of them gets it as a calendar invitation."""
     require_branch_staff(by, dossier.branch_id)
+    appointment_place, appointment_link = appointment_place.strip(), appointment_link.strip()
+    if appointment_at is None and (appointment_place or appointment_link):
+        raise DomainError(
+            _("Indiquez la date et l'heure du rendez-vous."), code="appointment_time_required"
+        )
+    if appointment_at is not None and not (appointment_place or appointment_link):
+        raise DomainError(
+            _("Indiquez le lieu du rendez-vous ou son lien de visioconférence."),
+            code="appointment_place_required",
+        )
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if kind not in EvaluationKind.values:
         raise DomainError(_("Type d'évaluation inconnu."), code="invalid_kind")
@@ -133,7 +151,13 @@ def evaluation_create(
                 code="referent_not_eligible",
             )
     evaluation = Evaluation.objects.create(
-        dossier=dossier, kind=kind, due_date=due_date, created_by=by
+        dossier=dossier,
+        kind=kind,
+        due_date=due_date,
+        appointment_at=appointment_at,
+        appointment_place=appointment_place,
+        appointment_link=appointment_link,
+        created_by=by,
     )
     halves = [(external_evaluator, SheetRole.EXTERNAL)]
     if referent is not None:
@@ -153,6 +177,7 @@ def evaluation_create(
             "kind": kind,
             "dossier": dossier.reference,
             "evaluators": [p.pk for p, _r in halves],
+            "appointment": appointment_at.isoformat() if appointment_at else None,
         },
     )
     return evaluation
@@ -206,6 +231,8 @@ def evaluation_reassign(*, sheet: EvaluationSheet, evaluator: Any, by: Any) -> E
     _revoke_evaluation(previous, locked_evaluation)
     _grant_evaluation(evaluator, locked_evaluation)
     enqueue_email(email_evaluator_assigned, locked.pk)
+    if locked_evaluation.appointment_at is not None:
+        enqueue_email(email_appointment_cancelled, locked.pk, user_id=previous.pk)
     audit_record(
         "evaluation.reassign",
         obj=locked_evaluation,
@@ -396,6 +423,7 @@ def jury_member_convoke(
         session=locked, user=user, college=membership.college, role=role
     )
     assign_perm(f"evaluations.{SIT_ON_SESSION}", user, locked)
+    enqueue_email(email_jury_convocation, member.pk, kind="invite")
     audit_record(
         "session.convoke",
         obj=locked,
@@ -415,8 +443,17 @@ def jury_member_release(*, member: JuryMember, by: Any) -> None:
     locked_session = _lock_session(session, allowed=(SessionStatus.PLANNED,))
     locked = JuryMember.objects.select_for_update().get(pk=member.pk)
     user = locked.user
+    seat_id, sequence = locked.pk, locked.invitation_sequence + 1
     locked.delete()
     remove_perm(f"evaluations.{SIT_ON_SESSION}", user, locked_session)
+    # The calendar invitation is cancelled under the seat's UID, one SEQUENCE further.
+    enqueue_email(
+        email_jury_convocation_cancelled,
+        seat_id,
+        session_id=locked_session.pk,
+        user_id=user.pk,
+        sequence=sequence,
+    )
     audit_record(
         "session.release",
         obj=locked_session,
@@ -424,6 +461,112 @@ def jury_member_release(*, member: JuryMember, by: Any) -> None:
         actor=by,
         details={"member": user.pk, "role": locked.role},
     )
+
+
+@transaction.atomic
+def jury_session_reschedule(
+    *, session: JurySession, held_on: datetime.datetime, place: str, by: Any
+) -> JurySession:
+    """Move a planned session (date, time or place): every member convoked gets the updated
+    invitation (same UID, next SEQUENCE). A new date asks each of them again (their answer was
+    for the old one) and the reminders count from it."""
+    require_branch_staff(by, session.branch_id)
+    locked = _lock_session(session, allowed=(SessionStatus.PLANNED,))
+    place = place.strip()
+    if not place:
+        raise DomainError(_("Indiquez le lieu de la session."), code="place_required")
+    moved = held_on != locked.held_on
+    if not moved and place == locked.place:
+        raise DomainError(_("La date et le lieu sont inchangés."), code="unchanged")
+    before = {"held_on": locked.held_on.isoformat(), "place": locked.place}
+    locked.held_on, locked.place = held_on, place
+    locked.save(update_fields=["held_on", "place"])
+    session.held_on, session.place = held_on, place
+    for member in locked.members.select_for_update().order_by("pk"):
+        member.invitation_sequence += 1
+        fields = ["invitation_sequence"]
+        if moved:
+            member.answer, member.answered_at = ConvocationAnswer.PENDING, None
+            member.reminded_week_before_at = member.reminded_day_before_at = None
+            fields += ["answer", "answered_at", "reminded_week_before_at", "reminded_day_before_at"]
+        member.save(update_fields=fields)
+        enqueue_email(email_jury_convocation, member.pk, kind="update")
+    audit_record(
+        "session.reschedule",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={"from": before, "to": {"held_on": held_on.isoformat(), "place": place}},
+    )
+    return locked
+
+
+@transaction.atomic
+def convocation_answer(*, member: JuryMember, accept: bool, by: Any) -> JuryMember:
+    """The member convoked, and only they, confirms or declines their convocation while the
+    session is planned; staff see the answer on the session's page."""
+    if getattr(by, "pk", None) is None or member.user_id != by.pk:
+        raise PermissionDenied
+    session = _lock_session(member.session, allowed=(SessionStatus.PLANNED,))
+    locked = JuryMember.objects.select_for_update().filter(pk=member.pk).first()
+    if locked is None:
+        raise PermissionDenied  # released in the meantime
+    locked.answer = ConvocationAnswer.ACCEPTED if accept else ConvocationAnswer.DECLINED
+    locked.answered_at = timezone.now()
+    locked.save(update_fields=["answer", "answered_at"])
+    member.answer, member.answered_at = locked.answer, locked.answered_at
+    audit_record(
+        "session.answer",
+        obj=session,
+        branch=session.branch_id,
+        actor=by,
+        details={"member": by.pk, "answer": locked.answer},
+    )
+    return locked
+
+
+# Reminders before a session: (days before, the seat's field that records it was sent). Each
+# window ends where the next begins, so a late convocation gets only the reminders still due.
+REMINDERS = ((7, "reminded_week_before_at"), (1, "reminded_day_before_at"))
+
+
+@transaction.atomic
+def jury_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind the members convoked to planned sessions 7 days and 1 day before, once each:
+    the seat records each reminder in the same transaction that enqueues it, so a second run
+    (or a concurrent one, which skips the locked seats) sends nothing again. Declined seats
+    are not reminded; released ones are gone. Returns how many reminders were enqueued."""
+    now = now or timezone.now()
+    sent = 0
+    for position, (days, field) in enumerate(REMINDERS):
+        window_end = now + datetime.timedelta(days=days)
+        later = REMINDERS[position + 1][0] if position + 1 < len(REMINDERS) else 0
+        window_start = now + datetime.timedelta(days=later)
+        seats = (
+            JuryMember.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                session__status=SessionStatus.PLANNED,
+                session__held_on__gt=window_start,
+                session__held_on__lte=window_end,
+                **{f"{field}__isnull": True},
+            )
+            .exclude(answer=ConvocationAnswer.DECLINED)
+            .select_related("session")
+            .order_by("pk")
+        )
+        for seat in seats:
+            setattr(seat, field, now)
+            seat.save(update_fields=[field])
+            ahead = (timezone.localdate(seat.session.held_on) - timezone.localdate(now)).days
+            enqueue_email(email_jury_convocation, seat.pk, kind="reminder", days=max(1, ahead))
+            audit_record(
+                "session.remind",
+                obj=seat.session,
+                branch=seat.session.branch_id,
+                details={"member": seat.user_id, "days": days},
+            )
+            sent += 1
+    return sent
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Celery tasks of the evaluations room: the procès-verbal of a closed jury session."""
+"""Celery tasks of the evaluations room: the procès-verbal of a closed jury session, the emails,
+the reminders of jury sessions (beat)."""
 
 from __future__ import annotations
 
@@ -40,19 +41,19 @@ def render_minutes(self, session_id: int) -> None:  # type: ignore[no-untyped-de
 EMAIL_RETRIES = 5
 
 
-def enqueue_email(task: Any, object_id: int) -> None:
+def enqueue_email(task: Any, object_id: int, **extra: Any) -> None:
     """Send an email task once the current transaction commits: a rolled-back write tells no one."""
 
     def send() -> None:
         try:
-            task.delay(object_id)
+            task.delay(object_id, **extra)
         except Exception:
             logger.exception("%s(%s): broker unreachable, email not sent", task.name, object_id)
 
     transaction.on_commit(send)
 
 
-def _deliver(task: Any, send: Any, **ids: int) -> None:
+def _deliver(task: Any, send: Any, **ids: Any) -> None:
     # Only a mail server's refusal or absence is worth retrying; a missing row is not.
     try:
         send(**ids)
@@ -83,3 +84,44 @@ def email_decision_recorded(self, decision_id: int) -> None:  # type: ignore[no-
     from .notifications import decision_recorded
 
     _deliver(self, decision_recorded, decision_id=decision_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_jury_convocation(self, member_id: int, kind: str = "invite", days: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """Convoke a jury member (with the calendar invitation), update or remind them."""
+    from .notifications import jury_convocation
+
+    _deliver(self, jury_convocation, member_id=member_id, kind=kind, days=days)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_jury_convocation_cancelled(  # type: ignore[no-untyped-def]
+    self, member_id: int, session_id: int, user_id: int, sequence: int
+) -> None:
+    """Tell a released jury member their convocation is withdrawn (calendar cancellation)."""
+    from .notifications import jury_convocation_cancelled
+
+    _deliver(
+        self,
+        jury_convocation_cancelled,
+        member_id=member_id,
+        session_id=session_id,
+        user_id=user_id,
+        sequence=sequence,
+    )
+
+
+@shared_task(acks_late=True)
+def send_jury_reminders() -> int:
+    """Scheduled by beat (CELERY_BEAT_SCHEDULE): reminders due now, each sent once."""
+    from .services import jury_reminders_send
+
+    return jury_reminders_send()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_appointment_cancelled(self, sheet_id: int, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Tell the person a grid was taken from that its appointment is cancelled."""
+    from .notifications import appointment_cancelled
+
+    _deliver(self, appointment_cancelled, sheet_id=sheet_id, user_id=user_id)

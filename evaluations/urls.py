@@ -31,6 +31,12 @@ urlpatterns = [
         views.session_member_release,
         name="session_member_release",
     ),
+    path(
+        "jurys/<int:pk>/membres/<int:member_pk>/reponse/",
+        views.session_convocation_answer,
+        name="session_convocation_answer",
+    ),
+    path("jurys/<int:pk>/deplacer/", views.session_reschedule, name="session_reschedule"),
     path("jurys/<int:pk>/ouvrir/", views.session_open, name="session_open"),
     path("jurys/<int:pk>/clore/", views.session_close, name="session_close"),
     path("jurys/<int:pk>/proces-verbal/", views.session_minutes, name="session_minutes"),

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import (
     FileResponse,
     Http404,
@@ -41,6 +41,7 @@ from .forms import (
     EvaluationAssignForm,
     MinutesSignForm,
     SessionCreateForm,
+    SessionRescheduleForm,
     SheetForm,
     SheetReassignForm,
     ShowOfHandsForm,
@@ -54,6 +55,7 @@ from .models import (
     CapacityResult,
     EvaluationSheet,
     EvaluationStatus,
+    JuryMember,
     JurySession,
     Outcome,
     Proposal,
@@ -226,6 +228,9 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
                 external_evaluator=data["external_evaluator"],
                 referent=data["referent"],
                 due_date=data["due_date"],
+                appointment_at=data["appointment_at"],
+                appointment_place=data["appointment_place"],
+                appointment_link=data["appointment_link"],
                 by=request.user,
             )
             messages.success(request, _("Évaluation confiée."))
@@ -286,6 +291,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
         .annotate(
             member_count=Count("members", distinct=True),
             dossier_count=Count("agenda", distinct=True),
+            # The user's own answer to their convocation, where they sit.
+            my_answer=Subquery(
+                JuryMember.objects.filter(
+                    session_id=OuterRef("pk"), user_id=roles.user_id or 0
+                ).values("answer")[:1]
+            ),
         )
     )
     return render(
@@ -295,6 +306,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "section": "sessions",
             "sessions": sessions,
             "may_create": roles.is_staff_member or roles.is_national_admin,
+            "show_answer": roles.is_jury_member,
             "show_branch": roles.is_national_admin
             or len(roles.staff_branch_ids | roles.jury_branch_ids) > 1,
         },
@@ -365,8 +377,12 @@ def _render_session(request: HttpRequest, session: JurySession, **bound: Any) ->
         ]
     if (manages or may_decide) and session.status != SessionStatus.CLOSED:
         context["compliance"] = selectors.session_compliance(session=session, agenda=agenda)
+    context["my_seat"] = next((m for m in members if m.user_id == request.user.pk), None)
     if manages:
         context["convoke_form"] = bound.get("convoke_form") or ConvokeForm(session=session)
+        context["reschedule_form"] = bound.get("reschedule_form") or SessionRescheduleForm(
+            initial={"held_on": timezone.localtime(session.held_on), "place": session.place}
+        )
         agenda_form = bound.get("agenda_form") or AgendaForm(session=session, user=request.user)
         context["agenda_form"] = agenda_form
         if session.status != SessionStatus.CLOSED:
@@ -491,6 +507,43 @@ def session_member_release(request: HttpRequest, pk: int, member_pk: int) -> Htt
             % {"name": member.user.get_full_name() or member.user.email},
         )
     return redirect(session)
+
+
+@login_required
+@require_POST
+def session_convocation_answer(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """The member convoked confirms (answer=accept) or declines their convocation."""
+    session = visible_session(request.user, pk)
+    member = get_object_or_404(session.members.all(), pk=member_pk)
+    accept = request.POST.get("answer") == "accept"
+    with refusal_shown(request):
+        services.convocation_answer(member=member, accept=accept, by=request.user)
+        if accept:
+            messages.success(request, _("Votre présence est confirmée."))
+        else:
+            messages.success(request, _("Votre absence est annoncée à la branche."))
+    return redirect(session)
+
+
+@login_required
+@require_POST
+def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a planned session; every member convoked gets the updated invitation."""
+    session = managed_session(request.user, pk)
+    form = SessionRescheduleForm(request.POST)
+    if form.is_valid():
+        with refusal_shown(request, form=form):
+            services.jury_session_reschedule(
+                session=session,
+                held_on=form.cleaned_data["held_on"],
+                place=form.cleaned_data["place"],
+                by=request.user,
+            )
+            messages.success(
+                request, _("La session est déplacée : les membres convoqués sont prévenus.")
+            )
+            return redirect(session)
+    return _render_session(request, session, reschedule_form=form)
 
 
 @login_required

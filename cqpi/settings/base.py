@@ -344,6 +344,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.apply_retention",
         "schedule": crontab(hour=env_int("RETENTION_HOUR", 3), minute=30),
     },
+    # Every hour: the jury members' reminders 7 days and 1 day before their session, each sent
+    # once (evaluations.services.jury_reminders_send records them on the seat).
+    "send-jury-reminders": {
+        "task": "evaluations.tasks.send_jury_reminders",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Retention of personal data (docs/rgpd.md says why each default) -------------------------

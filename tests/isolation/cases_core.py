@@ -218,6 +218,21 @@ CASES = [
         methods=("POST",),
         write=STAFF,
     ),
+    # Only the member convoked answers their convocation (the planned session's chair seat).
+    Case(
+        "evaluations:session_convocation_answer",
+        sides("evaluations:session_convocation_answer", "planned_session", "jury_member"),
+        methods=("POST",),
+        write=CHAIR_A,
+        data=lambda w, t: {"answer": "accept"},
+    ),
+    Case(
+        "evaluations:session_reschedule",
+        sides("evaluations:session_reschedule", "planned_session"),
+        methods=("POST",),
+        write=STAFF,
+        data=lambda w, t: {"held_on": "2031-01-06T10:00", "place": "Ailleurs"},
+    ),
     Case(
         "evaluations:session_open",
         sides("evaluations:session_open", "planned_session"),
