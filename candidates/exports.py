@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from .imports import header
+
 Column = tuple[str, Callable[[Any], Any]]
 CHUNK = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,20 +43,25 @@ def _safe(value: Any) -> Any:
 
 
 def dossier_columns() -> list[Column]:
+    """The dossier list's export; the candidate's columns carry the import's headers, so an
+    export of new candidates can be imported again as it is."""
     return [
         (_("Numéro de dossier"), lambda d: d.reference),
-        (_("Nom"), lambda d: d.candidate.last_name),
-        (_("Prénom"), lambda d: d.candidate.first_name),
-        (_("Date de naissance"), lambda d: _date(d.candidate.birth_date)),
-        (_("Lieu de naissance"), lambda d: d.candidate.birth_place),
-        (_("E-mail"), lambda d: d.candidate.email),
+        (header("last_name"), lambda d: d.candidate.last_name),
+        (header("first_name"), lambda d: d.candidate.first_name),
+        (header("birth_date"), lambda d: _date(d.candidate.birth_date)),
+        (header("birth_place"), lambda d: d.candidate.birth_place),
+        (header("email"), lambda d: d.candidate.email),
         (_("Entreprise"), lambda d: d.company.name if d.company else ""),
-        (_("SIRET"), lambda d: d.company.siret if d.company else ""),
-        (_("Code CQPI"), lambda d: d.version.referentiel.code),
+        (header("company_siret"), lambda d: d.company.siret if d.company else ""),
+        (header("cqpi_code"), lambda d: d.version.referentiel.code),
         (_("CQPI"), lambda d: d.version.referentiel.title),
         (_("Version"), lambda d: d.version.number),
-        (_("Voie d'accès"), lambda d: d.get_access_route_display()),
-        (_("Première certification"), lambda d: _("oui") if d.first_certification else _("non")),
+        (header("access_route"), lambda d: d.get_access_route_display()),
+        (
+            header("first_certification"),
+            lambda d: _("oui") if d.first_certification else _("non"),
+        ),
         (_("Statut"), lambda d: d.get_status_display()),
         (_("Ouvert le"), lambda d: _date(d.opened_on)),
         (_("Branche"), lambda d: d.branch.name),

@@ -23,8 +23,9 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
 from audit.services import audit_record
@@ -80,9 +81,51 @@ IDENTITY_MAX_LENGTH = {
 }
 REQUIRED = ("last_name", "first_name", "birth_date", "birth_place", "cqpi_code", "access_route")
 
+# The headers a person reads and writes: the dossier export's own for the columns it has (so an
+# export comes back in as it is), a French name for the others. The code names of COLUMNS are
+# accepted too, and any other column (the export's "Statut", "Branche"…) is left aside.
+HEADERS = {
+    "last_name": gettext_lazy("Nom"),
+    "first_name": gettext_lazy("Prénom"),
+    "birth_date": gettext_lazy("Date de naissance"),
+    "birth_place": gettext_lazy("Lieu de naissance"),
+    "email": gettext_lazy("E-mail"),
+    "company_siret": gettext_lazy("SIRET"),
+    "cqpi_code": gettext_lazy("Code CQPI"),
+    "access_route": gettext_lazy("Voie d'accès"),
+    "first_certification": gettext_lazy("Première certification"),
+    "usage_name": gettext_lazy("Nom d'usage"),
+    "first_name_2": gettext_lazy("Deuxième prénom"),
+    "first_name_3": gettext_lazy("Troisième prénom"),
+    "sex": gettext_lazy("Sexe"),
+    "birth_insee_code": gettext_lazy("Code INSEE de la commune de naissance"),
+    "birth_postal_code": gettext_lazy("Code postal de la commune de naissance"),
+    "birth_country_code": gettext_lazy("Code du pays de naissance"),
+    "birth_country_label": gettext_lazy("Pays de naissance"),
+}
+
+
+def header(column: str) -> str:
+    """The column's header as people read it."""
+    return str(HEADERS[column])
+
+
+def _header_names() -> dict[str, str]:
+    """Each accepted header, normalised, to its column: the code, and the French and English
+    headers whatever the language of the request."""
+    names = {_normalise_header(column): column for column in COLUMNS}
+    for language in ("fr", "en"):
+        with translation.override(language):
+            names.update({_normalise_header(str(label)): c for c, label in HEADERS.items()})
+    return names
+
 
 def column_help() -> list[tuple[str, str, str]]:
-    """(column, what it holds, example) — shown on the upload page and in the template."""
+    """(column header, what it holds, example) — shown on the upload page and in the template."""
+    return [(header(column), text, example) for column, text, example in _column_help()]
+
+
+def _column_help() -> list[tuple[str, str, str]]:
     return [
         ("last_name", _("Nom de naissance du candidat (obligatoire)"), "Durand"),
         ("first_name", _("Prénom (obligatoire)"), "Léa"),
@@ -228,12 +271,13 @@ def parse_upload(uploaded: Any) -> list[tuple[int, dict[str, Any]]]:
         table = _read_csv(uploaded)
     if not table:
         raise DomainError(_("Le fichier ne contient aucune ligne."), code="empty")
-    header = [_normalise_header(v) for v in table[0]]
-    missing = [c for c in REQUIRED if c not in header]
+    names = _header_names()
+    header_row = [names.get(_normalise_header(v), _normalise_header(v)) for v in table[0]]
+    missing = [c for c in REQUIRED if c not in header_row]
     if missing:
         raise DomainError(
             _("Colonnes manquantes : %(columns)s. Partez du modèle à télécharger.")
-            % {"columns": ", ".join(missing)},
+            % {"columns": ", ".join(f"« {header(c)} »" for c in missing)},
             code="missing_columns",
         )
     rows: list[tuple[int, dict[str, Any]]] = []
@@ -241,7 +285,10 @@ def parse_upload(uploaded: Any) -> list[tuple[int, dict[str, Any]]]:
         if not any(v not in ("", None) for v in values):
             continue  # blank lines are not rows
         rows.append(
-            (index, {name: values[i] if i < len(values) else "" for i, name in enumerate(header)})
+            (
+                index,
+                {name: values[i] if i < len(values) else "" for i, name in enumerate(header_row)},
+            )
         )
     if not rows:
         raise DomainError(_("Le fichier ne contient aucune ligne de données."), code="empty")
@@ -333,7 +380,7 @@ def validate_rows(
         value = {k: (v if isinstance(v, datetime.date) else str(v).strip()) for k, v in row.items()}
         for name in REQUIRED:
             if value.get(name) in ("", None):
-                reasons.append(_("champ « %(column)s » manquant") % {"column": name})
+                reasons.append(_("champ « %(column)s » manquant") % {"column": header(name)})
         # As text, like the other columns: a spreadsheet may hold a date in any cell.
         last_name = str(value.get("last_name", ""))
         first_name = str(value.get("first_name", ""))
@@ -353,11 +400,11 @@ def validate_rows(
                 birth_date = None
         for name in ("last_name", "first_name", "birth_place"):
             if len(str(value.get(name, ""))) > 120:
-                reasons.append(_("champ « %(column)s » trop long") % {"column": name})
+                reasons.append(_("champ « %(column)s » trop long") % {"column": header(name)})
             if codes := format_characters(str(value.get(name, ""))):
                 reasons.append(
                     _("champ « %(column)s » : caractère invisible de mise en forme (%(codes)s)")
-                    % {"column": name, "codes": ", ".join(codes)}
+                    % {"column": header(name), "codes": ", ".join(codes)}
                 )
         email = str(value.get("email", ""))
         if email:
@@ -404,10 +451,10 @@ def validate_rows(
             {name: str(value.get(name, "") or "") for name in IDENTITY_COLUMNS}
         )
         for name, messages in identity.identity_errors(extra).items():
-            reasons.extend(f"{name} : {message}" for message in messages)
+            reasons.extend(f"{header(name)} : {message}" for message in messages)
         for name in IDENTITY_COLUMNS:
             if len(extra[name]) > IDENTITY_MAX_LENGTH[name]:
-                reasons.append(_("champ « %(column)s » trop long") % {"column": name})
+                reasons.append(_("champ « %(column)s » trop long") % {"column": header(name)})
         if last_name and first_name and birth_date:
             key = (last_name.lower(), first_name.lower(), birth_date)
             if key in ctx.existing:
@@ -668,7 +715,7 @@ def template_rows(branch: Branch | None) -> list[list[str]]:
         company = Company.objects.filter(branch=branch).first()
         example[COLUMNS.index("cqpi_code")] = version.referentiel.code if version else ""
         example[COLUMNS.index("company_siret")] = company.siret if company else ""
-    return [list(COLUMNS), example]
+    return [[header(column) for column in COLUMNS], example]
 
 
 def template_csv(branch: Branch | None) -> bytes:

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from candidates import identity, imports
 from candidates.models import Candidate, Dossier, DossierHistory
 from core.errors import DomainError
-from tests.factories import valid_siret
+from tests.factories import CandidateFactory, valid_siret
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def test_an_impossible_date_is_reported(cast: Any) -> None:
 
 def test_a_missing_field_is_reported(cast: Any) -> None:
     errors = errors_of(cast, [row(cast, 1, birth_place="")])
-    assert "birth_place" in errors[2][0]
+    assert "« Lieu de naissance »" in errors[2][0]
 
 
 def test_a_duplicate_within_the_file_names_the_first_line(cast: Any) -> None:
@@ -349,10 +349,13 @@ def test_the_template_is_downloadable(client: Any, cast: Any, fmt: str) -> None:
     assert response.status_code == 200
     if fmt == "csv":
         first = response.content.decode("utf-8-sig").splitlines()[0]
-        assert first == HEADER
+        assert first == ";".join(imports.header(c) for c in imports.COLUMNS)
+        assert first.startswith("Nom;Prénom;Date de naissance;")
     else:
         workbook = load_workbook(io.BytesIO(response.content))
-        assert [c.value for c in workbook.worksheets[0][1]] == list(imports.COLUMNS)
+        assert [c.value for c in workbook.worksheets[0][1]] == [
+            imports.header(c) for c in imports.COLUMNS
+        ]
         assert workbook.worksheets[1]["A1"].value == "Colonne"
 
 
@@ -381,5 +384,34 @@ def test_import_numbers_follow_the_dossiers_opened_one_by_one(cast: Any) -> None
 def test_a_name_with_a_format_character_is_reported_on_its_row(cast: Any) -> None:
     errors = errors_of(cast, [row(cast, 1), row(cast, 2, last_name="Dur\u202eand")])
     assert list(errors) == [3]
-    assert "last_name" in errors[3][0]
+    assert "« Nom »" in errors[3][0]
     assert "U+202E" in errors[3][0]
+
+
+def test_an_export_of_the_dossier_list_imports_again_as_it_is(client: Any, cast: Any) -> None:
+    """The export's headers and values are the import's: every row is read, and refused only
+    because its candidate is already registered in the branch."""
+    from tests import workflow
+
+    for n in (1, 2):
+        candidate = CandidateFactory.create(branch=cast.branch_a, email=f"c{n}@example.test")
+        workflow.open_dossier(cast, candidate=candidate, route="vae" if n == 2 else "continuing")
+    client.force_login(cast.staff_a)
+    exported = b"".join(
+        client.get(reverse("candidates:dossier_export"), {"format": "csv"}).streaming_content
+    )
+
+    preview = imports.build_preview(
+        uploaded=SimpleUploadedFile("export.csv", exported), branch=cast.branch_a, by=cast.staff_a
+    )
+
+    assert not preview.rows
+    assert [e.reasons for e in preview.errors] == [
+        ["candidat déjà enregistré dans la branche"]
+    ] * 2
+
+
+def test_a_missing_column_is_named_as_people_read_it(cast: Any) -> None:
+    with pytest.raises(DomainError) as refused:
+        imports.parse_upload(SimpleUploadedFile("x.csv", b"Nom;Prenom\nDurand;Lea\n"))
+    assert "« Date de naissance »" in refused.value.message
