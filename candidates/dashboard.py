@@ -217,3 +217,23 @@ def dashboard_for(branch: Branch) -> Dashboard:
         corrections_count=corrections.count(),
         today=today,
     )
+
+
+def national_overview() -> list[dict[str, Any]]:
+    """For national administrators: each branch with its dossiers and what waits on its CPNE,
+    in one grouped query (the branches without a dossier too)."""
+    steps = {step.todo: Count("pk", filter=may_start(step)) for step in workflow.staff_todo()}
+    counts = {
+        row["branch_id"]: row
+        for row in Dossier.objects.order_by()
+        .values("branch_id")
+        .annotate(total=Count("pk"), **steps)
+    }
+    empty = {"total": 0, **dict.fromkeys(steps, 0)}
+    return [
+        {
+            "branch": branch,
+            **{k: v for k, v in counts.get(branch.pk, empty).items() if k != "branch_id"},
+        }
+        for branch in Branch.objects.order_by("name")
+    ]

@@ -29,7 +29,7 @@ from core.portal import refusal_shown
 
 from . import exports, identity, imports, services, workflow
 from .access import managed_candidate, managed_dossier
-from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for
+from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for, national_overview
 from .forms import (
     DECLARATION_FIELDS,
     AdmissibilityForm,
@@ -331,6 +331,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "show_chooser": len(chooser.fields["branch"].queryset) > 1,  # type: ignore[attr-defined]
             "board": dashboard_for(branch),
             "expiry_days": EXPIRY_HORIZON_DAYS,
+            # A national administrator sees every branch at a glance before choosing one.
+            "national": national_overview() if roles_of(request.user).is_national_admin else None,
         },
     )
 

@@ -175,3 +175,25 @@ def test_every_count_of_what_waits_is_a_link_to_exactly_those_dossiers(
         assert expected.reference in listed, todo
         others = {vae, continuing, ready} - {expected}
         assert not any(other.reference in listed for other in others), todo
+
+
+def test_a_national_administrator_sees_every_branch_at_a_glance(client: Any, cast: Any) -> None:
+    workflow.ready_for_jury(cast)
+    client.force_login(cast.admin)
+
+    page = client.get(reverse("candidates:dashboard")).content.decode()
+
+    assert "Toutes les branches" in page
+    for branch in (cast.branch_a, cast.branch_b):
+        assert f'href="?branch={branch.pk}"' in page
+    rows = {row["branch"]: row for row in dashboard.national_overview()}
+    assert (rows[cast.branch_a]["total"], rows[cast.branch_a]["to_schedule"]) == (1, 1)
+    assert rows[cast.branch_b]["total"] == 0
+    client.force_login(cast.staff_a)
+    assert "Toutes les branches" not in client.get(reverse("candidates:dashboard")).content.decode()
+
+
+def test_the_national_overview_costs_two_queries_whatever_the_branches(cast: Any) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        dashboard.national_overview()
+    assert len(queries) == 2  # the counts grouped by branch, then the branches
