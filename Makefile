@@ -65,6 +65,11 @@ compose-check:
 test-deps:
 	@if [ ! -x /usr/lib/chromium/chromium ]; then scripts/apt-ensure.sh chromium; fi
 	@scripts/apt-ensure.sh gettext poppler-utils docker-compose
+	@# axe-core, the accessibility engine the browser tests load (pinned in tests/browser).
+	@if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
+		command -v npm >/dev/null || scripts/apt-ensure.sh npm; \
+		npm ci --prefix tests/browser --no-audit --no-fund --silent; \
+	fi
 
 # The checks and the tests both run, so that one failure does not hide the other.
 test: venv test-deps messages
