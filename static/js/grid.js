@@ -24,6 +24,7 @@
   var conflict = false;
   var pendingSubmitter = null;
   var submitting = false;
+  var pendingPiece = null; // a piece's form waiting for the marks to be saved first
 
   function message(name, values) {
     var text = form.dataset[name] || "";
@@ -196,6 +197,15 @@
 
   function afterSave() {
     inFlight = false;
+    if (pendingPiece !== null) {
+      // Saved (or kept in the local draft if the save failed): the piece may leave now.
+      var piece = pendingPiece;
+      pendingPiece = null;
+      submitting = true;
+      piece.dataset.marksSaved = "1";
+      piece.requestSubmit();
+      return;
+    }
     if (pendingSubmitter !== null && !conflict) {
       var submitter = pendingSubmitter;
       pendingSubmitter = null;
@@ -280,6 +290,25 @@
     } else {
       submitting = true; // the form carries the marks: no parallel save on the way out
     }
+  });
+
+  // Attaching a piece reloads the page: the marks typed just before are saved first, so that
+  // they come back from the server rather than from the local draft.
+  Array.prototype.forEach.call(document.querySelectorAll("form.evidence-form"), function (piece) {
+    piece.addEventListener("submit", function (event) {
+      if (piece.dataset.marksSaved === "1" || conflict || navigator.onLine === false) {
+        return;
+      }
+      if (!dirty && !inFlight) {
+        return;
+      }
+      event.preventDefault();
+      window.clearTimeout(timer);
+      pendingPiece = piece;
+      if (!inFlight) {
+        save();
+      }
+    });
   });
 
   window.addEventListener("online", function () {

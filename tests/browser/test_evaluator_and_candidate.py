@@ -296,3 +296,38 @@ def test_an_invited_candidate_activates_follows_downloads_and_shares(
     assert exported["candidates"][0]["dossiers"][0]["certificates"][0]["number"] == (
         certificate.number
     )
+
+
+def test_marks_typed_just_before_attaching_a_piece_are_saved_not_lost(
+    page: Page, live_server: Any, live_cast: Any, log_in: Any
+) -> None:
+    cast = live_cast
+    sheet = assigned_sheet(cast)
+    capacity = (
+        Capacity.objects.filter(bloc__version=cast.version)
+        .prefetch_related("indicators")
+        .order_by("bloc__order", "order")
+        .first()
+    )
+    assert capacity is not None
+    log_in(page, cast.evaluator)
+    page.goto(live_server.url + reverse("evaluations:sheet", args=[sheet.pk]))
+
+    # Typed, then "Joindre" at once: before the autosave's pause has passed.
+    score(page, capacity, mark="3")
+    page.get_by_label(
+        re.compile(rf"^Joindre une photo ou un PDF\W+{re.escape(capacity.code)}$")
+    ).set_input_files({"name": "photo.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    with page.expect_navigation():
+        page.get_by_role(
+            "button", name=re.compile(rf"^Joindre\W+{re.escape(capacity.code)}$")
+        ).click()
+
+    expect(page.get_by_text("Pièce ajoutée au dossier.")).to_be_visible()
+    # The marks came back from the server, not from a draft to restore.
+    for indicator in capacity.indicators.all():
+        expect(page.get_by_label(indicator.label, exact=True)).to_have_value("3")
+    expect(page.locator("#grid-draft")).to_be_hidden()
+    result = CapacityResult.objects.get(sheet=sheet, capacity=capacity)
+    assert result.outcome == CapacityOutcome.ACQUIRED
+    assert {m.mark for m in result.marks.all()} == {3}
