@@ -1594,3 +1594,13 @@ def test_a_refusal_validates_no_capacity_even_if_boxes_stay_ticked(
     proposal = Proposal.objects.get()
     assert proposal.validated_capacity_ids == []
     assert set(proposal.override_reasons.values()) == {"Preuves insuffisantes."}
+
+
+def test_a_member_waiting_for_a_proposal_is_told_so(client: Any, cast: Any, sitting: Any) -> None:
+    session, dossier = sitting
+    client.force_login(cast.jury_employee)
+
+    page = client.get(decision_url(session, dossier)).content.decode()
+
+    assert "Aucune proposition n&#x27;est soumise au vote pour ce dossier" in page
+    assert "Mettre aux voix" not in page and "Voter pour" not in page
