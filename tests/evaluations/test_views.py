@@ -1602,5 +1602,5 @@ def test_a_member_waiting_for_a_proposal_is_told_so(client: Any, cast: Any, sitt
 
     page = client.get(decision_url(session, dossier)).content.decode()
 
-    assert "Aucune proposition n&#x27;est soumise au vote pour ce dossier" in page
+    assert "Aucune proposition n'est soumise au vote pour ce dossier" in page
     assert "Mettre aux voix" not in page and "Voter pour" not in page
