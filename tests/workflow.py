@@ -48,6 +48,20 @@ def score_all(sheet: Any, *, by: Any, outcome: str = CapacityOutcome.ACQUIRED) -
     evaluation_services.sheet_submit(sheet=sheet, by=by)
 
 
+def assigned_sheet(cast: Any) -> Any:
+    """A final evaluation given to the cast's evaluator: their grid, still empty."""
+    dossier = open_dossier(cast)
+    dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
+    dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)
+    evaluation = evaluation_services.evaluation_create(
+        dossier=dossier,
+        kind=EvaluationKind.FINAL,
+        external_evaluator=cast.evaluator,
+        by=cast.staff_a,
+    )
+    return evaluation.sheets.get()
+
+
 def ready_for_jury(
     cast: Any, *, candidate: Candidate | None = None, binome: bool = False
 ) -> Dossier:

@@ -64,17 +64,8 @@ def check(page: Any, url: str) -> list[dict[str, Any]]:
     return [{"url": url, **v} for v in violations(page)]
 
 
-def log_in_as(page: Any, base: str, user: Any) -> None:
-    page.context.clear_cookies()
-    page.goto(base + reverse("accounts:login"))
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill("secret-password-123")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Se connecter").click()
-
-
 def test_the_pages_of_every_role_have_no_serious_accessibility_violation(
-    axe_page: Any, live_server: Any, live_cast: Any
+    axe_page: Any, live_server: Any, live_cast: Any, log_in: Any
 ) -> None:
     cast, base = live_cast, live_server.url
     decision = award(cast)
@@ -126,7 +117,7 @@ def test_the_pages_of_every_role_have_no_serious_accessibility_violation(
     found: list[dict[str, Any]] = []
     for _role, (user, urls) in pages.items():
         if user is not None:
-            log_in_as(axe_page, base, user)
+            log_in(axe_page, user)
         for url in urls:
             found += check(axe_page, base + url)
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)

@@ -18,11 +18,10 @@ from pypdf import PdfReader
 from candidates import services as dossier_services
 from certifications.models import Capacity, Certificate, RenderStatus
 from certifications.services import certificate_store_pdf
-from evaluations import services as evaluation_services
-from evaluations.models import CapacityOutcome, CapacityResult, EvaluationKind, SheetStatus
+from evaluations.models import CapacityOutcome, CapacityResult, SheetStatus
 from tests.browser.conftest import PASSWORD
 from tests.factories import CandidateFactory
-from tests.workflow import award, open_dossier
+from tests.workflow import assigned_sheet, award
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,19 +31,6 @@ VIEWPORTS: dict[str, ViewportSize] = {
 }
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 SAVED = re.compile(r"^Enregistré à \d\d:\d\d")
-
-
-def assigned_sheet(cast: Any) -> Any:
-    dossier = open_dossier(cast)
-    dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
-    dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)
-    evaluation = evaluation_services.evaluation_create(
-        dossier=dossier,
-        kind=EvaluationKind.FINAL,
-        external_evaluator=cast.evaluator,
-        by=cast.staff_a,
-    )
-    return evaluation.sheets.get()
 
 
 def outcome_group(page: Page, capacity: Capacity) -> Any:

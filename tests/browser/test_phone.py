@@ -7,10 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from candidates import services as dossier_services
-from evaluations import services as evaluation_services
-from evaluations.models import EvaluationKind
-from tests.workflow import open_dossier
+from tests.workflow import assigned_sheet
 
 MEASURE = """() => {
   const small = [];
@@ -32,27 +29,15 @@ MEASURE = """() => {
 
 
 def test_the_grid_is_comfortable_at_375_px(
-    browser: Any, live_server: Any, live_cast: Any, screenshot: Any
+    browser: Any, live_server: Any, live_cast: Any, log_in: Any, screenshot: Any
 ) -> None:
     cast = live_cast
-    dossier = open_dossier(cast)
-    dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
-    dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)
-    evaluation = evaluation_services.evaluation_create(
-        dossier=dossier,
-        kind=EvaluationKind.FINAL,
-        external_evaluator=cast.evaluator,
-        by=cast.staff_a,
-    )
+    sheet = assigned_sheet(cast)
     context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 800})
     page = context.new_page()
-    page.goto(live_server.url + reverse("accounts:login"))
-    page.get_by_label("Adresse e-mail").fill(cast.evaluator.email)
-    page.get_by_label("Mot de passe").fill("secret-password-123")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Se connecter").click()
+    log_in(page, cast.evaluator)
 
-    page.goto(live_server.url + reverse("evaluations:sheet", args=[evaluation.sheets.get().pk]))
+    page.goto(live_server.url + reverse("evaluations:sheet", args=[sheet.pk]))
     measured = page.evaluate(MEASURE)
     screenshot(page, "grid-375")
     context.close()

@@ -406,9 +406,7 @@ def test_an_export_of_the_dossier_list_imports_again_as_it_is(client: Any, cast:
     )
 
     assert not preview.rows
-    assert [e.reasons for e in preview.errors] == [
-        ["candidat déjà enregistré dans la branche"]
-    ] * 2
+    assert [e.reasons for e in preview.errors] == [["candidat déjà enregistré dans la branche"]] * 2
 
 
 def test_a_missing_column_is_named_as_people_read_it(cast: Any) -> None:
