@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Histogram
 
@@ -31,6 +32,33 @@ REQUEST_LATENCY = Histogram(
     ["view", "method", "status"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+REQUEST_DB_QUERIES = Histogram(
+    "cqpi_http_request_db_queries",
+    "Database queries made to answer one HTTP request, by view.",
+    ["view"],
+    buckets=(0, 1, 2, 5, 10, 20, 50, 100, 200),
+)
+REQUEST_DB_SECONDS = Histogram(
+    "cqpi_http_request_db_seconds",
+    "Time spent in the database to answer one HTTP request, by view.",
+    ["view"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+
+
+class _QueryMeter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute: Callable[..., object], *args: object) -> object:
+        started = time.perf_counter()
+        try:
+            return execute(*args)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started
 
 
 def new_request_id() -> str:
@@ -57,19 +85,24 @@ class RequestIdMiddleware:
 
 
 class RequestMetricsMiddleware:
-    """Latency by view name (the URL name, never the path: bounded labels) and status."""
+    """Latency by view name (the URL name, never the path: bounded labels) and status, and
+    the database queries and time each request took."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        response = self.get_response(request)
+        meter = _QueryMeter()
+        with connection.execute_wrapper(meter):
+            response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         view = (match.view_name if match else "") or "<unresolved>"
         REQUEST_LATENCY.labels(view, request.method or "", str(response.status_code)).observe(
             time.perf_counter() - started
         )
+        REQUEST_DB_QUERIES.labels(view).observe(meter.count)
+        REQUEST_DB_SECONDS.labels(view).observe(meter.seconds)
         return response
 
 

@@ -73,6 +73,7 @@ def test_metrics_report_requests_certificates_declarations_and_queues(
     queue.delete("documents")
     queue.rpush("documents", "a", "b", "c")
     try:
+        before = scrape(client)
         assert client.get("/healthz").status_code == 200
         samples = scrape(client)
     finally:
@@ -87,7 +88,15 @@ def test_metrics_report_requests_certificates_declarations_and_queues(
     assert samples[("cqpi_cdc_declarations", (("state", "overdue"),))] == 0
     assert samples[("cqpi_queue_depth", (("queue", "documents"),))] == 3
     healthz = ("method", "GET"), ("status", "200"), ("view", "healthz")
-    assert samples[("cqpi_http_request_duration_seconds_count", healthz)] >= 1
+
+    def grew(name: str, labels: tuple[tuple[str, str], ...]) -> float:
+        return samples[(name, labels)] - before.get((name, labels), 0.0)
+
+    assert grew("cqpi_http_request_duration_seconds_count", healthz) == 1
+    # /healthz runs one query (SELECT 1): counted in the per-view database histograms.
+    assert grew("cqpi_http_request_db_queries_count", (("view", "healthz"),)) == 1
+    assert grew("cqpi_http_request_db_queries_sum", (("view", "healthz"),)) == 1
+    assert grew("cqpi_http_request_db_seconds_sum", (("view", "healthz"),)) > 0
 
     Certificate.objects.filter(pk=certificate.pk).update(
         issued_on=passport.late_before(today) - datetime.timedelta(days=1)
