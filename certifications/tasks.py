@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -10,12 +11,20 @@ from celery.signals import worker_init
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from prometheus_client import Histogram
 
 from .models import Certificate, RenderStatus
 
 logger = logging.getLogger(__name__)
 
 MAX_RENDER_RETRIES = 5
+
+RENDER_SECONDS = Histogram(
+    "cqpi_certificate_render_seconds",
+    "Time to render and store one certificate's PDF, by outcome.",
+    ["outcome"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64),
+)
 
 
 @worker_init.connect
@@ -48,11 +57,14 @@ def render_certificate(self, certificate_id: int) -> None:  # type: ignore[no-un
     """Render and store one certificate's PDF; idempotent, retried with exponential backoff."""
     from .services import certificate_mark_render_failed, certificate_store_pdf
 
+    started = time.perf_counter()
     try:
         certificate_store_pdf(certificate_id=certificate_id)
+        RENDER_SECONDS.labels("rendered").observe(time.perf_counter() - started)
     except Certificate.DoesNotExist:
         logger.warning("certificate %s does not exist", certificate_id)
     except Exception as exc:
+        RENDER_SECONDS.labels("failed").observe(time.perf_counter() - started)
         logger.exception("certificate %s: render failed", certificate_id)
         certificate_mark_render_failed(
             certificate_id=certificate_id, error=f"{type(exc).__name__}: {exc}"

@@ -25,6 +25,7 @@ def check_broker() -> str:
     try:
         with Connection(
             settings.CELERY_BROKER_URL,
+            transport=getattr(settings, "CELERY_BROKER_TRANSPORT", None),
             transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
             connect_timeout=BROKER_TIMEOUT_SECONDS,
         ) as conn:

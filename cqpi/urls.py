@@ -4,11 +4,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import observability, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("comptes/", include("accounts.urls")),
     path("branches/", include("administration.urls")),
     path("dossiers/", include("candidates.urls")),

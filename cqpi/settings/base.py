@@ -76,7 +76,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: an oversized body is refused before anything reads it.
+    # First: every log line of the request carries its id; every answer is timed.
+    "core.observability.RequestIdMiddleware",
+    "core.observability.RequestMetricsMiddleware",
+    # Then: an oversized body is refused before anything reads it.
     "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -292,6 +295,8 @@ BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
     for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    # kombu's filesystem transport with atomic writes and single claims (cqpi/broker.py).
+    CELERY_BROKER_TRANSPORT = "cqpi.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -460,8 +465,19 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            # LOG_FORMAT=json (the default in production): one JSON object per line.
+            "formatter": env_str("LOG_FORMAT") or "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
     "loggers": {
         "weasyprint": {"level": "ERROR"},
@@ -470,3 +486,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Operations (README "Operating it") ---------------------------------------------
+# /metrics answers only with this bearer token; unset, the endpoint does not exist.
+METRICS_TOKEN = env_str("METRICS_TOKEN") or ""
+# Sentry only when a DSN is given; personal data scrubbed (cqpi/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN") or ""
+if SENTRY_DSN:
+    from cqpi import sentry
+
+    sentry.init(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT"))

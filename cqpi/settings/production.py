@@ -1,7 +1,7 @@
 """Production settings: secrets and servers come from the environment, HTTPS everywhere."""
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_list, env_required
+from .env import env_bool, env_int, env_list, env_required, env_str
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
@@ -56,3 +56,6 @@ if CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache"
     # Sessions, the figures and their invalidation, and the API throttles are shared by every
     # web and worker process; a per-process cache would serve ended sessions and stale figures.
     raise ImproperlyConfigured("CACHE_URL (or REDIS_URL) naming Redis is required in production.")
+
+# One JSON object per log line unless LOG_FORMAT says otherwise (plain).
+LOGGING["handlers"]["console"]["formatter"] = env_str("LOG_FORMAT") or "json"  # type: ignore[index]  # noqa: F405

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -117,3 +118,17 @@ def test_production_refuses_a_site_address_that_is_not_https(tmp_path: Path) -> 
 
     assert result.returncode != 0
     assert "SITE_URL must be the public https:// address" in result.stderr
+
+
+def test_production_logs_one_json_object_per_line_with_the_request_id(tmp_path: Path) -> None:
+    script = (
+        "import logging; from core.observability import request_id_var; "
+        "request_id_var.set('req-9'); logging.getLogger('cqpi.probe').warning('hello %s', 'x')"
+    )
+    result = manage(production_env(tmp_path), "shell", "-c", script)
+
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if "cqpi.probe" in line)
+    entry = json.loads(line)
+    assert entry["message"] == "hello x" and entry["level"] == "WARNING"
+    assert entry["request_id"] == "req-9"

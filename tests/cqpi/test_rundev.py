@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -12,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,76 @@ def test_rundev_serves_renders_with_its_worker_and_stops_everything_on_sigint(
     assert process.returncode == 0, output
     time.sleep(0.5)
     assert not [pid for pid in started if alive(pid)], output
+
+
+def started_pids(log: Path, name: str) -> list[int]:
+    text = log.read_text(errors="replace")
+    return [int(pid) for pid in re.findall(rf"rundev: started {name} \(pid (\d+)\)", text)]
+
+
+def wait_for(condition: Callable[[], object], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_rundev_restarts_a_worker_that_dies_then_stops_everything_when_it_keeps_dying(
+    tmp_path: Path,
+) -> None:
+    env = embedded_env(tmp_path)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    port = free_port()
+    rundev = [sys.executable, MANAGE, "rundev"]
+    log_path = tmp_path / "rundev.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*rundev, "--port", str(port), "--no-beat", "--noreload", "--max-restarts", "1"],
+            env=env,
+            cwd=settings.BASE_DIR,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: started_pids(log_path, "worker"), 60, "the worker to start")
+        [first] = started_pids(log_path, "worker")
+        wait_for(lambda: web_answers(port), 90, "the web server")
+        web = descendants(process.pid) - descendants(first) - {first}
+
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: len(started_pids(log_path, "worker")) == 2, 60, "a new worker")
+        output = log_path.read_text(errors="replace")
+        assert "rundev: worker exited with code -9; restarting it (1/1 in the last minute)." in (
+            output
+        )
+        assert process.poll() is None, output
+        assert web_answers(port), "the web server should have kept running"
+        assert all(alive(pid) for pid in web), output
+
+        second = started_pids(log_path, "worker")[1]
+        assert alive(second)
+        started = descendants(process.pid)
+        os.kill(second, signal.SIGKILL)
+        process.wait(timeout=60)
+        output = log_path.read_text(errors="replace")
+        assert process.returncode == 1, output
+        assert "already restarted 1 times in the last minute; stopping everything" in output
+        time.sleep(0.5)
+        assert not [pid for pid in started if alive(pid)], output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def web_answers(port: int) -> bool:
+    try:
+        status, _ = get_json(f"http://127.0.0.1:{port}/healthz")
+    except OSError:
+        return False
+    return status == 200

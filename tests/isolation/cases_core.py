@@ -20,6 +20,8 @@ def _side(world: World, target: str) -> Any:
 CASES = [
     Case("home", listing("home"), read=ALL_SIGNED_IN),
     Case("healthz", listing("healthz"), public=True, ok_statuses=frozenset({503})),
+    # Not public in effect: 404 without METRICS_TOKEN (the tests), 401 without the token.
+    Case("metrics", listing("metrics"), public=True, ok_statuses=frozenset({401, 404})),
     Case("accounts:login", listing("accounts:login"), methods=("GET", "POST"), public=True),
     Case("accounts:logout", listing("accounts:logout"), methods=("POST",), public=True),
     # --- Staff dossier pages

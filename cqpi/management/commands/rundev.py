@@ -1,4 +1,8 @@
-"""Run the development server, a Celery worker and beat together; stop them all on Ctrl-C."""
+"""Run the development server, a Celery worker and beat together; stop them all on Ctrl-C.
+
+A child that dies is started again, with a message, up to `--max-restarts` times a minute;
+beyond that rundev stops everything and says why.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
@@ -19,12 +23,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 # How long a child gets to finish its work after SIGTERM before it is killed.
 STOP_GRACE_SECONDS = 10
 PR_SET_PDEATHSIG = 1
+RESTART_WINDOW_SECONDS = 60
 
 
 @dataclass
 class Child:
     name: str
+    command: list[str]
     process: subprocess.Popen[bytes]
+    restarts: list[float] = field(default_factory=list)
 
 
 def _detach_and_die_with_parent() -> None:
@@ -54,6 +61,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--noreload", action="store_true", help="Do not reload the web server on code changes."
         )
+        parser.add_argument(
+            "--max-restarts",
+            type=int,
+            default=5,
+            help="Restarts of one child allowed within a minute before rundev stops everything.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host: str = options["host"]
@@ -80,11 +93,7 @@ class Command(BaseCommand):
                 self._print_banner(host, port)
             while not self._stopping:
                 ended = next((c for c in children if c.process.poll() is not None), None)
-                if ended is not None:
-                    self.stderr.write(
-                        f"rundev: {ended.name} exited with code {ended.process.returncode}; "
-                        "stopping the others."
-                    )
+                if ended is not None and not self._restart(ended, options["max_restarts"]):
                     exit_code = 1
                     break
                 time.sleep(0.2)
@@ -104,6 +113,28 @@ class Command(BaseCommand):
     def _celery(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "celery", "-A", "cqpi", *args, "--loglevel", "info"]
 
+    def _restart(self, child: Child, max_restarts: int) -> bool:
+        """Start a child that ended again; False when it died too often to go on."""
+        code = child.process.returncode
+        # Whatever it left behind (a worker's pool processes) goes with it.
+        self._signal(child, signal.SIGKILL, group=True)
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < RESTART_WINDOW_SECONDS]
+        if len(child.restarts) >= max_restarts:
+            self.stderr.write(
+                f"rundev: {child.name} exited with code {code} and was already restarted "
+                f"{len(child.restarts)} times in the last minute; stopping everything. "
+                "Its output above says why."
+            )
+            return False
+        child.restarts.append(now)
+        self.stderr.write(
+            f"rundev: {child.name} exited with code {code}; restarting it "
+            f"({len(child.restarts)}/{max_restarts} in the last minute)."
+        )
+        child.process = self._start(child.name, child.command).process
+        return True
+
     def _start(self, name: str, command: list[str]) -> Child:
         env = os.environ.copy()
         env["DJANGO_SETTINGS_MODULE"] = os.environ.get(
@@ -118,7 +149,7 @@ class Command(BaseCommand):
             preexec_fn=_detach_and_die_with_parent,
         )
         self.stdout.write(f"rundev: started {name} (pid {process.pid})")
-        return Child(name, process)
+        return Child(name, command, process)
 
     def _request_stop(self, signum: int, frame: FrameType | None) -> None:
         self._stopping = True
