@@ -24,6 +24,7 @@ from .models import (
     EvidenceDossier,
     EvidenceDossierStatus,
     EvidenceFile,
+    EvidenceStatement,
 )
 
 S = DossierStatus
@@ -305,4 +306,17 @@ def evidence_dossier_of(dossier: Dossier) -> EvidenceDossierView:
             )
             for bloc in blocs
         ],
+    )
+
+
+def candidate_statements(dossier: Dossier) -> dict[int, str]:
+    """The candidate's descriptions by capacity, for evaluators and jury members: once the
+    dossier of evidence has been submitted (drafts never submitted stay the candidate's)."""
+    return dict(
+        EvidenceStatement.objects.filter(
+            evidence_dossier__dossier_id=dossier.pk,
+            evidence_dossier__submitted_at__isnull=False,
+        )
+        .exclude(text="")
+        .values_list("capacity_id", "text")
     )

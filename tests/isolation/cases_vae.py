@@ -56,4 +56,11 @@ CASES = [
         allow={"other_candidate": {"POST": OTHER}},
         data=_form,
     ),
+    Case(
+        "candidates:evidence_dossier_return",
+        sides("candidates:evidence_dossier_return", "open_dossier"),
+        methods=("POST",),
+        write=frozenset({"admin", "staff_a"}),
+        data=lambda w, t: {"evidence-return-comment": "Ajoutez une attestation."},
+    ),
 ]
