@@ -56,7 +56,7 @@ def test_a_vae_candidate_writes_attaches_and_submits_on_a_phone(
 
     # A file attached to the capacity.
     page.locator(f"#file-{capacity.pk}").set_input_files(
-        files=[{"name": "attestation.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        {"name": "attestation.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     page.get_by_role("button", name=f"Joindre — {capacity.code}").click()
     expect(page.get_by_text("Pièce ajoutée au dossier.")).to_be_visible()
