@@ -435,8 +435,13 @@ def _invite(candidate: Candidate, *, by: Any) -> Any:
 
 
 def evidence_dossier_open_to(dossier: Dossier) -> bool:
-    """Whether the dossier's candidate builds a dossier of evidence: the VAE route."""
-    return dossier.access_route == AccessRoute.VAE
+    """Whether the dossier's candidate builds a dossier of evidence: the VAE route, and any
+    route in a branch that opens it to all its candidates."""
+    if dossier.access_route == AccessRoute.VAE:
+        return True
+    return Branch.objects.filter(
+        pk=dossier.branch_id, evidence_dossier_for_all_routes=True
+    ).exists()
 
 
 def _candidate_evidence_dossier(dossier: Dossier, *, by: Any) -> EvidenceDossier:

@@ -276,3 +276,16 @@ def test_the_quota_of_bytes_is_enforced(cast: Any, settings: Any) -> None:
 
     assert refused.value.code == "evidence_quota"
     assert EvidenceFile.objects.count() == 1
+
+
+def test_a_branch_opens_the_dossier_of_evidence_to_every_route(cast: Any) -> None:
+    dossier = open_dossier(cast, route=AccessRoute.CONTINUING)
+    assert not services.evidence_dossier_open_to(dossier)
+    cast.branch_a.evidence_dossier_for_all_routes = True
+    cast.branch_a.save(update_fields=["evidence_dossier_for_all_routes"])
+
+    write(cast, dossier)
+    services.evidence_dossier_submit(dossier=dossier, by=cast.candidate_user)
+
+    assert services.evidence_dossier_open_to(dossier)
+    assert EvidenceDossier.objects.get(dossier=dossier).status == EvidenceDossierStatus.SUBMITTED
