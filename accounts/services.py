@@ -377,6 +377,7 @@ BRANCH_SETTINGS = (
     "quorum_minimum",
     "majority_rule",
     "chair_casting_vote",
+    "evidence_dossier_for_all_routes",
     "require_two_factor",
     "cdc_client_id",
     "cdc_contract_id",

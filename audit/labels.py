@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "dossier.transition": _("Dossier : changement de statut"),
     "evidence.add": _("Pièce déposée"),
     "evidence.download": _("Pièce téléchargée"),
+    "evidence_dossier.submit": _("Dossier de preuves transmis par le candidat"),
+    "evidence_dossier.return": _("Dossier de preuves renvoyé au candidat"),
     "evaluation.assign": _("Évaluation confiée"),
     "evaluation.reassign": _("Grille confiée à un autre évaluateur"),
     "sheet.save": _("Grille enregistrée"),

@@ -97,6 +97,14 @@ class Branch(models.Model):
     chair_casting_vote = models.BooleanField(
         _("voix prépondérante du président en cas de partage"), default=False
     )
+    evidence_dossier_for_all_routes = models.BooleanField(
+        _("dossier de preuves ouvert à tous les candidats"),
+        default=False,
+        help_text=_(
+            "Les candidats en VAE construisent toujours leur dossier de preuves dans leur "
+            "espace ; cochez pour l'ouvrir aussi aux candidats des autres voies d'accès."
+        ),
+    )
     require_two_factor = models.BooleanField(
         _("double authentification obligatoire"), default=False
     )

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import Candidate, Dossier, DossierHistory, EvidenceFile
+from .models import (
+    Candidate,
+    Dossier,
+    DossierHistory,
+    EvidenceDossier,
+    EvidenceFile,
+    EvidenceStatement,
+)
 
 
 @admin.register(Candidate)
@@ -131,3 +138,28 @@ class EvidenceFileAdmin(ReadOnlyAdmin):
     list_select_related = ("dossier", "uploaded_by")
     search_fields = ("original_name", "dossier__reference")
     exclude = ("file",)
+
+
+class EvidenceStatementInline(ReadOnlyInline):
+    model = EvidenceStatement
+    fields = ("capacity", "text", "updated_at")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(EvidenceDossier)
+class EvidenceDossierAdmin(ReadOnlyAdmin):
+    """The candidate's dossier of evidence (VAE): written in their space, returned by staff."""
+
+    list_display = ("dossier", "status", "submitted_at", "returned_at", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("dossier",)
+    search_fields = ("dossier__reference",)
+    inlines = [EvidenceStatementInline]
+
+
+@admin.register(EvidenceStatement)
+class EvidenceStatementAdmin(ReadOnlyAdmin):
+    list_display = ("evidence_dossier", "capacity", "updated_at")
+    list_select_related = ("evidence_dossier__dossier", "capacity")
+    search_fields = ("evidence_dossier__dossier__reference",)

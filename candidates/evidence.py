@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
@@ -15,7 +16,14 @@ from branches.access import roles_of
 from core.errors import DomainError
 from core.uploads import EVIDENCE_TYPES, inspect_upload
 
-from .models import GRANT_SCORE_EVALUATION, Dossier, DossierStatus, EvidenceFile
+from .models import (
+    GRANT_SCORE_EVALUATION,
+    Dossier,
+    DossierStatus,
+    EvidenceDossier,
+    EvidenceDossierStatus,
+    EvidenceFile,
+)
 
 S = DossierStatus
 
@@ -25,6 +33,42 @@ CANDIDATE_UPLOAD_STATUSES = frozenset({S.OPEN, S.ADMISSIBLE, S.POSITIONING, S.EV
 
 def max_bytes() -> int:
     return int(getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What the candidate has attached to a dossier, against what they may."""
+
+    files: int
+    bytes: int
+    max_files: int
+    max_bytes: int
+
+    @property
+    def full(self) -> bool:
+        return self.files >= self.max_files or self.bytes >= self.max_bytes
+
+    def admits(self, size: int) -> bool:
+        return self.files < self.max_files and self.bytes + size <= self.max_bytes
+
+
+def candidate_quota(dossier: Dossier) -> Quota:
+    """The candidate's own files on the dossier, counted against the settings' quota."""
+    totals = EvidenceFile.objects.filter(
+        dossier_id=dossier.pk, uploaded_by_id=dossier.candidate.user_id
+    ).aggregate(files=Count("pk"), bytes=Sum("size"))
+    return Quota(
+        files=totals["files"] or 0,
+        bytes=totals["bytes"] or 0,
+        max_files=int(getattr(settings, "CANDIDATE_EVIDENCE_MAX_FILES", 20)),
+        max_bytes=int(getattr(settings, "CANDIDATE_EVIDENCE_MAX_TOTAL_BYTES", 50 * 1024 * 1024)),
+    )
+
+
+def _evidence_dossier_submitted(dossier: Dossier) -> bool:
+    return EvidenceDossier.objects.filter(
+        dossier_id=dossier.pk, status=EvidenceDossierStatus.SUBMITTED
+    ).exists()
 
 
 # The evaluations room sits above this one: a grid is reached through the relation it
@@ -54,7 +98,11 @@ def upload_capacity_of(user: Any, dossier: Dossier) -> str | None:
         return None
     if roles.is_staff_of(dossier.branch_id):
         return "staff"
-    if dossier.candidate.user_id == roles.user_id and dossier.status in CANDIDATE_UPLOAD_STATUSES:
+    if (
+        dossier.candidate.user_id == roles.user_id
+        and dossier.status in CANDIDATE_UPLOAD_STATUSES
+        and not _evidence_dossier_submitted(dossier)
+    ):
         return "candidate"
     if (roles.is_evaluator or roles.is_referent) and _scores_a_draft_sheet(user, dossier):
         return "evaluator"
@@ -68,6 +116,11 @@ def check_may_upload(user: Any, dossier: Dossier) -> str:
     if role is not None:
         return role
     roles = roles_of(user)
+    if dossier.candidate.user_id == roles.user_id and dossier.status in CANDIDATE_UPLOAD_STATUSES:
+        raise DomainError(
+            _("Votre dossier de preuves est transmis : il ne peut plus être modifié."),
+            code="evidence_dossier_submitted",
+        )
     if dossier.candidate.user_id == roles.user_id:
         raise DomainError(
             _("À ce stade du dossier (« %(status)s »), vous ne pouvez plus déposer de pièces.")
@@ -114,6 +167,17 @@ def evidence_add(
     evidence.file.save(f"piece.{accepted.extension}", uploaded, save=False)
     try:
         with transaction.atomic():
+            if role == "candidate":
+                # One upload at a time per dossier, so two at once cannot both fit the quota.
+                Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+                if not candidate_quota(dossier).admits(accepted.size):
+                    raise DomainError(
+                        _(
+                            "Vous avez atteint le nombre ou la taille totale de pièces "
+                            "autorisés pour ce dossier : contactez votre branche."
+                        ),
+                        code="evidence_quota",
+                    )
             evidence.save()
             audit_record(
                 "evidence.add",

@@ -45,6 +45,12 @@ def _back(request: HttpRequest, dossier: Dossier, role: str | None) -> HttpRespo
     """Back to the page the file was sent from: staff, candidate space or grid."""
     if role == "staff":
         return redirect("candidates:dossier_detail", dossier.pk)
+    if (
+        dossier.candidate.user_id == request.user.pk
+        and request.POST.get("back") == "evidence_dossier"
+    ):
+        # Sent from the candidate's dossier of evidence: back to that page.
+        return redirect("space:evidence_dossier", dossier.pk)
     if role == "candidate" or dossier.candidate.user_id == request.user.pk:
         return redirect("space:dossier_detail", dossier.pk)
     sheet = dossier.evaluations.filter(sheets__evaluator_id=request.user.pk).values_list(

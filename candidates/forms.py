@@ -421,6 +421,15 @@ class WithdrawForm(PortalForm):
     )
 
 
+class EvidenceReturnForm(PortalForm):
+    comment = forms.CharField(
+        label=_("Ce que le candidat doit compléter ou modifier"),
+        max_length=4000,
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class ImportUploadForm(PortalForm):
     branch = forms.ModelChoiceField(label=_("Branche"), queryset=Branch.objects.none())
     file = forms.FileField(

@@ -346,3 +346,74 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class EvidenceDossierStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Transmis")
+    RETURNED = "returned", _("Renvoyé pour compléments")
+
+
+class EvidenceDossier(models.Model):
+    """The VAE candidate's dossier of evidence: their own account of their activities,
+    capacity by capacity, written in their space and submitted for recevabilité.
+
+    Created with the first description; staff may return it with a comment, which unlocks
+    it for the candidate again."""
+
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="evidence_dossier"
+    )
+    status = models.CharField(
+        _("statut"),
+        max_length=20,
+        choices=EvidenceDossierStatus.choices,
+        default=EvidenceDossierStatus.DRAFT,
+    )
+    submitted_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("renvoyé le"), null=True, blank=True)
+    return_comment = models.TextField(_("commentaire de renvoi"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dossier de preuves")
+        verbose_name_plural = _("dossiers de preuves")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.status}"
+
+    @property
+    def editable(self) -> bool:
+        return self.status != EvidenceDossierStatus.SUBMITTED
+
+
+# The longest description of one capacity: a few pages, not a book.
+STATEMENT_MAX_LENGTH = 10000
+
+
+class EvidenceStatement(models.Model):
+    """The candidate's description of the activities that show one capacity (plain text)."""
+
+    evidence_dossier = models.ForeignKey(
+        EvidenceDossier, on_delete=models.CASCADE, related_name="statements"
+    )
+    capacity = models.ForeignKey(
+        "certifications.Capacity",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("capacité"),
+    )
+    text = models.TextField(_("description des activités"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("description des activités")
+        verbose_name_plural = _("descriptions des activités")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evidence_dossier", "capacity"], name="one_statement_per_capacity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_dossier_id}/{self.capacity_id}"

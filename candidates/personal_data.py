@@ -13,7 +13,15 @@ from typing import Any
 from django.db.models import Prefetch
 
 from .identity import identity_gaps
-from .models import Candidate, Dossier, DossierHistory, DossierStatus, EvidenceFile
+from .models import (
+    Candidate,
+    Dossier,
+    DossierHistory,
+    DossierStatus,
+    EvidenceDossier,
+    EvidenceFile,
+    EvidenceStatement,
+)
 
 # The evaluations room sits above this one (see selectors.py): its rows are reached through
 # the relations it declares onto dossiers, its values spelt here.
@@ -142,6 +150,25 @@ def _dossier(dossier: Dossier) -> dict[str, Any]:
             }
             for evidence in dossier.evidence.all()
         ],
+        "dossier_of_evidence": _evidence_dossier(dossier),
+    }
+
+
+def _evidence_dossier(dossier: Dossier) -> dict[str, Any] | None:
+    """What the candidate wrote in their dossier of evidence (VAE), capacity by capacity."""
+    try:
+        evidence_dossier = dossier.evidence_dossier
+    except EvidenceDossier.DoesNotExist:
+        return None
+    return {
+        "status": str(evidence_dossier.get_status_display()),
+        "submitted_at": _when(evidence_dossier.submitted_at),
+        "returned_at": _when(evidence_dossier.returned_at),
+        "return_comment": evidence_dossier.return_comment,
+        "descriptions": [
+            {"capacity": statement.capacity.code, "text": statement.text}
+            for statement in evidence_dossier.statements.all()
+        ],
     }
 
 
@@ -153,8 +180,14 @@ def personal_data(*, user: Any) -> dict[str, Any]:
     """
     dossiers = (
         Dossier.objects.filter(candidate__user=user)
-        .select_related("branch", "company", "version__referentiel")
+        .select_related("branch", "company", "version__referentiel", "evidence_dossier")
         .prefetch_related(
+            Prefetch(
+                "evidence_dossier__statements",
+                queryset=EvidenceStatement.objects.select_related("capacity").order_by(
+                    "capacity__bloc__order", "capacity__order", "capacity__code"
+                ),
+            ),
             Prefetch("history", queryset=DossierHistory.objects.order_by("at", "pk")),
             "evaluations__sheets__results__capacity__bloc",
             "decisions__capacities__capacity__bloc",

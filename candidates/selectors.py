@@ -13,10 +13,19 @@ from django.utils.translation import gettext as _
 
 from branches.access import roles_of
 from branches.models import Branch, Company
-from certifications.models import Certificate, CertificateStatus
+from certifications.models import Bloc, Capacity, Certificate, CertificateStatus
 
 from . import workflow
-from .models import Candidate, Dossier, DossierHistory, DossierStatus
+from .models import (
+    Candidate,
+    Dossier,
+    DossierHistory,
+    DossierStatus,
+    EvidenceDossier,
+    EvidenceDossierStatus,
+    EvidenceFile,
+    EvidenceStatement,
+)
 
 S = DossierStatus
 
@@ -219,3 +228,95 @@ def space_dossier(*, dossier: Dossier, with_decision: bool = True) -> SpaceDossi
             .order_by("capacity__bloc__order", "capacity__order", "capacity__code")
         ]
     return summary
+
+
+# --- The candidate's dossier of evidence (VAE) ------------------------------------------------
+
+
+@dataclass
+class CapacityEvidence:
+    """One capacity of the dossier's référentiel, with what the candidate wrote and attached."""
+
+    capacity: Any
+    text: str
+    files: list[Any]
+
+
+@dataclass
+class BlocEvidence:
+    bloc: Any
+    capacities: list[CapacityEvidence]
+
+
+@dataclass
+class EvidenceDossierView:
+    """The dossier of evidence as a page shows it: its state and the capacities by bloc."""
+
+    evidence_dossier: EvidenceDossier | None
+    blocs: list[BlocEvidence]
+
+    @property
+    def status(self) -> str:
+        if self.evidence_dossier is None:
+            return EvidenceDossierStatus.DRAFT
+        return self.evidence_dossier.status
+
+    @property
+    def editable(self) -> bool:
+        return self.evidence_dossier is None or self.evidence_dossier.editable
+
+    @property
+    def described(self) -> int:
+        return sum(1 for bloc in self.blocs for item in bloc.capacities if item.text)
+
+
+def evidence_dossier_of(dossier: Dossier) -> EvidenceDossierView:
+    """The dossier's evidence dossier, every capacity of its version listed (described or
+    not), in three queries plus the capacities'."""
+    evidence_dossier = EvidenceDossier.objects.filter(dossier_id=dossier.pk).first()
+    texts: dict[int, str] = {}
+    if evidence_dossier is not None:
+        texts = dict(evidence_dossier.statements.values_list("capacity_id", "text"))
+    files: dict[int, list[Any]] = {}
+    for piece in EvidenceFile.objects.filter(
+        dossier_id=dossier.pk, capacity__isnull=False
+    ).order_by("uploaded_at", "pk"):
+        if piece.capacity_id is not None:
+            files.setdefault(piece.capacity_id, []).append(piece)
+    blocs = (
+        Bloc.objects.filter(version_id=dossier.version_id)
+        .prefetch_related(
+            Prefetch("capacities", queryset=Capacity.objects.order_by("order", "code"))
+        )
+        .order_by("order", "code")
+    )
+    return EvidenceDossierView(
+        evidence_dossier=evidence_dossier,
+        blocs=[
+            BlocEvidence(
+                bloc=bloc,
+                capacities=[
+                    CapacityEvidence(
+                        capacity=capacity,
+                        text=texts.get(capacity.pk, ""),
+                        files=files.get(capacity.pk, []),
+                    )
+                    for capacity in bloc.capacities.all()
+                ],
+            )
+            for bloc in blocs
+        ],
+    )
+
+
+def candidate_statements(dossier: Dossier) -> dict[int, str]:
+    """The candidate's descriptions by capacity, for evaluators and jury members: once the
+    dossier of evidence has been submitted (drafts never submitted stay the candidate's)."""
+    return dict(
+        EvidenceStatement.objects.filter(
+            evidence_dossier__dossier_id=dossier.pk,
+            evidence_dossier__submitted_at__isnull=False,
+        )
+        .exclude(text="")
+        .values_list("capacity_id", "text")
+    )

@@ -23,9 +23,22 @@ from branches.models import Branch, Company
 from branches.services import counter_next
 from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
 from core.errors import DomainError, InvalidTransition
+from core.text import MESSAGE as TEXT_MESSAGE
+from core.text import format_characters
 
 from . import identity, workflow
-from .models import Candidate, Dossier, DossierHistory, DossierStatus
+from .evidence import CANDIDATE_UPLOAD_STATUSES
+from .models import (
+    STATEMENT_MAX_LENGTH,
+    AccessRoute,
+    Candidate,
+    Dossier,
+    DossierHistory,
+    DossierStatus,
+    EvidenceDossier,
+    EvidenceDossierStatus,
+    EvidenceStatement,
+)
 
 S = DossierStatus
 
@@ -416,3 +429,131 @@ def _invite(candidate: Candidate, *, by: Any) -> Any:
     )
     invitation_send(user=user, full_name=candidate.full_name, branch_name=candidate.branch.name)
     return user
+
+
+# --- The candidate's dossier of evidence (VAE) ------------------------------------------------
+
+
+def evidence_dossier_open_to(dossier: Dossier) -> bool:
+    """Whether the dossier's candidate builds a dossier of evidence: the VAE route, and any
+    route in a branch that opens it to all its candidates."""
+    if dossier.access_route == AccessRoute.VAE:
+        return True
+    return Branch.objects.filter(
+        pk=dossier.branch_id, evidence_dossier_for_all_routes=True
+    ).exists()
+
+
+def _candidate_evidence_dossier(dossier: Dossier, *, by: Any) -> EvidenceDossier:
+    """The dossier's evidence dossier, locked (created on first use), for its candidate
+    while they may still write it; PermissionDenied for anyone else."""
+    locked = _lock(dossier)
+    if by is None or locked.candidate.user_id != getattr(by, "pk", None):
+        raise PermissionDenied
+    if not evidence_dossier_open_to(locked):
+        raise PermissionDenied
+    if locked.status not in CANDIDATE_UPLOAD_STATUSES:
+        raise DomainError(
+            _("À ce stade du dossier (« %(status)s »), le dossier de preuves est clos.")
+            % {"status": locked.get_status_display()},
+            code="evidence_closed",
+        )
+    evidence_dossier, _created = EvidenceDossier.objects.select_for_update().get_or_create(
+        dossier=locked
+    )
+    if not evidence_dossier.editable:
+        raise DomainError(
+            _("Votre dossier de preuves est transmis : il ne peut plus être modifié."),
+            code="evidence_dossier_submitted",
+        )
+    return evidence_dossier
+
+
+def evidence_statement_save(
+    *, dossier: Dossier, capacity: Any, text: str, by: Any
+) -> EvidenceStatement:
+    """The candidate writes (or rewrites) the description of one capacity; a draft until
+    they submit the whole dossier."""
+    text = text.replace("\r\n", "\n")
+    if len(text) > STATEMENT_MAX_LENGTH:
+        raise DomainError(
+            _("La description dépasse %(max)s caractères.") % {"max": STATEMENT_MAX_LENGTH},
+            code="statement_too_long",
+        )
+    if codes := format_characters(text):
+        raise DomainError(str(TEXT_MESSAGE % {"codes": ", ".join(codes)}), code="format_character")
+    with transaction.atomic():
+        evidence_dossier = _candidate_evidence_dossier(dossier, by=by)
+        if capacity.bloc.version_id != dossier.version_id:
+            raise DomainError(
+                _("Cette capacité n'appartient pas au référentiel du dossier."),
+                code="invalid_capacity",
+            )
+        statement, _created = EvidenceStatement.objects.update_or_create(
+            evidence_dossier=evidence_dossier, capacity=capacity, defaults={"text": text}
+        )
+        evidence_dossier.save(update_fields=["updated_at"])
+    return statement
+
+
+def evidence_dossier_submit(*, dossier: Dossier, by: Any) -> EvidenceDossier:
+    """The candidate submits their dossier of evidence for recevabilité: it is then read-only
+    for them until staff return it."""
+    with transaction.atomic():
+        evidence_dossier = _candidate_evidence_dossier(dossier, by=by)
+        described = evidence_dossier.statements.exclude(text="").count()
+        if described == 0:
+            raise DomainError(
+                _("Décrivez vos activités pour au moins une capacité avant de transmettre."),
+                code="evidence_dossier_empty",
+            )
+        evidence_dossier.status = EvidenceDossierStatus.SUBMITTED
+        evidence_dossier.submitted_at = timezone.now()
+        evidence_dossier.save(update_fields=["status", "submitted_at", "updated_at"])
+        audit_record(
+            "evidence_dossier.submit",
+            obj=dossier,
+            branch=dossier.branch_id,
+            actor=by,
+            label=dossier.reference,
+            details={"described_capacities": described},
+        )
+    return evidence_dossier
+
+
+def evidence_dossier_return(*, dossier: Dossier, comment: str, by: Any) -> EvidenceDossier:
+    """Branch staff return a submitted dossier of evidence to its candidate, saying what to
+    change; the candidate may write again."""
+    require_branch_staff(by, dossier.branch_id)
+    comment = comment.replace("\r\n", "\n").strip()
+    if not comment:
+        raise DomainError(
+            _("Indiquez au candidat ce qu'il doit compléter ou modifier."),
+            code="comment_required",
+        )
+    if codes := format_characters(comment):
+        raise DomainError(str(TEXT_MESSAGE % {"codes": ", ".join(codes)}), code="format_character")
+    with transaction.atomic():
+        locked = _lock(dossier)
+        evidence_dossier = (
+            EvidenceDossier.objects.select_for_update().filter(dossier=locked).first()
+        )
+        if evidence_dossier is None or evidence_dossier.status != EvidenceDossierStatus.SUBMITTED:
+            raise InvalidTransition(
+                _("Le dossier de preuves n'est pas transmis : il ne peut pas être renvoyé.")
+            )
+        evidence_dossier.status = EvidenceDossierStatus.RETURNED
+        evidence_dossier.returned_at = timezone.now()
+        evidence_dossier.return_comment = comment
+        evidence_dossier.save(
+            update_fields=["status", "returned_at", "return_comment", "updated_at"]
+        )
+        audit_record(
+            "evidence_dossier.return",
+            obj=locked,
+            branch=locked.branch_id,
+            actor=by,
+            label=locked.reference,
+            details={"comment": comment},
+        )
+    return evidence_dossier

@@ -38,6 +38,7 @@ from .forms import (
     CommentForm,
     DossierFilterForm,
     DossierOpenForm,
+    EvidenceReturnForm,
     ImportUploadForm,
     WithdrawForm,
 )
@@ -158,6 +159,7 @@ def _render_detail(
         "positioning_form": CommentForm(prefix="positioning"),
         "evaluation_form": CommentForm(prefix="evaluation"),
         "withdraw_form": WithdrawForm(prefix="withdraw"),
+        "evidence_return_form": EvidenceReturnForm(prefix="evidence-return"),
     }
     forms.update(bound)
     return render(
@@ -261,6 +263,23 @@ def dossier_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             dossier=dossier, comment=data["comment"], by=request.user
         ),
     )
+
+
+@login_required
+@require_POST
+def evidence_dossier_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff return the candidate's submitted dossier of evidence, saying what to change."""
+    dossier = managed_dossier(request.user, pk)
+    form = EvidenceReturnForm(request.POST, prefix="evidence-return")
+    if not form.is_valid():
+        messages.error(request, _("L'opération n'a pas été effectuée : voir le détail ci-dessous."))
+        return _render_detail(request, dossier, evidence_return_form=form)
+    with refusal_shown(request):
+        services.evidence_dossier_return(
+            dossier=dossier, comment=form.cleaned_data["comment"], by=request.user
+        )
+        messages.success(request, _("Dossier de preuves renvoyé au candidat."))
+    return redirect(dossier)
 
 
 @login_required

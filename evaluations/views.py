@@ -28,6 +28,7 @@ from branches.access import require_staff_member, roles_of
 from candidates.access import managed_dossier
 from candidates.evidence import evidence_of
 from candidates.models import Dossier, DossierStatus, EvidenceFile
+from candidates.selectors import candidate_statements
 from certifications.models import Certificate, CertificateStatus, RenderStatus
 from certifications.views import zip_stream
 from core.portal import refusal_as_json, refusal_shown
@@ -118,6 +119,8 @@ def _render_sheet(request: HttpRequest, sheet: EvaluationSheet, form: SheetForm)
             "form": form,
             "grid": form.grid(divergent, evidence),
             "other_evidence": other_evidence,
+            # Beside each capacity, what the candidate wrote in their dossier of evidence.
+            "statements": candidate_statements(evaluation.dossier),
             "left": left,
             "total": len(form.capacities),
             "divergent_count": len(divergent),

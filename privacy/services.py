@@ -23,7 +23,14 @@ from accounts.models import User
 from accounts.services import ANONYMOUS_EMAIL_DOMAIN, user_anonymise
 from audit.services import audit_record, audit_redact_details
 from branches.access import require_branch_staff, roles_of
-from candidates.models import Candidate, Dossier, DossierHistory, DossierStatus, EvidenceFile
+from candidates.models import (
+    Candidate,
+    Dossier,
+    DossierHistory,
+    DossierStatus,
+    EvidenceDossier,
+    EvidenceFile,
+)
 from candidates.workflow import TERMINAL_STATUSES
 from certifications.models import Certificate, CertificateKind, CertificateStatus
 from core.errors import DomainError
@@ -101,6 +108,8 @@ def candidate_anonymise(*, candidate: Candidate, reason: str) -> dict[str, int]:
             return {}
         dossiers = Dossier.objects.filter(candidate=candidate)
         evidence = _evidence_delete(EvidenceFile.objects.filter(dossier__in=dossiers))
+        # What they wrote in their dossiers of evidence (VAE) goes with the files.
+        EvidenceDossier.objects.filter(dossier__in=dossiers).delete()
         notes = _notes_clear(dossiers)
         account = 0
         if candidate.user is not None and not _holds_another_role(
@@ -130,6 +139,8 @@ def _step_evidence(before: datetime.datetime) -> Counter[int]:
     """Evidence of the dossiers whose path ended (decision, withdrawal) before `before`."""
     ended = Dossier.objects.filter(status__in=TERMINAL_STATUSES, status_changed_at__lt=before)
     due = EvidenceFile.objects.filter(dossier__in=ended).order_by("pk")
+    # The candidate's descriptions (VAE dossier of evidence) follow the files' rule.
+    EvidenceDossier.objects.filter(dossier__in=ended).delete()
     done: Counter[int] = Counter()
     while True:
         with transaction.atomic():

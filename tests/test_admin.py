@@ -17,7 +17,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from branches.models import Branch
-from candidates.models import Dossier, DossierHistory, EvidenceFile
+from candidates.models import (
+    Dossier,
+    DossierHistory,
+    EvidenceDossier,
+    EvidenceFile,
+    EvidenceStatement,
+)
 from certifications.models import (
     Bloc,
     Certificate,
@@ -120,6 +126,16 @@ def an_object(model: Any, user: Any) -> Any:
             content_type="application/pdf",
             size=13,
             uploaded_by=user,
+        )
+    if model in (EvidenceDossier, EvidenceStatement) and not EvidenceStatement.objects.exists():
+        # Written by candidates in their space, not by the demo: one made here.
+        from certifications.models import Capacity
+
+        dossier = Dossier.objects.order_by("pk")[0]
+        EvidenceStatement.objects.create(
+            evidence_dossier=EvidenceDossier.objects.create(dossier=dossier),
+            capacity=Capacity.objects.filter(bloc__version_id=dossier.version_id)[0],
+            text="Mes activités",
         )
     if model in (DeclarationFlux, DeclarationEntry) and not DeclarationFlux.objects.exists():
         # The demo leaves its declarations for the staff to make: one made here.

@@ -241,6 +241,9 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# What a candidate may attach to their dossier of evidence (VAE), all files together.
+CANDIDATE_EVIDENCE_MAX_FILES = env_int("CANDIDATE_EVIDENCE_MAX_FILES", 20)
+CANDIDATE_EVIDENCE_MAX_TOTAL_BYTES = env_int("CANDIDATE_EVIDENCE_MAX_TOTAL_BYTES", 50 * 1024 * 1024)
 # The largest request body accepted at all (the largest upload, evidence or import, plus the
 # form around it); set the proxy's limit (nginx client_max_body_size) to the same.
 REQUEST_BODY_MAX_BYTES = env_int(

@@ -157,3 +157,24 @@ def test_the_download_costs_the_same_queries_for_one_and_for_four_dossiers(
 
     assert len(data["candidates"][0]["dossiers"]) == 4
     assert len(four) == len(one)
+
+
+def test_the_download_holds_the_dossier_of_evidence(client: Any, cast: Any) -> None:
+    from candidates import services
+    from candidates.models import AccessRoute
+    from certifications.models import Capacity
+
+    dossier = open_dossier(cast, route=AccessRoute.VAE)
+    capacity = Capacity.objects.filter(bloc__version_id=dossier.version_id).order_by("pk")[0]
+    services.evidence_statement_save(
+        dossier=dossier, capacity=capacity, text="Mes tournées", by=cast.candidate_user
+    )
+    services.evidence_dossier_submit(dossier=dossier, by=cast.candidate_user)
+    client.force_login(cast.candidate_user)
+
+    [held] = download(client)["candidates"][0]["dossiers"]
+
+    assert held["dossier_of_evidence"]["status"] == "Transmis"
+    assert held["dossier_of_evidence"]["descriptions"] == [
+        {"capacity": capacity.code, "text": "Mes tournées"}
+    ]

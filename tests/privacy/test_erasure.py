@@ -186,3 +186,23 @@ def test_a_partial_validation_never_waits_for_a_declaration(cast: Any) -> None:
     services.erasure_approve(request=request, by=cast.staff_a, answer="Attestation conservée.")
     request.refresh_from_db()
     assert request.status == ErasureStatus.PARTIAL
+
+
+def test_the_erasure_deletes_the_descriptions_of_the_dossier_of_evidence(cast: Any) -> None:
+    from candidates.models import AccessRoute, EvidenceDossier, EvidenceStatement
+    from certifications.models import Capacity
+
+    dossier = workflow.open_dossier(cast, candidate=cast.other_candidate, route=AccessRoute.VAE)
+    capacity = Capacity.objects.filter(bloc__version_id=dossier.version_id).order_by("pk")[0]
+    dossier_services.evidence_statement_save(
+        dossier=dossier, capacity=capacity, text="Mes tournées", by=cast.other_candidate_user
+    )
+    dossier_services.dossier_withdraw(dossier=dossier, by=cast.staff_a, comment="Départ")
+    request = services.erasure_request_create(
+        candidate=cast.other_candidate, by=cast.other_candidate_user
+    )
+
+    services.erasure_approve(request=request, by=cast.staff_a)
+
+    assert not EvidenceDossier.objects.exists()
+    assert not EvidenceStatement.objects.exists()

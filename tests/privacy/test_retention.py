@@ -209,3 +209,28 @@ def test_evidence_is_deleted_in_batches_to_the_last(
     with clock(days=7 * 30):
         assert _run(django_capture_on_commit_callbacks)["evidence_files"] == 3
     assert EvidenceFile.objects.count() == 1
+
+
+def test_the_descriptions_of_a_dossier_of_evidence_go_with_the_evidence(
+    cast: Any, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from candidates import services as dossier_services
+    from candidates.models import AccessRoute, EvidenceStatement
+    from certifications.models import Capacity
+    from tests.workflow import open_dossier
+
+    ended = open_dossier(cast, route=AccessRoute.VAE)
+    under_way = open_dossier(cast, candidate=cast.other_candidate, route=AccessRoute.VAE)
+    for dossier, user in ((ended, cast.candidate_user), (under_way, cast.other_candidate_user)):
+        capacity = Capacity.objects.filter(bloc__version_id=dossier.version_id).order_by("pk")[0]
+        dossier_services.evidence_statement_save(
+            dossier=dossier, capacity=capacity, text="Mes tournées", by=user
+        )
+    dossier_services.dossier_withdraw(dossier=ended, by=cast.staff_a, comment="Départ")
+
+    with clock(days=7 * 30):
+        _run(django_capture_on_commit_callbacks)
+
+    assert list(
+        EvidenceStatement.objects.values_list("evidence_dossier__dossier_id", flat=True)
+    ) == [under_way.pk]
