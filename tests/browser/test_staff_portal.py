@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import FilePayload, Page, expect
 from pypdf import PdfReader
 
 from branches.models import EvaluatorHabilitation
+from candidates import imports
 from candidates.models import Candidate, Dossier, DossierStatus
 from certifications.models import (
     Capacity,
@@ -142,14 +143,18 @@ def test_staff_opens_a_dossier_assigns_a_binome_and_imports_a_file(
     )
     assert filename == "modele-import-candidats.csv"
     header, example = csv.reader(io.StringIO(template.decode("utf-8-sig")), delimiter=";")
+    # The template's headers are the French ones the dossier export writes.
+    with translation.override("fr"):
+        assert header == [imports.header(column) for column in imports.COLUMNS]
+    columns = list(imports.COLUMNS)
     # The example row names a CQPI and a company of the staff's own branch.
-    assert example[header.index("cqpi_code")] == cast.referentiel.code
-    assert example[header.index("company_siret")] == cast.company_a.siret
+    assert example[columns.index("cqpi_code")] == cast.referentiel.code
+    assert example[columns.index("company_siret")] == cast.company_a.siret
 
     def row(last_name: str, first_name: str, born: str, **changes: str) -> list[str]:
-        values = dict(zip(header, example, strict=True))
+        values = dict(zip(columns, example, strict=True))
         values |= {"last_name": last_name, "first_name": first_name, "birth_date": born}
-        return [(values | changes)[column] for column in header]
+        return [(values | changes)[column] for column in columns]
 
     good = [
         row("Moreau", "Jules", "02/02/1991"),
