@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -706,20 +706,33 @@ def _present_seat(user: Any, session: JurySession) -> JuryMember | None:
     )
 
 
+class DeliberationRights(NamedTuple):
+    """What a user may do in a session's deliberation, asked once per request."""
+
+    may_decide: bool  # takes part: branch staff (the secretary), or a member present
+    may_put: bool  # puts proposals, records a show of hands, withdraws: the chair or staff
+
+
+def deliberation_rights(user: Any, session: JurySession) -> DeliberationRights:
+    """Branch staff act as secretary; a member present takes part, and the chair present also
+    puts proposals to the vote. One query (the seat) for a jury member, none for staff."""
+    if roles_of(user).is_staff_of(session.branch_id):
+        return DeliberationRights(may_decide=True, may_put=True)
+    seat = _present_seat(user, session)
+    return DeliberationRights(
+        may_decide=seat is not None, may_put=seat is not None and seat.role == MemberRole.CHAIR
+    )
+
+
 def may_record_decision(user: Any, session: JurySession) -> bool:
     """Takes part in the deliberation: branch staff (the secretary), or a member present."""
-    if roles_of(user).is_staff_of(session.branch_id):
-        return True
-    return _present_seat(user, session) is not None
+    return deliberation_rights(user, session).may_decide
 
 
 def may_put_proposal(user: Any, session: JurySession) -> bool:
     """Puts a proposal to the vote, records a show of hands, withdraws a proposal: the chair
     present, or branch staff acting as secretary."""
-    if roles_of(user).is_staff_of(session.branch_id):
-        return True
-    seat = _present_seat(user, session)
-    return seat is not None and seat.role == MemberRole.CHAIR
+    return deliberation_rights(user, session).may_put
 
 
 OUTCOME_STATUS = {

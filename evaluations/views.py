@@ -672,8 +672,8 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
     proposal — capacity by capacity — with a POST to this page."""
     session, item = _deliberation_item(request.user, pk, dossier_pk)
     dossier = item.dossier
-    may_put = services.may_put_proposal(request.user, session)
-    if request.method == "POST" and not may_put:
+    rights = services.deliberation_rights(request.user, session)
+    if request.method == "POST" and not rights.may_put:
         raise PermissionDenied
     capacities = list(
         selectors.version_capacities(dossier=dossier).order_by(
@@ -699,7 +699,9 @@ def decision_record(request: HttpRequest, pk: int, dossier_pk: int) -> HttpRespo
                 % {"ref": dossier.reference},
             )
             return redirect("evaluations:decision_record", session.pk, dossier.pk)
-    return _render_deliberation(request, session, dossier, capacities, proposed, form=form)
+    return _render_deliberation(
+        request, session, dossier, capacities, proposed, rights=rights, form=form
+    )
 
 
 def _render_deliberation(
@@ -709,11 +711,12 @@ def _render_deliberation(
     capacities: list[Any],
     proposed: set[int],
     *,
+    rights: services.DeliberationRights,
     form: DecisionForm,
     hands_form: ShowOfHandsForm | None = None,
     withdraw_form: WithdrawProposalForm | None = None,
 ) -> HttpResponse:
-    may_put = services.may_put_proposal(request.user, session)
+    may_put = rights.may_put
     sitting = session.status == SessionStatus.OPEN and dossier.status == DossierStatus.SCHEDULED
     members = list(session.members.select_related("user").order_by("college", "role", "pk"))
     present = [m for m in members if m.present]
@@ -807,7 +810,7 @@ def _render_deliberation(
             "open_for_decision": may_put and sitting and current is None,
             "decision": decision,
             "divergent_count": len(divergent),
-            "may_decide": services.may_record_decision(request.user, session),
+            "may_decide": rights.may_decide,
             "comments": comments,
             "evidence": [] if sealed_for_me else evidence_of(dossier),
             "sealed_for_me": sealed_for_me,
@@ -861,7 +864,8 @@ def proposal_vote(request: HttpRequest, pk: int, proposal_pk: int) -> HttpRespon
 def proposal_show_of_hands(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
     """The secretary (or the chair) records the votes given by a show of hands."""
     session, proposal = _proposal_of(request.user, pk, proposal_pk)
-    if not services.may_put_proposal(request.user, session):
+    rights = services.deliberation_rights(request.user, session)
+    if not rights.may_put:
         raise PermissionDenied
     voted = set(proposal.votes.values_list("member_id", flat=True))
     seats = [
@@ -878,7 +882,7 @@ def proposal_show_of_hands(request: HttpRequest, pk: int, proposal_pk: int) -> H
             messages.success(request, _("Le vote à main levée est enregistré."))
             _vote_outcome_message(request, proposal)
             return _back_to_deliberation(session, proposal)
-    return _rerender_deliberation(request, session, proposal, hands_form=form)
+    return _rerender_deliberation(request, session, proposal, rights, hands_form=form)
 
 
 @login_required
@@ -886,7 +890,8 @@ def proposal_show_of_hands(request: HttpRequest, pk: int, proposal_pk: int) -> H
 def proposal_withdraw(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
     """The chair or the secretary takes the proposal back, with a reason, before the vote ends."""
     session, proposal = _proposal_of(request.user, pk, proposal_pk)
-    if not services.may_put_proposal(request.user, session):
+    rights = services.deliberation_rights(request.user, session)
+    if not rights.may_put:
         raise PermissionDenied
     form = WithdrawProposalForm(request.POST)
     if form.is_valid():
@@ -896,11 +901,15 @@ def proposal_withdraw(request: HttpRequest, pk: int, proposal_pk: int) -> HttpRe
             )
             messages.success(request, _("La proposition est retirée."))
             return _back_to_deliberation(session, proposal)
-    return _rerender_deliberation(request, session, proposal, withdraw_form=form)
+    return _rerender_deliberation(request, session, proposal, rights, withdraw_form=form)
 
 
 def _rerender_deliberation(
-    request: HttpRequest, session: JurySession, proposal: Proposal, **forms: Any
+    request: HttpRequest,
+    session: JurySession,
+    proposal: Proposal,
+    rights: services.DeliberationRights,
+    **forms: Any,
 ) -> HttpResponse:
     dossier = Dossier.objects.select_related("candidate", "version__referentiel", "branch").get(
         pk=proposal.dossier_id
@@ -913,7 +922,7 @@ def _rerender_deliberation(
     proposed = selectors.proposed_capacity_ids(dossier=dossier)
     form = DecisionForm(capacities=capacities, proposed=proposed)
     response = _render_deliberation(
-        request, session, dossier, capacities, proposed, form=form, **forms
+        request, session, dossier, capacities, proposed, rights=rights, form=form, **forms
     )
     response.status_code = 400
     return response

@@ -877,6 +877,26 @@ def test_the_preparation_lists_the_evidence_and_costs_the_same_queries_with_more
     assert counts[0] == counts[2]
 
 
+def test_the_deliberation_page_asks_for_the_members_seat_once(
+    client: Any, cast: Any, sitting: Any
+) -> None:
+    """What the member may do (vote, put, decide) is answered once per request, not per use."""
+    session, dossier = sitting
+    client.force_login(cast.jury_employer)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(decision_url(session, dossier))
+
+    seat_lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"evaluations_jurymember"."present"' in q["sql"].partition(" WHERE ")[2]
+        and '"evaluations_jurymember"."user_id" = ' in q["sql"].partition(" WHERE ")[2]
+    ]
+    assert response.status_code == 200 and response.context["may_decide"]
+    assert len(seat_lookups) == 1, seat_lookups
+
+
 def test_a_dossier_off_the_agenda_is_not_found(client: Any, cast: Any, sitting: Any) -> None:
     session, _ = sitting
     other = workflow.open_dossier(cast, candidate=cast.other_candidate)
