@@ -30,6 +30,7 @@ from typing import Any
 
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.models import Branch
 from core.errors import DomainError
@@ -196,6 +197,20 @@ def registration_problems(referentiel: Any, on: datetime.date) -> list[Problem]:
     return [Problem("registration_invalid", message)]
 
 
+# The holder's identity a document needs. Lazy labels: translated only for what is missing
+# (a session page checks the fifty dossiers of its agenda).
+HOLDER_IDENTITY_LABELS = (
+    ("last_name", gettext_lazy("nom")),
+    ("first_name", gettext_lazy("prénom")),
+    ("birth_date", gettext_lazy("date de naissance")),
+    ("birth_place", gettext_lazy("lieu de naissance")),
+)
+
+
+def _filled(value: Any) -> bool:
+    return bool(value.strip() if isinstance(value, str) else value)
+
+
 def dossier_problems(*, dossier: Any, on: datetime.date) -> list[Problem]:
     """What the dossier lacks for a compliant document decided on `on`."""
     version = dossier.version
@@ -222,13 +237,8 @@ def dossier_problems(*, dossier: Any, on: datetime.date) -> list[Problem]:
     candidate = dossier.candidate
     missing = [
         str(label)
-        for label, value in (
-            (_("nom"), candidate.last_name),
-            (_("prénom"), candidate.first_name),
-            (_("date de naissance"), candidate.birth_date),
-            (_("lieu de naissance"), candidate.birth_place),
-        )
-        if not (value.strip() if isinstance(value, str) else value)
+        for field, label in HOLDER_IDENTITY_LABELS
+        if not _filled(getattr(candidate, field))
     ]
     if missing:
         problems.append(

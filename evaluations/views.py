@@ -401,8 +401,15 @@ def _agenda_rows(
     """The agenda's cells as plain values (see candidates.views._list_rows): a session may
     hold fifty dossiers and more, each cell reached through three related objects."""
     outcomes = dict(Outcome.choices)
-    in_vote = set(
-        session.proposals.filter(status=ProposalStatus.OPEN).values_list("dossier_id", flat=True)
+    # Proposals are put only while the session sits: no query for a planned or closed one.
+    in_vote = (
+        set(
+            session.proposals.filter(status=ProposalStatus.OPEN).values_list(
+                "dossier_id", flat=True
+            )
+        )
+        if session.status == SessionStatus.OPEN
+        else set()
     )
     rows = []
     for item in agenda:

@@ -1250,6 +1250,19 @@ def test_the_session_page_costs_the_same_queries_for_3_and_30_ready_dossiers(
     assert counts[1] - counts[0] in (0, 1)
 
 
+def test_a_planned_session_page_does_not_look_for_proposals_under_vote(
+    client: Any, cast: Any
+) -> None:
+    """Proposals are put only while a session sits: the planned page spares that query."""
+    session = planned_session(cast)
+    client.force_login(cast.staff_a)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(session.get_absolute_url()).status_code == 200
+
+    assert not [q for q in queries.captured_queries if '"evaluations_proposal"' in q["sql"]]
+
+
 def test_a_search_finds_no_other_branch_ready_dossier(client: Any, cast: Any) -> None:
     session = planned_session(cast)
     foreign = DossierFactory.create(
