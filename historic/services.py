@@ -6,7 +6,7 @@ import datetime
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,7 +67,7 @@ def historic_import(
         )
     batch = uuid.uuid4()
     now = timezone.now()
-    records = HistoricCertificate.objects.bulk_create(
+    records = _bulk_insert(
         [
             HistoricCertificate(
                 branch=branch,
@@ -92,8 +92,7 @@ def historic_import(
                 **row.identity,
             )
             for row, key in zip(rows, keys, strict=True)
-        ],
-        batch_size=2000,
+        ]
     )
     # One event for the batch: who brought which file into which branch, and how many.
     audit_record(
@@ -109,4 +108,29 @@ def historic_import(
         },
     )
     transaction.on_commit(lambda: historic_imported.send(sender=HistoricCertificate))
+    return records
+
+
+def _bulk_insert(records: list[HistoricCertificate]) -> list[HistoricCertificate]:
+    """`bulk_create`, except on SQLite (the embedded default of `make run`).
+
+    There, Django compiles one placeholder per value (PostgreSQL's bulk insert sends whole
+    columns instead), which made the demo's 14,840 records take 27 s on a busy machine; the
+    values are prepared by the fields themselves and sent with one `executemany` instead.
+    The rows need no primary key back: nothing reads them after the import but their numbers.
+    """
+    if connection.vendor != "sqlite":
+        return HistoricCertificate.objects.bulk_create(records, batch_size=2000)
+    fields = [f for f in HistoricCertificate._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(HistoricCertificate._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 - model's own names
+            [
+                [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+                for record in records
+            ],
+        )
     return records

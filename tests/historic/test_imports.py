@@ -278,3 +278,40 @@ def test_the_command_refuses_someone_who_does_not_run_the_branch(cast: Any, tmp_
     path = _write(tmp_path, [row(cast, 1)])
     with pytest.raises(CommandError, match="ni personnel CPNE"):
         call_command("import_historic_certificates", path, branch="alpha", by=cast.staff_b.email)
+
+
+def test_the_embedded_databases_insert_path_writes_the_same_records(
+    cast: Any, monkeypatch: Any
+) -> None:
+    # make run's SQLite takes the executemany path (services._bulk_insert): the fields
+    # prepare their own values, so it runs on PostgreSQL too and must write the same rows.
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("bulk_create is not the embedded database's path")
+
+    monkeypatch.setattr(HistoricCertificate.objects, "bulk_create", refuse)
+    lines = [
+        row(
+            cast, 1, version="1", issued_on="01/07/2022", capacities="C1.1,C2.2", kind="attestation"
+        ),
+        row(cast, 2, first_certification=""),
+    ]
+    services.historic_import(
+        branch=cast.branch_a, rows=preview_of(cast, lines).rows, by=cast.staff_a
+    )
+    monkeypatch.undo()
+    first, second = HistoricCertificate.objects.order_by("number")
+    assert (first.kind, first.version_id, first.capacities) == (
+        "partial",
+        cast.version.pk,
+        ["C1.1", "C2.2"],
+    )
+    assert (second.first_certification, second.access_route, second.imported_by) == (
+        None,
+        "vae",
+        cast.staff_a,
+    )
+    assert first.batch == second.batch and first.number_key == "ALP20080001"
