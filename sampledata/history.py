@@ -130,12 +130,12 @@ def build_history(*, awards: int = AWARDS, seed: int = SEED) -> HistorySummary:
             for code, day in signed.items()
             if day is not None and day.year <= year
         }
-        for kind, count in (
-            (CertificateKind.CERTIFICATE, per_year[year]),
-            (CertificateKind.PARTIAL, partials_per_year[year]),
+        for document_kind, count in (
+            (str(CertificateKind.CERTIFICATE), per_year[year]),
+            (str(CertificateKind.PARTIAL), partials_per_year[year]),
         ):
             for code, n in _largest_remainder(count, open_branches).items():
-                plan += [(year, code, str(kind))] * n
+                plan += [(year, code, document_kind)] * n
     total = len(plan)
     routes, firsts = _routes(total, rng), _firsts(total, rng)
     rows: dict[str, list[CleanRow]] = {}

@@ -122,7 +122,7 @@ def test_the_page_tables_show_the_history(cast: Any, dataset: Any) -> None:
     tables = {t.slug: t for t in figure_tables(compute_figures(FigureFilters()))}
     history = tables["historique"]
     assert history.rows[0] == [2006, 2, 0, 0, 0, 2]
-    indicators = dict(tables["indicateurs"].rows)  # type: ignore[arg-type]
+    indicators = {str(row[0]): row[1] for row in tables["indicateurs"].rows}
     assert (
         indicators["CQPI délivrés depuis l'origine (avant la plateforme et sur la plateforme)"]
         == 19
