@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "membership.added": _("Rôle donné dans la branche"),
     "company.registered": _("Entreprise enregistrée"),
     "dossier.import": _("Dossiers importés d'un fichier"),
+    "historic.import": _("Certificats antérieurs à la plateforme importés d'un fichier"),
     "membership.deactivated": _("Rôle retiré dans la branche"),
     "company.referent_appoint": _("Référent d'entreprise nommé"),
     "company.referent_remove": _("Référent d'entreprise retiré"),

@@ -110,13 +110,15 @@ def header(column: str) -> str:
     return str(HEADERS[column])
 
 
-def _header_names() -> dict[str, str]:
+def _header_names(
+    columns: tuple[str, ...] = COLUMNS, headers: dict[str, Any] = HEADERS
+) -> dict[str, str]:
     """Each accepted header, normalised, to its column: the code, and the French and English
     headers whatever the language of the request."""
-    names = {_normalise_header(column): column for column in COLUMNS}
+    names = {_normalise_header(column): column for column in columns}
     for language in ("fr", "en"):
         with translation.override(language):
-            names.update({_normalise_header(str(label)): c for c, label in HEADERS.items()})
+            names.update({_normalise_header(str(label)): c for c, label in headers.items()})
     return names
 
 
@@ -260,8 +262,17 @@ def _read_xlsx(handle: IO[bytes]) -> list[list[Any]]:
         workbook.close()
 
 
-def parse_upload(uploaded: Any) -> list[tuple[int, dict[str, Any]]]:
-    """The file's data rows as (line number, {column: value}); refuses a file it cannot read."""
+def parse_upload(
+    uploaded: Any,
+    *,
+    columns: tuple[str, ...] = COLUMNS,
+    required: tuple[str, ...] = REQUIRED,
+    headers: dict[str, Any] = HEADERS,
+) -> list[tuple[int, dict[str, Any]]]:
+    """The file's data rows as (line number, {column: value}); refuses a file it cannot read.
+
+    The columns default to the dossier import's; another import (the certificates issued
+    before the platform) passes its own, and reads its files through the same checks."""
     accepted = inspect_upload(uploaded, allowed=IMPORT_TYPES, max_bytes=MAX_BYTES)
     uploaded.seek(0)
     if accepted.content_type == XLSX:
@@ -271,13 +282,13 @@ def parse_upload(uploaded: Any) -> list[tuple[int, dict[str, Any]]]:
         table = _read_csv(uploaded)
     if not table:
         raise DomainError(_("Le fichier ne contient aucune ligne."), code="empty")
-    names = _header_names()
+    names = _header_names(columns, headers)
     header_row = [names.get(_normalise_header(v), _normalise_header(v)) for v in table[0]]
-    missing = [c for c in REQUIRED if c not in header_row]
+    missing = [c for c in required if c not in header_row]
     if missing:
         raise DomainError(
             _("Colonnes manquantes : %(columns)s. Partez du modèle à télécharger.")
-            % {"columns": ", ".join(f"« {header(c)} »" for c in missing)},
+            % {"columns": ", ".join(f"« {headers[c]} »" for c in missing)},
             code="missing_columns",
         )
     rows: list[tuple[int, dict[str, Any]]] = []
@@ -512,25 +523,36 @@ def _folder() -> Path:
     return folder
 
 
-def store_preview(preview: Preview) -> str:
-    """Save the preview, signed (so a tampered file is refused), and return its token."""
+def store_preview(preview: Any, *, salt: str = _SALT) -> str:
+    """Save the preview (a dataclass with `user_id`), signed (so a tampered file is refused),
+    and return its token. Each import signs with its own salt: one import's preview is never
+    read as another's."""
     token = secrets.token_urlsafe(24)
-    payload = signing.dumps(asdict(preview), salt=_SALT, compress=True)
+    payload = signing.dumps(asdict(preview), salt=salt, compress=True)
     (_folder() / f"{token}.signed").write_text(payload, encoding="ascii")
     _sweep()
     return token
 
 
-def load_preview(token: str, *, user: Any) -> Preview | None:
-    """The preview of this token, if it exists, is fresh, untampered and belongs to `user`."""
+def load_signed(token: str, *, user: Any, salt: str) -> dict[str, Any] | None:
+    """The stored preview's data, if it exists, is fresh, untampered, signed with `salt` and
+    belongs to `user`."""
     if not _TOKEN.match(token):
         return None
     path = _folder() / f"{token}.signed"
     try:
-        data = signing.loads(path.read_text(encoding="ascii"), salt=_SALT, max_age=PREVIEW_MAX_AGE)
+        data = signing.loads(path.read_text(encoding="ascii"), salt=salt, max_age=PREVIEW_MAX_AGE)
     except (OSError, signing.BadSignature):
         return None
     if data["user_id"] != user.pk:
+        return None
+    return dict(data)
+
+
+def load_preview(token: str, *, user: Any) -> Preview | None:
+    """The preview of this token, if it exists, is fresh, untampered and belongs to `user`."""
+    data = load_signed(token, user=user, salt=_SALT)
+    if data is None:
         return None
     return Preview(
         branch_id=data["branch_id"],
@@ -719,27 +741,37 @@ def template_rows(branch: Branch | None) -> list[list[str]]:
 
 
 def template_csv(branch: Branch | None) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerows(template_rows(branch))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return rows_csv(template_rows(branch))
 
 
 def template_xlsx(branch: Branch | None) -> bytes:
+    return rows_xlsx(template_rows(branch), title=_("Candidats"), guide=column_help())
+
+
+def rows_csv(rows: list[list[str]]) -> bytes:
+    """A template as CSV for French spreadsheets: `;`, UTF-8 with a BOM."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def rows_xlsx(rows: list[list[str]], *, title: str, guide: list[tuple[str, str, str]]) -> bytes:
+    """A template as XLSX: the rows on a sheet named `title`, the columns' help on a second."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = _("Candidats")[:31]
-    for row in template_rows(branch):
+    sheet.title = title[:31]
+    for row in rows:
         sheet.append(row)
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 22
-    guide = workbook.create_sheet(_("Aide")[:31])
-    guide.append([_("Colonne"), _("Contenu"), _("Exemple")])
-    for name, description, example in column_help():
-        guide.append([name, description, example])
-    guide.column_dimensions["A"].width = 22
-    guide.column_dimensions["B"].width = 90
+    help_sheet = workbook.create_sheet(_("Aide")[:31])
+    help_sheet.append([_("Colonne"), _("Contenu"), _("Exemple")])
+    for name, description, example in guide:
+        help_sheet.append([name, description, example])
+    help_sheet.column_dimensions["A"].width = 22
+    help_sheet.column_dimensions["B"].width = 90
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

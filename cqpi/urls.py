@@ -15,6 +15,7 @@ urlpatterns = [
     path("dossiers/", include("candidates.urls")),
     path("espace/", include("candidates.space_urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("", include("historic.urls")),
     path("", include("certifications.urls")),
     path("chiffres/", include("figures.urls")),
     path("declarations/", include("declarations.urls")),

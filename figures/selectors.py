@@ -30,14 +30,15 @@ from django.utils import timezone, translation
 from branches.access import roles_of
 from branches.models import Branch, EvaluatorHabilitation
 from candidates.models import AccessRoute
-from certifications.models import Certificate, CertificateStatus
+from certifications.models import Certificate, CertificateKind, CertificateStatus
 from evaluations.models import Decision, DecisionStatus, JurySession, Outcome, SessionStatus
+from historic.models import HistoricCertificate
 
 VERSION_KEY = "figures:version"
 CACHE_SECONDS = 24 * 3600
 # The shape of the cached figures: bumped when a figure is added or redefined, so entries
 # cached by the previous code (e.g. without the revoked column) are never read back.
-SHAPE = 2
+SHAPE = 3
 
 
 class Median(Aggregate):
@@ -257,12 +258,97 @@ def _by_branch(decisions: QuerySet[Decision], filters: FigureFilters) -> list[di
     )
 
 
+# --- Certificates issued before the platform (historic.HistoricCertificate) --------------
+
+
+def _historic(filters: FigureFilters) -> QuerySet[HistoricCertificate]:
+    qs = HistoricCertificate.objects.all()
+    if filters.year_from is not None:
+        qs = qs.filter(issued_on__year__gte=filters.year_from)
+    if filters.year_to is not None:
+        qs = qs.filter(issued_on__year__lte=filters.year_to)
+    if filters.branch_ids is not None:
+        qs = qs.filter(branch_id__in=filters.branch_ids)
+    if filters.referentiel_id is not None:
+        qs = qs.filter(referentiel_id=filters.referentiel_id)
+    return qs
+
+
+_HISTORIC_AWARD = Q(kind=CertificateKind.CERTIFICATE)
+HISTORIC_COUNTS = {
+    "historic_awards": Count("pk", filter=_HISTORIC_AWARD),
+    "historic_partials": Count("pk", filter=Q(kind=CertificateKind.PARTIAL)),
+    # The shares since the origin count only the papers that say it: a route or a "first
+    # certification" left empty in the import is unknown, neither yes nor no.
+    "historic_known_route": Count("pk", filter=_HISTORIC_AWARD & ~Q(access_route="")),
+    "historic_vae": Count("pk", filter=_HISTORIC_AWARD & Q(access_route=AccessRoute.VAE)),
+    "historic_professionalisation": Count(
+        "pk", filter=_HISTORIC_AWARD & Q(access_route=AccessRoute.PROFESSIONALISATION)
+    ),
+    "historic_known_first": Count(
+        "pk", filter=_HISTORIC_AWARD & Q(first_certification__isnull=False)
+    ),
+    "historic_first": Count("pk", filter=_HISTORIC_AWARD & Q(first_certification=True)),
+}
+
+
+def _history(
+    records: QuerySet[HistoricCertificate], by_year: list[dict[str, Any]], totals: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The awards by year since the first certificate, before and on the platform; adds the
+    historic totals and the shares since the origin to `totals`. One query (a group-by on the
+    historic records' year); the platform's side is read from the decisions' own rows."""
+    historic = {
+        row["year"].year: row
+        for row in records.annotate(year=TruncYear("issued_on"))
+        .values("year")
+        .annotate(**HISTORIC_COUNTS)
+        .order_by("year")
+    }
+    sums = {key: sum(row[key] for row in historic.values()) for key in HISTORIC_COUNTS}
+    platform = {row["year"]: row for row in by_year}
+    rows = []
+    for year in sorted(set(historic) | set(platform)):
+        old, new = historic.get(year, {}), platform.get(year, {})
+        rows.append(
+            {
+                "year": year,
+                "historic_awards": old.get("historic_awards", 0),
+                "historic_partials": old.get("historic_partials", 0),
+                "awards": new.get("awards", 0),
+                "partials": new.get("partials", 0),
+                "all_awards": old.get("historic_awards", 0) + new.get("awards", 0),
+            }
+        )
+    awards = totals["awards"]
+    totals.update(
+        historic_awards=sums["historic_awards"],
+        historic_partials=sums["historic_partials"],
+        all_awards=awards + sums["historic_awards"],
+        all_vae_share=_percent(
+            totals["vae_awards"] + sums["historic_vae"], awards + sums["historic_known_route"]
+        ),
+        all_professionalisation_share=_percent(
+            totals["professionalisation_awards"] + sums["historic_professionalisation"],
+            awards + sums["historic_known_route"],
+        ),
+        all_first_certification_share=_percent(
+            totals["first_certification_awards"] + sums["historic_first"],
+            awards + sums["historic_known_first"],
+        ),
+    )
+    return rows
+
+
 def compute_figures(filters: FigureFilters) -> dict[str, Any]:
     """Every figure of the page, straight from the database (a fixed number of queries)."""
     decisions = _decisions(filters)
+    totals = _totals(decisions)
+    by_year = _by_year(decisions)
     return {
-        "totals": _totals(decisions),
-        "by_year": _by_year(decisions),
+        "totals": totals,
+        "by_year": by_year,
+        "history": _history(_historic(filters), by_year, totals),
         "by_cqpi": _by_cqpi(decisions),
         "by_route": _by_route(decisions),
         "by_branch": _by_branch(decisions, filters),

@@ -23,3 +23,8 @@ def certificate_saved(sender: Any, created: bool = False, **kwargs: Any) -> None
     if created or (update_fields is not None and "status" not in update_fields):
         return
     decision_saved(sender, **kwargs)
+
+
+def historic_imported(sender: Any, **kwargs: Any) -> None:
+    # Sent on commit of an import of certificates issued before the platform.
+    figures_invalidate()

@@ -18,7 +18,7 @@ class Table:
     rows: list[list[Value]]
 
 
-TABLE_SLUGS = ("indicateurs", "par-annee", "par-cqpi", "par-voie", "par-branche")
+TABLE_SLUGS = ("indicateurs", "par-annee", "historique", "par-cqpi", "par-voie", "par-branche")
 
 
 def _counts(row: dict[str, Any]) -> list[Value]:
@@ -66,6 +66,24 @@ def figure_tables(figures: dict[str, Any]) -> list[Table]:
                     _("Délai médian de l'ouverture du dossier à la délivrance (jours)"),
                     totals["median_days_to_award"],
                 ],
+                [_("Certificats délivrés avant la plateforme"), totals["historic_awards"]],
+                [
+                    _("Attestations de validation partielle délivrées avant la plateforme"),
+                    totals["historic_partials"],
+                ],
+                [
+                    _("CQPI délivrés depuis l'origine (avant la plateforme et sur la plateforme)"),
+                    totals["all_awards"],
+                ],
+                [_("Depuis l'origine : part de la VAE (%)"), totals["all_vae_share"]],
+                [
+                    _("Depuis l'origine : part du contrat de professionnalisation (%)"),
+                    totals["all_professionalisation_share"],
+                ],
+                [
+                    _("Depuis l'origine : part des premières certifications (%)"),
+                    totals["all_first_certification_share"],
+                ],
             ],
         ),
         Table(
@@ -73,6 +91,29 @@ def figure_tables(figures: dict[str, Any]) -> list[Table]:
             _("Décisions par année"),
             [_("Année"), *_count_columns()],
             [[row["year"], *_counts(row)] for row in figures["by_year"]],
+        ),
+        Table(
+            "historique",
+            _("CQPI délivrés par année depuis l'origine"),
+            [
+                _("Année"),
+                _("Certificats délivrés avant la plateforme"),
+                _("Attestations partielles délivrées avant la plateforme"),
+                _("Délivrances totales sur la plateforme"),
+                _("Validations partielles sur la plateforme"),
+                _("CQPI délivrés"),
+            ],
+            [
+                [
+                    row["year"],
+                    row["historic_awards"],
+                    row["historic_partials"],
+                    row["awards"],
+                    row["partials"],
+                    row["all_awards"],
+                ]
+                for row in figures["history"]
+            ],
         ),
         Table(
             "par-cqpi",
@@ -136,6 +177,25 @@ def chart_specs(figures: dict[str, Any]) -> list[dict[str, Any]]:
             "y_title": _("Nombre de décisions"),
             "labels": [str(r["year"]) for r in figures["by_year"]],
             "datasets": series(figures["by_year"]),
+        },
+        {
+            "id": "chart-historique",
+            "type": "bar",
+            "stacked": True,
+            "title": _("CQPI délivrés par année depuis l'origine"),
+            "x_title": _("Année"),
+            "y_title": _("Nombre de certificats"),
+            "labels": [str(r["year"]) for r in figures["history"]],
+            "datasets": [
+                {
+                    "label": _("Délivrés avant la plateforme"),
+                    "data": [r["historic_awards"] for r in figures["history"]],
+                },
+                {
+                    "label": _("Délivrés sur la plateforme"),
+                    "data": [r["awards"] for r in figures["history"]],
+                },
+            ],
         },
         {
             "id": "chart-par-voie",

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "certifications",
     "candidates",
     "evaluations",
+    "historic",
     "figures",
     "administration",
     "privacy",

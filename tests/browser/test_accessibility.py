@@ -82,6 +82,7 @@ def test_the_pages_of_every_role_have_no_serious_accessibility_violation(
                 reverse("accounts:login"),
                 reverse("certifications:verify", args=[certificate.verification_code]),
                 reverse("certifications:verify_document"),
+                reverse("historic:verify_lookup"),
             ],
         ),
         "staff": (
@@ -94,6 +95,8 @@ def test_the_pages_of_every_role_have_no_serious_accessibility_violation(
                 reverse("evaluations:session_detail", args=[session.pk]),
                 reverse("evaluations:decision_record", args=[session.pk, scheduled.pk]),
                 reverse("certifications:certificate_list"),
+                reverse("historic:historic_list"),
+                reverse("historic:import_upload"),
                 reverse("administration:branch_settings", args=[cast.branch_a.pk]),
                 reverse("accounts:account"),
             ],

@@ -11,7 +11,13 @@ from tests.figures.dataset import build_dataset
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHARTS = ["chart-par-annee", "chart-par-voie", "chart-par-cqpi", "chart-par-branche"]
+CHARTS = [
+    "chart-par-annee",
+    "chart-historique",
+    "chart-par-voie",
+    "chart-par-cqpi",
+    "chart-par-branche",
+]
 
 
 def chart_drawn(page: Page, canvas_id: str) -> bool:

@@ -110,6 +110,7 @@ def test_the_page_shows_the_known_figures_with_charts_data_and_tables(
     data = json_script(html, "figures-data")
     assert [c["id"] for c in data["charts"]] == [
         "chart-par-annee",
+        "chart-historique",
         "chart-par-voie",
         "chart-par-cqpi",
         "chart-par-branche",

@@ -379,6 +379,13 @@ def build_world() -> World:
         side.erasure_request = erasure_request_create(
             candidate=side.candidate, by=side.candidate.user, message="Effacez mes données."
         )
+    # A certificate issued before the platform on each side (historic/).
+    from tests.factories_historic import HistoricCertificateFactory
+
+    for side in (side_a, side_b):
+        side.extra["historic"] = HistoricCertificateFactory.create(
+            branch=side.branch, referentiel=referentiel, imported_by=side.staff
+        )
     from knox.models import AuthToken
 
     tokens = {

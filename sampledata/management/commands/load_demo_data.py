@@ -19,6 +19,7 @@ from sampledata.demo import (
     build_demo,
     refusal_reason,
 )
+from sampledata.history import FIRST_YEAR, LAST_YEAR, build_history
 
 
 class Command(BaseCommand):
@@ -67,6 +68,23 @@ class Command(BaseCommand):
                         "certificates": summary.certificates,
                         "revoked": summary.revoked,
                         "sessions": summary.sessions,
+                    }
+                )
+            )
+        history = build_history()
+        if history.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Historique chargé : %(awards)d certificats et %(partials)d attestations "
+                        "délivrés avant la plateforme, de %(first)d à %(last)d (%(seconds).1f s)."
+                    )
+                    % {
+                        "awards": history.awards,
+                        "partials": history.partials,
+                        "first": FIRST_YEAR,
+                        "last": LAST_YEAR,
+                        "seconds": history.seconds,
                     }
                 )
             )
