@@ -55,6 +55,20 @@ def test_without_a_bucket_the_media_stay_on_the_filesystem() -> None:
     assert media_storage("") == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 
+def test_the_s3_variables_configure_the_storage(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in s3.environment("https://s3.example.test", "ignored").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("S3_PREFIX", "cqpi")
+    options = media_storage("cqpi-media")["OPTIONS"]
+    assert media_storage("cqpi-media")["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert options["bucket_name"] == "cqpi-media"
+    assert options["endpoint_url"] == "https://s3.example.test"
+    assert (options["access_key"], options["secret_key"]) == (s3.ACCESS_KEY, s3.SECRET_KEY)
+    assert (options["region_name"], options["addressing_style"]) == (s3.REGION, "path")
+    assert options["location"] == "cqpi"
+    assert options["default_acl"] is None
+
+
 def test_the_settings_point_the_storage_at_the_bucket_privately(s3_bucket: str) -> None:
     storage = storages["default"]
     assert isinstance(storage, S3Storage)
