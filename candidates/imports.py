@@ -2,7 +2,7 @@
 
 Upload → `parse_upload` reads every row → `validate_rows` lists each bad row with its line
 number and reasons → the preview (valid rows and errors) is kept server-side, signed, under
-`MEDIA_ROOT/imports/` for an hour → `import_rows` re-checks against the database and writes
+the media storage under `imports/` for an hour (any web host may confirm it) → `import_rows` re-checks against the database and writes
 every candidate and dossier in one transaction, or nothing.
 """
 
@@ -15,12 +15,12 @@ import re
 import secrets
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
@@ -46,6 +46,8 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 PREVIEW_MAX_AGE = 3600  # seconds between upload and confirmation
 _SALT = "candidates.imports"
+# Where previews wait for their confirmation, in the media storage.
+_PREVIEW_FOLDER = "imports"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 COLUMNS = (
@@ -517,19 +519,18 @@ def build_preview(*, uploaded: Any, branch: Branch, by: Any) -> Preview:
 # --- Keeping the preview between upload and confirmation ---------------------------
 
 
-def _folder() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _stored_name(token: str) -> str:
+    return f"{_PREVIEW_FOLDER}/{token}.signed"
 
 
 def store_preview(preview: Any, *, salt: str = _SALT) -> str:
     """Save the preview (a dataclass with `user_id`), signed (so a tampered file is refused),
     and return its token. Each import signs with its own salt: one import's preview is never
-    read as another's."""
+    read as another's. Through the media storage, so that the confirmation may reach another
+    web host."""
     token = secrets.token_urlsafe(24)
     payload = signing.dumps(asdict(preview), salt=salt, compress=True)
-    (_folder() / f"{token}.signed").write_text(payload, encoding="ascii")
+    default_storage.save(_stored_name(token), ContentFile(payload.encode("ascii")))
     _sweep()
     return token
 
@@ -539,10 +540,11 @@ def load_signed(token: str, *, user: Any, salt: str) -> dict[str, Any] | None:
     belongs to `user`."""
     if not _TOKEN.match(token):
         return None
-    path = _folder() / f"{token}.signed"
     try:
-        data = signing.loads(path.read_text(encoding="ascii"), salt=salt, max_age=PREVIEW_MAX_AGE)
-    except (OSError, signing.BadSignature):
+        with default_storage.open(_stored_name(token), "rb") as handle:
+            payload = handle.read().decode("ascii")
+        data = signing.loads(payload, salt=salt, max_age=PREVIEW_MAX_AGE)
+    except (OSError, UnicodeDecodeError, signing.BadSignature):
         return None
     if data["user_id"] != user.pk:
         return None
@@ -566,16 +568,23 @@ def load_preview(token: str, *, user: Any) -> Preview | None:
 
 def discard_preview(token: str) -> None:
     if _TOKEN.match(token):
-        (_folder() / f"{token}.signed").unlink(missing_ok=True)
+        default_storage.delete(_stored_name(token))
 
 
 def _sweep() -> None:
     """Forget previews older than their validity: they can no longer be confirmed."""
-    limit = timezone.now().timestamp() - PREVIEW_MAX_AGE
-    for path in _folder().glob("*.signed"):
+    limit = timezone.now() - datetime.timedelta(seconds=PREVIEW_MAX_AGE)
+    try:
+        _folders, names = default_storage.listdir(_PREVIEW_FOLDER)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if not name.endswith(".signed"):
+            continue
+        stored = f"{_PREVIEW_FOLDER}/{name}"
         try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
+            if default_storage.get_modified_time(stored) < limit:
+                default_storage.delete(stored)
         except OSError:
             continue
 

@@ -4,7 +4,11 @@ The archive holds `database.pgdump` (pg_dump's custom format) or `database.sqlit
 made with SQLite's backup API), every file of the media storage under `media/`, and
 `manifest.json`: when and by which version it was made, the migrations applied, a few
 counts, and the size and SHA-256 of every other member. A restore reads the whole archive
-and checks every checksum before it touches the database or the media folder.
+and checks every checksum before it touches the database or the media storage.
+
+The media are read and written through Django's default storage, whichever it is: the
+MEDIA_ROOT folder or the S3-compatible bucket (settings S3_BUCKET). A backup made on one
+restores onto the other.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from django.apps import apps
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -85,14 +90,17 @@ def _vendor() -> str:
     return str(vendor)
 
 
-def _media_root() -> Path:
-    storage = storages["default"]
-    if not isinstance(storage, FileSystemStorage):
-        raise BackupError(
-            f"Backups read the media from a FileSystemStorage; the default storage is "
-            f"{type(storage).__name__}: back it up with that storage's own tools."
-        )
-    return Path(storage.location)
+def _media_storage() -> Storage:
+    return storages["default"]
+
+
+def _describe(storage: Storage) -> str:
+    """Where the media are, for the messages: a folder or a bucket."""
+    if isinstance(storage, FileSystemStorage):
+        return f"the folder {storage.location}"
+    bucket = getattr(storage, "bucket_name", "")
+    location = getattr(storage, "location", "")
+    return f"the bucket {bucket}" + (f" (prefix {location})" if location else "")
 
 
 def _pg_env() -> dict[str, str]:
@@ -222,12 +230,32 @@ def _dump_database(target: Path) -> dict[str, Any]:
     return facts
 
 
-def _media_files(root: Path) -> Iterator[tuple[str, Path]]:
-    if not root.is_dir():
+def _media_files(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every file name of the storage, sorted, walking its folders (S3: its prefixes)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
         return
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield path.relative_to(root).as_posix(), path
+    entries = [(name, False) for name in files] + [(name, True) for name in folders]
+    for name, is_folder in sorted(entries):
+        full = f"{folder}/{name}" if folder else name
+        if is_folder:
+            yield from _media_files(storage, full)
+        elif not _is_symlink(storage, full):
+            yield full
+
+
+def _is_symlink(storage: Storage, name: str) -> bool:
+    # A link in the media folder could point anywhere on the host: never archived.
+    return isinstance(storage, FileSystemStorage) and os.path.islink(storage.path(name))
+
+
+def _sha256_stored(storage: Storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mtime: float) -> None:
@@ -250,7 +278,7 @@ def backup_create(*, output: Path, log: Log) -> tuple[Path, dict[str, Any]]:
     its owner only: it holds everyone's personal data.
     """
     vendor = _vendor()
-    media_root = _media_root()
+    storage = _media_storage()
     now = datetime.datetime.now(datetime.UTC)
     if output.is_dir() or output.suffix != ".tar":
         output.mkdir(parents=True, exist_ok=True)
@@ -276,12 +304,13 @@ def backup_create(*, output: Path, log: Log) -> tuple[Path, dict[str, Any]]:
                         0o600,
                     )
                     tar.addfile(info, handle)
-                log(f"Archiving the media files of {media_root}…")
-                for relative, path in _media_files(media_root):
-                    data = path.read_bytes()
+                log(f"Archiving the media files of {_describe(storage)}…")
+                for relative in _media_files(storage):
+                    with storage.open(relative, "rb") as handle:
+                        data = handle.read()
                     name = MEDIA_PREFIX + relative
                     files[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                    _add_bytes(tar, name, data, path.stat().st_mtime)
+                    _add_bytes(tar, name, data, storage.get_modified_time(relative).timestamp())
                 media = {
                     name[len(MEDIA_PREFIX) :] for name in files if name.startswith(MEDIA_PREFIX)
                 }
@@ -402,15 +431,21 @@ def _existing_tables() -> list[str]:
         return list(connection.introspection.table_names(cursor))
 
 
-def _media_conflicts(tar: tarfile.TarFile, manifest: dict[str, Any], root: Path) -> list[str]:
-    """Media files of the archive that exist in the folder with other content."""
+def _media_conflicts(manifest: dict[str, Any], storage: Storage) -> list[str]:
+    """Media files of the archive that exist in the storage with other content."""
     conflicts = []
     for name, facts in manifest["files"].items():
         if not name.startswith(MEDIA_PREFIX):
             continue
-        target = root / name[len(MEDIA_PREFIX) :]
-        if target.exists() and (not target.is_file() or _sha256_file(target) != facts["sha256"]):
-            conflicts.append(name[len(MEDIA_PREFIX) :])
+        target = name[len(MEDIA_PREFIX) :]
+        if not storage.exists(target):
+            continue
+        try:
+            same = _sha256_stored(storage, target) == facts["sha256"]
+        except IsADirectoryError:
+            same = False
+        if not same:
+            conflicts.append(target)
     return sorted(conflicts)
 
 
@@ -431,11 +466,11 @@ def restore_plan(*, tar: tarfile.TarFile, force: bool) -> RestorePlan:
             f"The database is not empty ({len(tables)} tables): restore into a new, empty "
             f"database, or add --force to replace everything it holds."
         )
-    conflicts = _media_conflicts(tar, manifest, _media_root())
+    conflicts = _media_conflicts(manifest, _media_storage())
     if conflicts and not force:
         raise BackupError(
             f"{len(conflicts)} media files exist with other content (first: {conflicts[0]}): "
-            f"restore into an empty media folder, or add --force to overwrite them."
+            f"restore into an empty media folder or bucket, or add --force to overwrite them."
         )
     return RestorePlan(
         manifest=manifest,
@@ -461,6 +496,27 @@ def _copy_verified(source: IO[bytes], target: Path, sha256: str) -> None:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _store_verified(source: IO[bytes], storage: Storage, name: str, sha256: str) -> None:
+    """Put `name` in the storage under that exact name, only if the bytes are those recorded.
+
+    The bytes are checked in a local spool first: nothing half-written or altered reaches
+    the storage, whose files other hosts may be reading.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=_CHUNK * 8) as spool:
+        digest = hashlib.sha256()
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+            spool.write(chunk)
+        if digest.hexdigest() != sha256:
+            raise BackupError(f"{name} changed while it was being restored.")
+        spool.seek(0)
+        if storage.exists(name):
+            storage.delete(name)
+        saved = storage.save(name, File(spool, name=PurePosixPath(name).name))
+    if saved != name:
+        raise BackupError(f"{name} was stored as {saved}: another process wrote the same name.")
 
 
 def _restore_postgresql(dump: Path, tables: list[str]) -> None:
@@ -534,10 +590,10 @@ def restore_apply(*, tar: tarfile.TarFile, plan: RestorePlan, log: Log) -> dict[
     """Put the media files in place, then replace the database; return the restored counts."""
     manifest = plan.manifest
     files = manifest["files"]
-    media_root = _media_root()
+    storage = _media_storage()
     database_member = manifest["database"]["member"]
     with tempfile.TemporaryDirectory(prefix="cqpi-restore-") as scratch:
-        log(f"Restoring {plan.media_files} media files into {media_root}…")
+        log(f"Restoring {plan.media_files} media files into {_describe(storage)}…")
         dump = Path(scratch) / database_member
         for member in tar:
             if member.name == MANIFEST:
@@ -545,10 +601,10 @@ def restore_apply(*, tar: tarfile.TarFile, plan: RestorePlan, log: Log) -> dict[
             handle = tar.extractfile(member)
             assert handle is not None
             if member.name == database_member:
-                target = dump
+                _copy_verified(handle, dump, files[member.name]["sha256"])
             else:
-                target = media_root / member.name[len(MEDIA_PREFIX) :]
-            _copy_verified(handle, target, files[member.name]["sha256"])
+                name = member.name[len(MEDIA_PREFIX) :]
+                _store_verified(handle, storage, name, files[member.name]["sha256"])
         log(f"Restoring the {manifest['database']['vendor']} database…")
         # Media first: should the database step fail, the files are extra, never missing.
         tables = _existing_tables()

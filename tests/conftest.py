@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.utils import translation
 
@@ -20,16 +22,24 @@ from tests.factories import (
     CompanyFactory,
     UserFactory,
     build_referentiel,
+    ensure_test_signature,
     habilitate,
-    write_test_signature,
 )
 
 
 def _signature_follows_media_root(*, setting: str, value: Any, **kwargs: Any) -> None:
-    # Tests move MEDIA_ROOT to folders of their own, often after the cast's branches exist:
-    # their shared signature image must be found there too, or the compliance gate refuses.
-    if setting == "MEDIA_ROOT" and value:
-        write_test_signature(value)
+    # Tests move MEDIA_ROOT to folders of their own, or the media to a bucket, often after
+    # the cast's branches exist: their shared signature image must be found there too, or
+    # the compliance gate refuses. The storage is built here from the new value: Django's
+    # receiver that resets default_storage may run after this one.
+    if not value:
+        return
+    if setting == "STORAGES":
+        ensure_test_signature(storages.create_storage(value["default"]))
+    elif setting == "MEDIA_ROOT" and settings.STORAGES["default"]["BACKEND"].endswith(
+        "FileSystemStorage"
+    ):
+        ensure_test_signature(FileSystemStorage(location=value))
 
 
 setting_changed.connect(_signature_follows_media_root, dispatch_uid="tests.signature")
@@ -50,6 +60,35 @@ def _seal_chain() -> None:
     from certifications.sealing import dev_chain
 
     dev_chain()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The local S3 server (moto in server mode), started on first use, stopped at the end."""
+    from tests.s3 import moto_server
+
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh bucket, made the media storage of this test and of the processes it starts."""
+    from cqpi.settings.base import media_storage
+    from tests.s3 import create_bucket, environment
+
+    bucket = create_bucket(s3_endpoint)
+    for name, value in environment(s3_endpoint, bucket).items():
+        monkeypatch.setenv(name, value)
+    settings.STORAGES = {**settings.STORAGES, "default": media_storage(bucket)}
+    return bucket
+
+
+@pytest.fixture(autouse=True)
+def _media_on_s3(request: pytest.FixtureRequest) -> None:
+    # Tests marked `s3` run with their media in a bucket of the local S3 server.
+    if request.node.get_closest_marker("s3"):
+        request.getfixturevalue("s3_bucket")
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from pathlib import Path
 from typing import Any
 
 import factory
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -73,16 +73,12 @@ def signature_png(color: str = "navy") -> bytes:
 TEST_SIGNATURE_NAME = "signatures/test-signature.png"
 
 
-def write_test_signature(media_root: str | Path) -> None:
-    """Put the test branches' signature image into a media folder, once."""
-    path = Path(media_root, TEST_SIGNATURE_NAME)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(signature_png())
-
-
-def ensure_test_signature() -> str:
-    write_test_signature(settings.MEDIA_ROOT)
+def ensure_test_signature(storage: Storage | None = None) -> str:
+    """Put the test branches' signature image into a media storage (folder or bucket), once."""
+    storage = storage or default_storage
+    if not storage.exists(TEST_SIGNATURE_NAME):
+        stored = storage.save(TEST_SIGNATURE_NAME, ContentFile(signature_png()))
+        assert stored == TEST_SIGNATURE_NAME, stored
     return TEST_SIGNATURE_NAME
 
 

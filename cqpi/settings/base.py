@@ -7,6 +7,7 @@ Production (cqpi.settings.production) requires the secrets and real servers.
 import datetime
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -235,8 +236,46 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "staticfiles")
 MEDIA_URL = "/media/"  # never served directly: files go through permission-checked views
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# The media (evidence, certificates, procès-verbaux, signature images, import previews,
+# CDC flux): on an S3-compatible object store when S3_BUCKET is set, so that every web
+# and worker host sees the same files; under MEDIA_ROOT otherwise (`make run`, most tests).
+# Every file is private: no public ACL, no public URL; downloads go through the views'
+# permission checks and are streamed by the application (docs/decisions/0016).
+S3_BUCKET = env_str("S3_BUCKET") or ""
+
+
+def media_storage(bucket: str) -> dict[str, Any]:
+    """The default storage: django-storages' S3 backend on `bucket`, else the filesystem."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # Unset: AWS itself. MinIO, Scaleway, OVHcloud, Garage…: their https:// address.
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            # Unset: boto3's own chain (instance role, AWS_* variables, ~/.aws).
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            # Most non-AWS stores want path-style addresses (bucket in the path, not the host).
+            "addressing_style": env_str("S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            # A prefix inside the bucket, to share one bucket between installations.
+            "location": env_str("S3_PREFIX") or "",
+            # Private objects: the bucket's policy decides, never a public-read ACL.
+            "default_acl": None,
+            "querystring_auth": True,
+            # As on the filesystem: saving under a taken name picks another, never overwrites.
+            "file_overwrite": False,
+            # Larger files are spooled to disk, not held in memory, while read.
+            "max_memory_size": 5 * 1024 * 1024,
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(S3_BUCKET),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

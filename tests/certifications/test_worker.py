@@ -16,10 +16,12 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.urls import reverse
 
 from certifications.models import Certificate, RenderStatus
 from certifications.tasks import render_certificate
 from cqpi.celery import app as celery_app
+from tests import s3
 from tests.certifications.pdfs import pdf_text, stored_pdf
 from tests.workflow import award
 
@@ -159,3 +161,31 @@ def test_a_worker_renders_the_certificate_of_a_decision_once(cast, worker, setti
     assert again.render_attempts == 1
     assert worker.succeeded() == 2
     assert len(list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))) == 1
+
+
+@pytest.mark.s3
+def test_a_worker_stores_the_pdf_in_the_bucket_and_the_web_serves_it(
+    cast, worker, settings, client, s3_bucket, s3_endpoint
+):
+    decision = award(cast)
+    certificate = decision.certificates.get()
+    wait_for(certificate_ready(certificate.pk), what="the certificate PDF", log=worker.log)
+    wait_for(lambda: worker.succeeded() == 1, what="the worker's report", log=worker.log)
+    certificate.refresh_from_db()
+
+    # In the bucket, not in the worker's media folder (which is this test's).
+    assert certificate.pdf.name in s3.keys(s3_endpoint, s3_bucket)
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))
+    stored = s3.object_bytes(s3_endpoint, s3_bucket, certificate.pdf.name)
+    assert hashlib.sha256(stored).hexdigest() == certificate.pdf_sha256
+
+    # The web reads it from the bucket, after the permission check.
+    url = reverse("certifications:certificate_download", args=[certificate.pk])
+    client.force_login(cast.other_candidate_user)
+    assert client.get(url).status_code == 404
+    client.force_login(cast.candidate_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert body == stored
+    assert "Léa Durand" in pdf_text(body)

@@ -63,6 +63,27 @@ def test_production_settings_pass_the_deployment_checks_without_a_warning(
     assert "WARNING" not in result.stderr
 
 
+def test_production_puts_the_media_in_the_bucket_when_one_is_named(tmp_path: Path) -> None:
+    env = production_env(
+        tmp_path,
+        S3_BUCKET="cqpi-media",
+        S3_ENDPOINT_URL="https://s3.example.test",
+        S3_REGION="fr-par",
+        S3_ACCESS_KEY_ID="key",
+        S3_SECRET_ACCESS_KEY="secret",
+    )
+    assert manage(env, "check", "--deploy", "--fail-level", "WARNING").returncode == 0
+    script = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, getattr(s, 'bucket_name', '-'), getattr(s, 'default_acl', '-'))"
+    )
+    result = manage(env, "shell", "-v", "0", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["S3Storage", "cqpi-media", "None"]
+    result = manage(production_env(tmp_path), "shell", "-v", "0", "-c", script)
+    assert result.stdout.split() == ["FileSystemStorage", "-", "-"], result.stderr
+
+
 def test_production_requires_a_second_factor_of_national_administrators_and_staff(
     tmp_path: Path,
 ) -> None:
