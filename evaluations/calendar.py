@@ -4,6 +4,7 @@ and its cancellation (RFC 5546)."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -54,10 +55,30 @@ def session_invitation(
     )
 
 
+@dataclass(frozen=True)
+class Attendee:
+    """Someone invited without an account of their own in view (a candidate's file address)."""
+
+    email: str
+    name: str
+
+    def get_full_name(self) -> str:
+        return self.name
+
+
 def appointment_invitation(
-    *, evaluation: Evaluation, uid: str, sequence: int, method: str, attendee: Any, link: str
+    *,
+    evaluation: Evaluation,
+    uid: str,
+    sequence: int,
+    method: str,
+    attendee: Any,
+    link: str,
+    answer: str = ConvocationAnswer.PENDING,
+    description: str = "",
 ) -> bytes:
-    """An evaluator's invitation to an evaluation appointment (place or video link)."""
+    """An invitation to an evaluation appointment (place or video link): an evaluator's, with
+    their grid's address, or the candidate's, with their space's."""
     dossier = evaluation.dossier
     assert evaluation.appointment_at is not None
     where = evaluation.appointment_place or evaluation.appointment_link
@@ -71,9 +92,9 @@ def appointment_invitation(
         location=where,
         organizer=dossier.branch.name,
         attendee=attendee,
-        partstat="NEEDS-ACTION",
+        partstat=_PARTSTAT.get(ConvocationAnswer(answer), "NEEDS-ACTION"),
         link=evaluation.appointment_link or link,
-        description=_("Votre grille d'évaluation : %(link)s") % {"link": link},
+        description=description or _("Votre grille d'évaluation : %(link)s") % {"link": link},
     )
 
 

@@ -23,6 +23,12 @@ SCORE_EVALUATION = "score_evaluation"
 SIT_ON_SESSION = "sit_on_session"
 
 
+class ConvocationAnswer(models.TextChoices):
+    PENDING = "pending", _("Sans réponse")
+    ACCEPTED = "accepted", _("Présence confirmée")
+    DECLINED = "declined", _("Absence annoncée")
+
+
 class EvaluationKind(models.TextChoices):
     POSITIONING = "positioning", _("Positionnement")
     FINAL = "final", _("Évaluation finale")
@@ -81,6 +87,18 @@ class Evaluation(models.Model):
         blank=True,
         default="",
         validators=[URLValidator(schemes=["https", "http"])],
+    )
+    # The SEQUENCE of the appointment's invitations last sent (raised at each change), and the
+    # candidate's answer to their convocation (the evaluators are assigned, not invited).
+    appointment_sequence = models.PositiveIntegerField(default=0)
+    candidate_answer = models.CharField(
+        _("réponse du candidat"),
+        max_length=20,
+        choices=ConvocationAnswer.choices,
+        default=ConvocationAnswer.PENDING,
+    )
+    candidate_answered_at = models.DateTimeField(
+        _("le candidat a répondu le"), null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -159,6 +177,11 @@ class EvaluationSheet(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evaluations:sheet", args=[self.pk])
+
+
+def candidate_appointment_uid(evaluation_id: int) -> str:
+    """The iCalendar UID of an evaluation appointment in the candidate's calendar."""
+    return f"evaluation-{evaluation_id}-candidate@cqpi"
 
 
 def appointment_uid(sheet_id: int, user_id: int) -> str:
@@ -282,12 +305,6 @@ class MemberRole(models.TextChoices):
     MEMBER = "member", _("Membre")
     CHAIR = "chair", _("Président")
     VICE_CHAIR = "vice_chair", _("Vice-président")
-
-
-class ConvocationAnswer(models.TextChoices):
-    PENDING = "pending", _("Sans réponse")
-    ACCEPTED = "accepted", _("Présence confirmée")
-    DECLINED = "declined", _("Absence annoncée")
 
 
 class JuryMember(models.Model):

@@ -16,6 +16,16 @@ urlpatterns = [
         views.evaluation_assign,
         name="evaluation_assign",
     ),
+    path(
+        "rendez-vous/<int:pk>/",
+        views.evaluation_appointment,
+        name="evaluation_appointment",
+    ),
+    path(
+        "rendez-vous/<int:pk>/reponse/",
+        views.appointment_answer,
+        name="appointment_answer",
+    ),
     path("jurys/", views.session_list, name="session_list"),
     path("jurys/nouvelle/", views.session_create, name="session_create"),
     path("jurys/<int:pk>/", views.session_detail, name="session_detail"),

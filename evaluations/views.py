@@ -34,9 +34,16 @@ from certifications.views import zip_stream
 from core.portal import refusal_as_json, refusal_shown
 
 from . import selectors, services
-from .access import managed_session, managed_sheet, visible_session
+from .access import (
+    convoked_evaluation,
+    managed_evaluation,
+    managed_session,
+    managed_sheet,
+    visible_session,
+)
 from .forms import (
     AgendaForm,
+    AppointmentForm,
     ConvokeForm,
     DecisionForm,
     EvaluationAssignForm,
@@ -243,6 +250,60 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
         "evaluations/evaluation_assign.html",
         {"section": "dossiers", "dossier": dossier, "form": form},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff set, move or cancel an evaluation's appointment; everybody convoked is told, with
+    the matching calendar invitation. The candidate's answer is shown here."""
+    evaluation = managed_evaluation(request.user, pk)
+    dossier = evaluation.dossier
+    initial = {
+        "appointment_at": evaluation.appointment_at,
+        "appointment_place": evaluation.appointment_place,
+        "appointment_link": evaluation.appointment_link,
+    }
+    form = AppointmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with refusal_shown(request, form=form):
+            changed = services.evaluation_appointment_change(
+                evaluation=evaluation,
+                appointment_at=data["appointment_at"],
+                appointment_place=data["appointment_place"],
+                appointment_link=data["appointment_link"],
+                by=request.user,
+            )
+            if changed.appointment_at is None:
+                messages.success(
+                    request, _("Rendez-vous annulé : les personnes convoquées sont prévenues.")
+                )
+            else:
+                messages.success(
+                    request, _("Rendez-vous enregistré : les personnes convoquées sont prévenues.")
+                )
+            return redirect(dossier)
+    return render(
+        request,
+        "evaluations/evaluation_appointment.html",
+        {"section": "dossiers", "evaluation": evaluation, "dossier": dossier, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def appointment_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate confirms (answer=accept) or declines their evaluation appointment."""
+    evaluation = convoked_evaluation(request.user, pk)
+    accept = request.POST.get("answer") == "accept"
+    with refusal_shown(request):
+        services.appointment_answer(evaluation=evaluation, accept=accept, by=request.user)
+        if accept:
+            messages.success(request, _("Votre présence au rendez-vous est confirmée."))
+        else:
+            messages.success(request, _("Votre absence au rendez-vous est annoncée à la branche."))
+    return redirect("space:dossier_detail", evaluation.dossier_id)
 
 
 @login_required

@@ -358,6 +358,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.send_jury_reminders",
         "schedule": crontab(minute=5),
     },
+    # Every hour: evaluation appointments' reminders to the candidate and the evaluators, 7 days
+    # and 1 day before, each sent once (core.reminders records them).
+    "send-appointment-reminders": {
+        "task": "evaluations.tasks.send_appointment_reminders",
+        "schedule": crontab(minute=10),
+    },
+    # Every morning: partial validations lapsing in 6, 3 or 1 month(s), their holder and the
+    # branch's CPNE warned once each (certifications.services.expiry_alerts_send).
+    "send-expiry-alerts": {
+        "task": "certifications.tasks.send_expiry_alerts",
+        "schedule": crontab(hour=7, minute=15),
+    },
 }
 
 # --- Retention of personal data (docs/rgpd.md says why each default) -------------------------

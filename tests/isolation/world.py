@@ -162,6 +162,9 @@ def _walk_to_evaluation(
         external_evaluator=evaluator,
         referent=referent,
         by=staff,
+        # An appointment: the candidate is convoked to it and answers in their space.
+        appointment_at=timezone.now() + datetime.timedelta(days=30),
+        appointment_place="Atelier",
     )
     return evaluation.sheets.get(role=SheetRole.EXTERNAL)
 
