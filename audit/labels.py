@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "evidence_dossier.remind": _("Rappel au candidat : dossier de preuves non transmis"),
     "certificate.expiry_alert": _("Alerte d'échéance d'une validation partielle"),
     "calendar_feed.regenerate": _("Adresse de l'agenda d'un évaluateur renouvelée"),
+    "calendar_feed.revoke": _("Adresse de l'agenda d'un évaluateur retirée"),
     "sheet.save": _("Grille enregistrée"),
     "sheet.submit": _("Grille transmise"),
     "session.create": _("Session de jury créée"),

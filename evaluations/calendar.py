@@ -4,6 +4,7 @@ and its cancellation (RFC 5546)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .models import ConvocationAnswer, Evaluation, JurySession
+from .models import ConvocationAnswer, Evaluation, JurySession, appointment_uid
 
 # A session and an appointment have a start and no end: calendars get a slot this long.
 SESSION_LENGTH = datetime.timedelta(hours=3)
@@ -20,6 +21,7 @@ APPOINTMENT_LENGTH = datetime.timedelta(hours=2)
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+PUBLISH = "PUBLISH"
 
 _PARTSTAT = {
     ConvocationAnswer.PENDING: "NEEDS-ACTION",
@@ -124,6 +126,33 @@ def invitation(
     person.params["rsvp"] = vText("FALSE")
     person.params["partstat"] = vText(partstat)
 
+    event = _event(
+        uid=uid,
+        sequence=sequence,
+        start=start,
+        length=length,
+        summary=summary,
+        location=location,
+        link=link,
+        description=description,
+    )
+    event.add("organizer", by)
+    event.add("attendee", person)
+    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    return _calendar(method, [event])
+
+
+def _event(
+    *,
+    uid: str,
+    sequence: int,
+    start: datetime.datetime,
+    length: datetime.timedelta,
+    summary: str,
+    location: str,
+    link: str = "",
+    description: str = "",
+) -> Event:
     start = start.astimezone(datetime.UTC)
     event = Event()
     event.add("uid", uid)
@@ -137,13 +166,39 @@ def invitation(
         event.add("url", link)
     if description:
         event.add("description", description)
-    event.add("organizer", by)
-    event.add("attendee", person)
-    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    return event
 
+
+def _calendar(method: str, events: list[Event], *, name: str = "") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//CQPI//Convocations//FR")
     calendar.add("version", "2.0")
     calendar.add("method", method)
-    calendar.add_component(event)
+    if name:
+        calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def assignments_feed(*, sheets: Iterable[Any], link_of: Any) -> bytes:
+    """An evaluator's calendar feed (METHOD:PUBLISH): one event per grid of theirs with an
+    appointment to come, under the UID of the invitation they were sent, so a calendar that
+    has both shows one event. It names the dossier, the time and the place — what the grid
+    already shows them — and neither the candidate nor the other half of the binôme."""
+    events = []
+    for sheet in sheets:
+        evaluation = sheet.evaluation
+        events.append(
+            _event(
+                uid=appointment_uid(sheet.pk, sheet.evaluator_id),
+                sequence=evaluation.appointment_sequence,
+                start=evaluation.appointment_at,
+                length=APPOINTMENT_LENGTH,
+                summary=_("Évaluation CQPI — dossier %(ref)s")
+                % {"ref": evaluation.dossier.reference},
+                location=evaluation.appointment_place or evaluation.appointment_link,
+                link=link_of(sheet),
+            )
+        )
+    return _calendar(PUBLISH, events, name=str(_("Mes évaluations CQPI")))

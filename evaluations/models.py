@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -560,6 +561,30 @@ class MinutesSignature(UndeletableModel):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.role} {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+def feed_token_hash(token: str) -> str:
+    """What is kept of a calendar feed's token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar feed of their evaluations: the address carries a random
+    token, of which only the SHA-256 is kept (shown once, like an API token). Renewing it
+    replaces the row, so the old address stops working; revoking deletes it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créée le"))
+
+    class Meta:
+        verbose_name = _("agenda privé")
+        verbose_name_plural = _("agendas privés")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.created_at:%Y-%m-%d})"
 
 
 class EvaluationUserObjectPermission(UserObjectPermissionBase):

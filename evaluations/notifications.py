@@ -7,13 +7,12 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from branches.models import Membership, Role
+from core.mail import send_templated
 
 from . import calendar
 from .models import (
@@ -30,30 +29,6 @@ from .models import (
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
-
-
-def send_templated(
-    *,
-    to: list[str],
-    subject: str,
-    template: str,
-    context: dict[str, Any],
-    attachments: list[tuple[str, bytes, str]] | None = None,
-) -> int:
-    """Send `emails/<template>.txt` with its `.html` alternative; nothing when nobody is to be told."""
-    recipients = sorted({address for address in to if address})
-    if not recipients:
-        return 0
-    context = {**context, "site_url": settings.SITE_URL}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=recipients,
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    for filename, content, mimetype in attachments or []:
-        message.attach(filename, content, mimetype)
-    return message.send()
 
 
 def candidate_address(candidate: Any) -> str:

@@ -20,6 +20,7 @@ from certifications.models import Capacity
 
 from .models import (
     AgendaItem,
+    CalendarFeed,
     CapacityOutcome,
     CapacityResult,
     Evaluation,
@@ -30,6 +31,7 @@ from .models import (
     SessionStatus,
     SheetRole,
     SheetStatus,
+    feed_token_hash,
 )
 
 
@@ -225,3 +227,14 @@ def upcoming_assignments(*, user: Any) -> QuerySet[EvaluationSheet]:
         .select_related("evaluation__dossier__branch", "evaluation__dossier__candidate")
         .order_by("evaluation__appointment_at", "pk")
     )
+
+
+def calendar_feed_owner(*, token: str) -> Any | None:
+    """The active user whose feed address carries `token`, else None (unknown or revoked)."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_sha256=feed_token_hash(token), user__is_active=True)
+        .order_by()
+        .first()
+    )
+    return feed.user if feed is not None else None

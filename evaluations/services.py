@@ -7,10 +7,12 @@ A decision moves the dossier (candidates.services) and issues the certificate
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +37,7 @@ from .models import (
     SCORE_EVALUATION,
     SIT_ON_SESSION,
     AgendaItem,
+    CalendarFeed,
     CapacityOutcome,
     CapacityResult,
     ConvocationAnswer,
@@ -57,6 +60,7 @@ from .models import (
     SheetStatus,
     Vote,
     VoteChoice,
+    feed_token_hash,
 )
 from .tasks import (
     email_appointment_cancelled,
@@ -362,6 +366,41 @@ def appointment_answer(*, evaluation: Evaluation, accept: bool, by: Any) -> Eval
         details={"answer": locked.candidate_answer},
     )
     return locked
+
+
+# --- The evaluator's private calendar feed ---------------------------------------------------
+
+
+def _require_feed_holder(by: Any) -> None:
+    roles = roles_of(by)
+    if roles.user_id is None or not (roles.is_evaluator or roles.is_referent):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def calendar_feed_regenerate(*, by: Any) -> str:
+    """Give an evaluator (or référent) a new private feed address and return its token, shown
+    once; the previous address, if any, stops working at once."""
+    _require_feed_holder(by)
+    token = secrets.token_urlsafe(32)
+    # The person's row is the lock: two renewals at once leave one address, not an error.
+    get_user_model().objects.select_for_update().get(pk=by.pk)
+    previous = CalendarFeed.objects.filter(user_id=by.pk).delete()[0]
+    CalendarFeed.objects.create(
+        user_id=by.pk, token_sha256=feed_token_hash(token), created_at=timezone.now()
+    )
+    audit_record("calendar_feed.regenerate", actor=by, details={"replaced": bool(previous)})
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, by: Any) -> bool:
+    """Withdraw the evaluator's feed address; True if there was one."""
+    _require_feed_holder(by)
+    deleted = CalendarFeed.objects.filter(user_id=by.pk).delete()[0]
+    if deleted:
+        audit_record("calendar_feed.revoke", actor=by)
+    return bool(deleted)
 
 
 @dataclass(frozen=True)

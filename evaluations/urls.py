@@ -8,6 +8,9 @@ app_name = "evaluations"
 
 urlpatterns = [
     path("grilles/", views.sheet_list, name="sheet_list"),
+    path("grilles/a-venir/", views.upcoming, name="upcoming"),
+    path("grilles/agenda/", views.calendar_feed_manage, name="calendar_feed_manage"),
+    path("agenda/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("grilles/<int:pk>/", views.sheet, name="sheet"),
     path("grilles/<int:pk>/enregistrer/", views.sheet_autosave, name="sheet_autosave"),
     path("grilles/<int:pk>/reattribuer/", views.sheet_reassign, name="sheet_reassign"),

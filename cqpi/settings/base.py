@@ -366,6 +366,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every morning: partial validations lapsing in 6, 3 or 1 month(s), their holder and the
     # branch's CPNE warned once each (certifications.services.expiry_alerts_send).
+    # Every morning: the dossiers waiting on a branch's staff beyond its delay, and the dossiers
+    # of evidence not submitted (candidates.services), each reminded once.
+    "send-dossier-reminders": {
+        "task": "candidates.tasks.send_dossier_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "send-expiry-alerts": {
         "task": "certifications.tasks.send_expiry_alerts",
         "schedule": crontab(hour=7, minute=15),
@@ -467,6 +473,7 @@ SPECTACULAR_SETTINGS = {
         "SheetStatusEnum": "evaluations.models.SheetStatus",
         "SheetRoleEnum": "evaluations.models.SheetRole",
         "SessionStatusEnum": "evaluations.models.SessionStatus",
+        "ConvocationAnswerEnum": "evaluations.models.ConvocationAnswer",
         "MemberRoleEnum": "evaluations.models.MemberRole",
         "CapacityOutcomeEnum": "evaluations.models.CapacityOutcome",
         "OutcomeEnum": "evaluations.models.Outcome",

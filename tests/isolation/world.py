@@ -382,6 +382,8 @@ def build_world() -> World:
         side.erasure_request = erasure_request_create(
             candidate=side.candidate, by=side.candidate.user, message="Effacez mes données."
         )
+    # The evaluator's private calendar feed (its token is the address's secret).
+    side_a.extra["feed_token"] = evaluation_services.calendar_feed_regenerate(by=users["evaluator"])
     from knox.models import AuthToken
 
     tokens = {
