@@ -378,6 +378,7 @@ BRANCH_SETTINGS = (
     "majority_rule",
     "chair_casting_vote",
     "evidence_dossier_for_all_routes",
+    "reminder_delay_days",
     "require_two_factor",
     "cdc_client_id",
     "cdc_contract_id",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinLengthValidator
+from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +103,17 @@ class Branch(models.Model):
         help_text=_(
             "Les candidats en VAE construisent toujours leur dossier de preuves dans leur "
             "espace ; cochez pour l'ouvrir aussi aux candidats des autres voies d'accès."
+        ),
+    )
+    # After this many days, the branch's staff are reminded of a dossier waiting on them, and a
+    # candidate of a dossier of evidence they have not submitted (candidates.services).
+    reminder_delay_days = models.PositiveSmallIntegerField(
+        _("délai avant rappel (jours)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "Au-delà, le personnel de la branche reçoit un rappel des dossiers qui attendent "
+            "son action, et le candidat un rappel de son dossier de preuves non transmis."
         ),
     )
     require_two_factor = models.BooleanField(

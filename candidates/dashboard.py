@@ -25,8 +25,9 @@ from . import workflow
 from .models import Dossier, DossierStatus
 
 S = DossierStatus
-# Partial validations whose validity ends within this many days are listed.
-EXPIRY_HORIZON_DAYS = 90
+# Partial validations whose validity ends within this many days are listed: six months, when
+# the first expiry alert goes out (certifications.services.EXPIRY_ALERT_MONTHS).
+EXPIRY_HORIZON_DAYS = 183
 LIST_LIMIT = 10
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from branches.models import Branch, Company
 from branches.services import counter_next
 from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
 from core.errors import DomainError, InvalidTransition
+from core.reminders import reminder_claim
 from core.text import MESSAGE as TEXT_MESSAGE
 from core.text import format_characters
 
@@ -557,3 +559,93 @@ def evidence_dossier_return(*, dossier: Dossier, comment: str, by: Any) -> Evide
             details={"comment": comment},
         )
     return evidence_dossier
+
+
+# --- Reminders: dossiers waiting on the CPNE, dossiers of evidence not submitted --------------
+
+
+def _delay_passed(dossier: Dossier, since: datetime.datetime, now: datetime.datetime) -> bool:
+    return now - since >= datetime.timedelta(days=dossier.branch.reminder_delay_days)
+
+
+@transaction.atomic
+def staff_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind each branch's staff of the dossiers waiting on them (the workflow table's CPNE
+    steps, as the dashboard counts them) for longer than the branch's `reminder_delay_days`:
+    one email per branch listing the dossiers newly overdue; each dossier once per wait (the
+    key names its status and when it entered it, so a dossier that moves on and waits again is
+    reminded again). Returns how many dossiers were reminded."""
+    from .dashboard import may_start
+    from .tasks import enqueue_staff_reminder
+
+    now = now or timezone.now()
+    waiting = Q()
+    for step in workflow.staff_todo():
+        waiting |= may_start(step)
+    # The widest delay a branch may set bounds the scan; each branch's own is checked below.
+    candidates_for_reminder = (
+        Dossier.objects.filter(waiting, status_changed_at__lte=now - datetime.timedelta(days=1))
+        .select_related("branch")
+        .order_by("branch_id", "pk")
+    )
+    by_branch: dict[int, list[int]] = {}
+    for dossier in candidates_for_reminder:
+        if not _delay_passed(dossier, dossier.status_changed_at, now):
+            continue
+        key = (
+            f"dossier-waiting:{dossier.pk}:{dossier.status}:{dossier.status_changed_at.isoformat()}"
+        )
+        if reminder_claim(key, now=now):
+            by_branch.setdefault(dossier.branch_id, []).append(dossier.pk)
+    for branch_id, dossier_ids in by_branch.items():
+        enqueue_staff_reminder(branch_id, dossier_ids)
+        audit_record(
+            "dossier.remind_staff",
+            branch=branch_id,
+            details={"dossiers": dossier_ids},
+        )
+    return sum(len(ids) for ids in by_branch.values())
+
+
+@transaction.atomic
+def evidence_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind the candidate of a dossier of evidence they have not submitted, once the branch's
+    `reminder_delay_days` have passed since the dossier opened (or since staff returned it to
+    them): once for the first submission, once again after each return. Only while they may
+    still write it (the statuses of CANDIDATE_UPLOAD_STATUSES) and only where the dossier of
+    evidence is theirs to build (VAE, or every route where the branch opens it)."""
+    from .tasks import enqueue_evidence_reminder
+
+    now = now or timezone.now()
+    dossiers = (
+        Dossier.objects.filter(status__in=sorted(CANDIDATE_UPLOAD_STATUSES))
+        .filter(Q(access_route=AccessRoute.VAE) | Q(branch__evidence_dossier_for_all_routes=True))
+        .exclude(evidence_dossier__status=EvidenceDossierStatus.SUBMITTED)
+        .filter(candidate__user__isnull=False)
+        .select_related("branch", "evidence_dossier")
+        .order_by("pk")
+    )
+    sent = 0
+    for dossier in dossiers:
+        evidence = getattr(dossier, "evidence_dossier", None)
+        if evidence is not None and evidence.returned_at is not None:
+            since, round_ = evidence.returned_at, f"returned-{evidence.returned_at.isoformat()}"
+        else:
+            opened = datetime.datetime.combine(
+                dossier.opened_on, datetime.time(), tzinfo=timezone.get_current_timezone()
+            )
+            since, round_ = opened, "first"
+        if not _delay_passed(dossier, since, now):
+            continue
+        if not reminder_claim(f"evidence:{dossier.pk}:{round_}", now=now):
+            continue
+        enqueue_evidence_reminder(dossier.pk)
+        audit_record(
+            "evidence_dossier.remind",
+            obj=dossier,
+            label=dossier.reference,
+            branch=dossier.branch_id,
+            details={"dossier": dossier.reference, "round": round_},
+        )
+        sent += 1
+    return sent

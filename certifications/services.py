@@ -22,6 +22,7 @@ from branches.access import require_branch_staff, roles_of
 from branches.models import Branch
 from branches.services import counter_next
 from core.errors import DomainError, InvalidTransition
+from core.reminders import reminder_claim
 
 from .compliance import (
     branch_problems,
@@ -523,3 +524,47 @@ def certificate_reissue(
         details={"number": replacement.number, "replaces": locked.number},
     )
     return replacement
+
+
+# --- Expiry alerts of partial validations -------------------------------------------------------
+
+# Months before a partial validation lapses when its holder and the branch's CPNE are warned.
+EXPIRY_ALERT_MONTHS = (6, 3, 1)
+
+
+@transaction.atomic
+def expiry_alerts_send(*, now: datetime.datetime | None = None) -> int:
+    """Warn the holder of a valid partial attestation, and the staff of its branch, 6, 3 and
+    1 month(s) before it lapses, once each: each alert's key (core.reminders) is claimed in
+    the transaction that enqueues it, so another run sends nothing again. Each alert has its
+    window — (3, 6] months before for the first, (1, 3] for the second, (0, 1] for the last —
+    so an attestation found late gets only the alerts still due. Returns how many went out."""
+    from .tasks import enqueue_expiry_alert
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = 0
+    for position, months in enumerate(EXPIRY_ALERT_MONTHS):
+        later = EXPIRY_ALERT_MONTHS[position + 1] if position + 1 < len(EXPIRY_ALERT_MONTHS) else 0
+        lapsing = (
+            Certificate.objects.filter(
+                kind=CertificateKind.PARTIAL,
+                status=CertificateStatus.VALID,
+                valid_until__gt=_add_months(today, later) if later else today,
+                valid_until__lte=_add_months(today, months),
+            )
+            .only("pk", "branch_id", "number", "valid_until")
+            .order_by("pk")
+        )
+        for certificate in lapsing:
+            if not reminder_claim(f"expiry:{certificate.pk}:{months}", now=now):
+                continue
+            enqueue_expiry_alert(certificate.pk, months)
+            audit_record(
+                "certificate.expiry_alert",
+                obj=certificate,
+                branch=certificate.branch_id,
+                details={"number": certificate.number, "months": months},
+            )
+            sent += 1
+    return sent

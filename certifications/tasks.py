@@ -110,3 +110,39 @@ def email_certificate_ready(self, certificate_id: int) -> None:  # type: ignore[
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("certificate %s: mail server refused, retrying", certificate_id)
         raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc
+
+
+def enqueue_expiry_alert(certificate_id: int, months: int) -> None:
+    """Send an expiry alert once the transaction that claimed it commits."""
+
+    def send() -> None:
+        try:
+            email_expiry_alert.delay(certificate_id, months)
+        except Exception:
+            logger.exception(
+                "certificate %s: broker unreachable, expiry alert not sent", certificate_id
+            )
+
+    transaction.on_commit(send)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def email_expiry_alert(self, certificate_id: int, months: int) -> None:  # type: ignore[no-untyped-def]
+    """Warn the holder and the branch's CPNE that a partial validation lapses in `months`."""
+    import smtplib
+
+    from .notifications import expiry_alert
+
+    try:
+        expiry_alert(certificate_id=certificate_id, months=months)
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("certificate %s: mail server refused, retrying", certificate_id)
+        raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def send_expiry_alerts() -> int:
+    """Scheduled by beat (CELERY_BEAT_SCHEDULE): partial validations' expiry alerts, once each."""
+    from .services import expiry_alerts_send
+
+    return expiry_alerts_send()

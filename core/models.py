@@ -1,4 +1,4 @@
-"""The shared records of the kit: the API's idempotency keys."""
+"""The shared records of the kit: the API's idempotency keys, the reminders already sent."""
 
 from __future__ import annotations
 
@@ -29,3 +29,19 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class SentReminder(models.Model):
+    """A reminder that went out, under a key naming what, to whom and which one (e.g.
+    `appointment:12:candidate:7`): a beat task claims the key before enqueuing the email, so a
+    reminder is sent once, whichever run or worker gets there first (core.reminders)."""
+
+    key = models.CharField(_("rappel"), max_length=200, unique=True)
+    sent_at = models.DateTimeField(_("envoyé le"))
+
+    class Meta:
+        verbose_name = _("rappel envoyé")
+        verbose_name_plural = _("rappels envoyés")
+
+    def __str__(self) -> str:
+        return self.key

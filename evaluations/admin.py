@@ -12,6 +12,7 @@ from branches.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     AgendaItem,
+    CalendarFeed,
     CapacityResult,
     Decision,
     DecisionCapacity,
@@ -192,3 +193,13 @@ class MinutesSignatureAdmin(ReadOnlyAdmin):
     list_select_related = ("session__branch", "member__user")
     search_fields = ("session__place", "member__user__email", "content_sha256")
     date_hierarchy = "signed_at"
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    """Who has a private calendar address and since when; the token itself is never kept."""
+
+    list_display = ("user", "created_at")
+    list_select_related = ("user",)
+    fields = ("user", "created_at")
+    readonly_fields = fields

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -83,6 +84,9 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "appointment_at",
             "appointment_place",
             "appointment_link",
+            "appointment_sequence",
+            "candidate_answer",
+            "candidate_answered_at",
             "created_at",
             "submitted_at",
             "sheets",
@@ -101,6 +105,20 @@ class EvaluationCreateSerializer(serializers.Serializer):
     # The appointment sent to the evaluators as a calendar invitation: a time, and a place
     # or a video link.
     appointment_at = serializers.DateTimeField(required=False, allow_null=True)
+    appointment_place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    appointment_link = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
+class AnswerSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(
+        help_text="true : présence confirmée ; false : absence annoncée."
+    )
+
+
+class AppointmentSerializer(serializers.Serializer):
+    """The appointment as it should now be; no date and no place cancel it."""
+
+    appointment_at = serializers.DateTimeField(allow_null=True)
     appointment_place = serializers.CharField(required=False, allow_blank=True, max_length=200)
     appointment_link = serializers.URLField(required=False, allow_blank=True, max_length=500)
 
@@ -124,6 +142,32 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         evaluation = services.evaluation_create(by=request.user, **form.validated_data)
         fresh = self.get_queryset().get(pk=evaluation.pk)
         return Response(EvaluationSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AppointmentSerializer, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def appointment(self, request: Request, pk: str | None = None) -> Response:
+        """Set, move or cancel the appointment (the branch's staff): everybody convoked gets
+        the updated invitation, or its cancellation."""
+        evaluation = self.get_object()
+        form = AppointmentSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.evaluation_appointment_change(
+            evaluation=evaluation, by=request.user, **form.validated_data
+        )
+        return Response(EvaluationSerializer(self.get_queryset().get(pk=evaluation.pk)).data)
+
+    @extend_schema(request=AnswerSerializer, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str | None = None) -> Response:
+        """The candidate confirms or declines their convocation to the appointment (the
+        candidate of the dossier only, as in their space)."""
+        evaluation = self.get_object()
+        form = AnswerSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.appointment_answer(
+            evaluation=evaluation, accept=form.validated_data["accept"], by=request.user
+        )
+        return Response(EvaluationSerializer(self.get_queryset().get(pk=evaluation.pk)).data)
 
 
 class MarkSerializer(serializers.ModelSerializer):
@@ -260,7 +304,7 @@ class SheetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = JuryMember
-        fields = ["id", "user", "college", "role", "present"]
+        fields = ["id", "user", "college", "role", "present", "answer", "answered_at"]
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
@@ -384,6 +428,22 @@ class JurySessionViewSet(
 
             raise ValidationError({"member": [_("Membre inconnu pour cette session.")]})
         services.jury_member_release(member=member, by=request.user)
+        return Response(self._fresh(session))
+
+    @extend_schema(request=AnswerSerializer, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str | None = None) -> Response:
+        """The member convoked confirms or declines their convocation (their own seat only,
+        as on the session's page)."""
+        session = self.get_object()
+        form = AnswerSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        member = session.members.filter(user_id=request.user.pk).first()
+        if member is None:
+            raise PermissionDenied
+        services.convocation_answer(
+            member=member, accept=form.validated_data["accept"], by=request.user
+        )
         return Response(self._fresh(session))
 
     @extend_schema(request=AddDossierSerializer, responses=JurySessionSerializer)

@@ -4,6 +4,8 @@ and its cancellation (RFC 5546)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from .models import ConvocationAnswer, Evaluation, JurySession
+from .models import ConvocationAnswer, Evaluation, JurySession, appointment_uid
 
 # A session and an appointment have a start and no end: calendars get a slot this long.
 SESSION_LENGTH = datetime.timedelta(hours=3)
@@ -19,6 +21,7 @@ APPOINTMENT_LENGTH = datetime.timedelta(hours=2)
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+PUBLISH = "PUBLISH"
 
 _PARTSTAT = {
     ConvocationAnswer.PENDING: "NEEDS-ACTION",
@@ -54,10 +57,30 @@ def session_invitation(
     )
 
 
+@dataclass(frozen=True)
+class Attendee:
+    """Someone invited without an account of their own in view (a candidate's file address)."""
+
+    email: str
+    name: str
+
+    def get_full_name(self) -> str:
+        return self.name
+
+
 def appointment_invitation(
-    *, evaluation: Evaluation, uid: str, sequence: int, method: str, attendee: Any, link: str
+    *,
+    evaluation: Evaluation,
+    uid: str,
+    sequence: int,
+    method: str,
+    attendee: Any,
+    link: str,
+    answer: str = ConvocationAnswer.PENDING,
+    description: str = "",
 ) -> bytes:
-    """An evaluator's invitation to an evaluation appointment (place or video link)."""
+    """An invitation to an evaluation appointment (place or video link): an evaluator's, with
+    their grid's address, or the candidate's, with their space's."""
     dossier = evaluation.dossier
     assert evaluation.appointment_at is not None
     where = evaluation.appointment_place or evaluation.appointment_link
@@ -71,9 +94,9 @@ def appointment_invitation(
         location=where,
         organizer=dossier.branch.name,
         attendee=attendee,
-        partstat="NEEDS-ACTION",
+        partstat=_PARTSTAT.get(ConvocationAnswer(answer), "NEEDS-ACTION"),
         link=evaluation.appointment_link or link,
-        description=_("Votre grille d'évaluation : %(link)s") % {"link": link},
+        description=description or _("Votre grille d'évaluation : %(link)s") % {"link": link},
     )
 
 
@@ -103,6 +126,33 @@ def invitation(
     person.params["rsvp"] = vText("FALSE")
     person.params["partstat"] = vText(partstat)
 
+    event = _event(
+        uid=uid,
+        sequence=sequence,
+        start=start,
+        length=length,
+        summary=summary,
+        location=location,
+        link=link,
+        description=description,
+    )
+    event.add("organizer", by)
+    event.add("attendee", person)
+    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    return _calendar(method, [event])
+
+
+def _event(
+    *,
+    uid: str,
+    sequence: int,
+    start: datetime.datetime,
+    length: datetime.timedelta,
+    summary: str,
+    location: str,
+    link: str = "",
+    description: str = "",
+) -> Event:
     start = start.astimezone(datetime.UTC)
     event = Event()
     event.add("uid", uid)
@@ -116,13 +166,39 @@ def invitation(
         event.add("url", link)
     if description:
         event.add("description", description)
-    event.add("organizer", by)
-    event.add("attendee", person)
-    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    return event
 
+
+def _calendar(method: str, events: list[Event], *, name: str = "") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//CQPI//Convocations//FR")
     calendar.add("version", "2.0")
     calendar.add("method", method)
-    calendar.add_component(event)
+    if name:
+        calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def assignments_feed(*, sheets: Iterable[Any], link_of: Any) -> bytes:
+    """An evaluator's calendar feed (METHOD:PUBLISH): one event per grid of theirs with an
+    appointment to come, under the UID of the invitation they were sent, so a calendar that
+    has both shows one event. It names the dossier, the time and the place — what the grid
+    already shows them — and neither the candidate nor the other half of the binôme."""
+    events = []
+    for sheet in sheets:
+        evaluation = sheet.evaluation
+        events.append(
+            _event(
+                uid=appointment_uid(sheet.pk, sheet.evaluator_id),
+                sequence=evaluation.appointment_sequence,
+                start=evaluation.appointment_at,
+                length=APPOINTMENT_LENGTH,
+                summary=_("Évaluation CQPI — dossier %(ref)s")
+                % {"ref": evaluation.dossier.reference},
+                location=evaluation.appointment_place or evaluation.appointment_link,
+                link=link_of(sheet),
+            )
+        )
+    return _calendar(PUBLISH, events, name=str(_("Mes évaluations CQPI")))

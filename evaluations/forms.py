@@ -66,7 +66,7 @@ class EvaluationAssignForm(PortalForm):
         label=_("Rendez-vous d'évaluation (date et heure)"),
         required=False,
         widget=DateTimeInput(),
-        help_text=_("Les évaluateurs le reçoivent en invitation d'agenda (.ics)."),
+        help_text=_("Les évaluateurs et le candidat le reçoivent en invitation d'agenda (.ics)."),
     )
     appointment_place = forms.CharField(
         label=_("Lieu du rendez-vous"), max_length=200, required=False
@@ -83,6 +83,26 @@ class EvaluationAssignForm(PortalForm):
             self.fields["kind"].initial = EvaluationKind.POSITIONING
         else:
             self.fields["kind"].initial = EvaluationKind.FINAL
+
+
+class AppointmentForm(PortalForm):
+    """Set, move or cancel an evaluation's appointment: empty date and place cancel it."""
+
+    appointment_at = forms.DateTimeField(
+        label=_("Rendez-vous d'évaluation (date et heure)"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_(
+            "Les évaluateurs et le candidat reçoivent la mise à jour de leur invitation "
+            "d'agenda (.ics) ; laissez la date et le lieu vides pour annuler le rendez-vous."
+        ),
+    )
+    appointment_place = forms.CharField(
+        label=_("Lieu du rendez-vous"), max_length=200, required=False
+    )
+    appointment_link = forms.URLField(
+        label=_("ou lien de visioconférence"), max_length=500, required=False, assume_scheme="https"
+    )
 
 
 class SheetReassignForm(PortalForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,12 @@ from core.undeletable import UndeletableModel, UndeletableQuerySet
 # The codenames of the per-object grants (guardian, direct foreign-key tables below).
 SCORE_EVALUATION = "score_evaluation"
 SIT_ON_SESSION = "sit_on_session"
+
+
+class ConvocationAnswer(models.TextChoices):
+    PENDING = "pending", _("Sans réponse")
+    ACCEPTED = "accepted", _("Présence confirmée")
+    DECLINED = "declined", _("Absence annoncée")
 
 
 class EvaluationKind(models.TextChoices):
@@ -81,6 +88,18 @@ class Evaluation(models.Model):
         blank=True,
         default="",
         validators=[URLValidator(schemes=["https", "http"])],
+    )
+    # The SEQUENCE of the appointment's invitations last sent (raised at each change), and the
+    # candidate's answer to their convocation (the evaluators are assigned, not invited).
+    appointment_sequence = models.PositiveIntegerField(default=0)
+    candidate_answer = models.CharField(
+        _("réponse du candidat"),
+        max_length=20,
+        choices=ConvocationAnswer.choices,
+        default=ConvocationAnswer.PENDING,
+    )
+    candidate_answered_at = models.DateTimeField(
+        _("le candidat a répondu le"), null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -159,6 +178,11 @@ class EvaluationSheet(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evaluations:sheet", args=[self.pk])
+
+
+def candidate_appointment_uid(evaluation_id: int) -> str:
+    """The iCalendar UID of an evaluation appointment in the candidate's calendar."""
+    return f"evaluation-{evaluation_id}-candidate@cqpi"
 
 
 def appointment_uid(sheet_id: int, user_id: int) -> str:
@@ -282,12 +306,6 @@ class MemberRole(models.TextChoices):
     MEMBER = "member", _("Membre")
     CHAIR = "chair", _("Président")
     VICE_CHAIR = "vice_chair", _("Vice-président")
-
-
-class ConvocationAnswer(models.TextChoices):
-    PENDING = "pending", _("Sans réponse")
-    ACCEPTED = "accepted", _("Présence confirmée")
-    DECLINED = "declined", _("Absence annoncée")
 
 
 class JuryMember(models.Model):
@@ -543,6 +561,30 @@ class MinutesSignature(UndeletableModel):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.role} {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+def feed_token_hash(token: str) -> str:
+    """What is kept of a calendar feed's token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar feed of their evaluations: the address carries a random
+    token, of which only the SHA-256 is kept (shown once, like an API token). Renewing it
+    replaces the row, so the old address stops working; revoking deletes it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créée le"))
+
+    class Meta:
+        verbose_name = _("agenda privé")
+        verbose_name_plural = _("agendas privés")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.created_at:%Y-%m-%d})"
 
 
 class EvaluationUserObjectPermission(UserObjectPermissionBase):

@@ -3,54 +3,32 @@ a jury member convoked (with its calendar invitation, updates and cancellation) 
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from branches.models import Membership, Role
+from core.mail import send_templated
 
 from . import calendar
 from .models import (
     Decision,
+    Evaluation,
     EvaluationSheet,
     JuryMember,
     JurySession,
     appointment_uid,
+    candidate_appointment_uid,
     invitation_uid,
 )
 
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
-
-
-def send_templated(
-    *,
-    to: list[str],
-    subject: str,
-    template: str,
-    context: dict[str, Any],
-    attachments: list[tuple[str, bytes, str]] | None = None,
-) -> int:
-    """Send `emails/<template>.txt` with its `.html` alternative; nothing when nobody is to be told."""
-    recipients = sorted({address for address in to if address})
-    if not recipients:
-        return 0
-    context = {**context, "site_url": settings.SITE_URL}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=recipients,
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    for filename, content, mimetype in attachments or []:
-        message.attach(filename, content, mimetype)
-    return message.send()
 
 
 def candidate_address(candidate: Any) -> str:
@@ -100,8 +78,9 @@ def _appointment_ics(
     content = calendar.appointment_invitation(
         evaluation=evaluation,
         uid=appointment_uid(sheet_id, person.pk),
-        # A person's event is sent once, then cancelled once.
-        sequence=1 if method == calendar.CANCEL else 0,
+        # Requests carry the appointment's SEQUENCE; a grid handed on cancels the person
+        # replaced's event one further than anything they were sent.
+        sequence=evaluation.appointment_sequence + (1 if method == calendar.CANCEL else 0),
         method=method,
         attendee=person,
         link=link,
@@ -279,3 +258,115 @@ def jury_convocation_cancelled(
         sequence=sequence,
         answer="pending",
     )
+
+
+# --- Evaluation appointments: the candidate's convocation, changes for everybody ---------------
+
+APPOINTMENT_KINDS = ("invite", "update", "cancel", "reminder")
+
+
+def _appointment_subject(kind: str, evaluation: Evaluation, when: Any) -> str:
+    values = {
+        "ref": evaluation.dossier.reference,
+        "date": timezone.localtime(when).strftime("%d/%m/%Y") if when else "",
+    }
+    if kind == "cancel":
+        return _("Rendez-vous d'évaluation annulé — dossier %(ref)s") % values
+    if kind == "update":
+        return _("Rendez-vous d'évaluation modifié — dossier %(ref)s") % values
+    if kind == "reminder":
+        return _("Rappel : rendez-vous d'évaluation du %(date)s") % values
+    return _("Convocation à votre évaluation du %(date)s") % values
+
+
+def appointment_convocation(
+    *,
+    evaluation_id: int,
+    kind: str,
+    sheet_id: int | None = None,
+    days: int = 0,
+    previous_at: str = "",
+    previous_where: str = "",
+) -> int:
+    """The convocation to an evaluation appointment: the candidate's (no `sheet_id`), or the
+    update or cancellation sent to an evaluator (`sheet_id`). `kind` is one of
+    APPOINTMENT_KINDS; a cancellation names the time cancelled (`previous_at`, ISO), as the
+    appointment itself is cleared by then. Reminders carry no invitation."""
+    evaluation = Evaluation.objects.select_related(
+        "dossier__candidate__user", "dossier__branch", "dossier__version__referentiel"
+    ).get(pk=evaluation_id)
+    dossier = evaluation.dossier
+    when = evaluation.appointment_at
+    if kind == "cancel" and previous_at:
+        when = datetime.datetime.fromisoformat(previous_at)
+    if when is None:
+        return 0
+    if sheet_id is None:
+        candidate = dossier.candidate
+        person: Any = calendar.Attendee(
+            email=candidate_address(candidate),
+            name=f"{candidate.first_name} {candidate.last_name}".strip(),
+        )
+        uid = candidate_appointment_uid(evaluation.pk)
+        link = absolute(reverse("space:dossier_detail", args=[dossier.pk]))
+        answer = evaluation.candidate_answer
+        description = _("Confirmez votre présence dans votre espace : %(link)s") % {"link": link}
+    else:
+        sheet = EvaluationSheet.objects.select_related("evaluator").get(
+            pk=sheet_id, evaluation=evaluation
+        )
+        person = sheet.evaluator
+        uid = appointment_uid(sheet.pk, person.pk)
+        link = absolute(reverse("evaluations:sheet", args=[sheet.pk]))
+        answer = "pending"
+        description = ""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _appointment_subject(kind, evaluation, when)
+        attachments = []
+        if kind != "reminder":
+            method = calendar.CANCEL if kind == "cancel" else calendar.REQUEST
+            shown = evaluation
+            if kind == "cancel":
+                # The event cancelled is the one the person holds: its time, not the cleared one.
+                shown = Evaluation(
+                    pk=evaluation.pk,
+                    dossier=dossier,
+                    appointment_at=when,
+                    appointment_place=previous_where,
+                    appointment_sequence=evaluation.appointment_sequence,
+                )
+            content = calendar.appointment_invitation(
+                evaluation=shown,
+                uid=uid,
+                sequence=evaluation.appointment_sequence,
+                method=method,
+                attendee=person,
+                link=link,
+                answer=answer,
+                description=description,
+            )
+            attachments.append(
+                ("rendez-vous.ics", content, f"text/calendar; method={method}; charset=utf-8")
+            )
+        return send_templated(
+            to=[person.email],
+            subject=subject,
+            template="appointment_convocation",
+            context={
+                "kind": kind,
+                "subject": subject,
+                "evaluation": evaluation,
+                "dossier": dossier,
+                "person": person,
+                "when": when,
+                "where": previous_where
+                if kind == "cancel"
+                else evaluation.appointment_place or evaluation.appointment_link,
+                "for_candidate": sheet_id is None,
+                "answer": answer,
+                "days": days,
+                "link": link,
+                "has_invitation": bool(attachments),
+            },
+            attachments=attachments,
+        )

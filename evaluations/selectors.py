@@ -20,6 +20,7 @@ from certifications.models import Capacity
 
 from .models import (
     AgendaItem,
+    CalendarFeed,
     CapacityOutcome,
     CapacityResult,
     Evaluation,
@@ -30,6 +31,7 @@ from .models import (
     SessionStatus,
     SheetRole,
     SheetStatus,
+    feed_token_hash,
 )
 
 
@@ -200,3 +202,39 @@ def session_compliance(*, session: JurySession, agenda: Sequence[AgendaItem]) ->
 
 
 AGENDA_COMPLIANCE_PREFETCH = "dossier__version__referentiel__registrations"
+
+
+def candidate_appointments(*, dossier: Dossier) -> QuerySet[Evaluation]:
+    """The dossier's evaluations in progress with an appointment to come (the candidate's
+    convocations), soonest first. The dossier is the candidate's own (the space's scope)."""
+    return Evaluation.objects.filter(
+        dossier=dossier,
+        status=EvaluationStatus.IN_PROGRESS,
+        appointment_at__gte=timezone.now() - datetime.timedelta(hours=12),
+    ).order_by("appointment_at", "pk")
+
+
+def upcoming_assignments(*, user: Any) -> QuerySet[EvaluationSheet]:
+    """The user's own grids still to fill in whose evaluation has an appointment to come,
+    while they hold the grant (EvaluationSheet.objects.of_evaluator), soonest first: the
+    evaluator's upcoming evaluations and their calendar feed."""
+    return (
+        EvaluationSheet.objects.of_evaluator(user)
+        .filter(
+            evaluation__status=EvaluationStatus.IN_PROGRESS,
+            evaluation__appointment_at__gte=timezone.now() - datetime.timedelta(hours=12),
+        )
+        .select_related("evaluation__dossier__branch", "evaluation__dossier__candidate")
+        .order_by("evaluation__appointment_at", "pk")
+    )
+
+
+def calendar_feed_owner(*, token: str) -> Any | None:
+    """The active user whose feed address carries `token`, else None (unknown or revoked)."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_sha256=feed_token_hash(token), user__is_active=True)
+        .order_by()
+        .first()
+    )
+    return feed.user if feed is not None else None

@@ -7,10 +7,12 @@ A decision moves the dossier (candidates.services) and issues the certificate
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -28,12 +30,14 @@ from certifications.models import Capacity
 from certifications.services import certificate_issue
 from core.errors import AccessRefused, DomainError, InvalidTransition
 from core.ratelimit import window_hit
+from core.reminders import reminder_claim, reminders_forget
 
 from . import selectors, voting
 from .models import (
     SCORE_EVALUATION,
     SIT_ON_SESSION,
     AgendaItem,
+    CalendarFeed,
     CapacityOutcome,
     CapacityResult,
     ConvocationAnswer,
@@ -56,9 +60,11 @@ from .models import (
     SheetStatus,
     Vote,
     VoteChoice,
+    feed_token_hash,
 )
 from .tasks import (
     email_appointment_cancelled,
+    email_appointment_convocation,
     email_decision_recorded,
     email_evaluator_assigned,
     email_jury_convocation,
@@ -108,16 +114,9 @@ def evaluation_create(
     the other half of a binôme when given; with an appointment (a date and time, and a place
     or a video link), each of them gets it as a calendar invitation."""
     require_branch_staff(by, dossier.branch_id)
-    appointment_place, appointment_link = appointment_place.strip(), appointment_link.strip()
-    if appointment_at is None and (appointment_place or appointment_link):
-        raise DomainError(
-            _("Indiquez la date et l'heure du rendez-vous."), code="appointment_time_required"
-        )
-    if appointment_at is not None and not (appointment_place or appointment_link):
-        raise DomainError(
-            _("Indiquez le lieu du rendez-vous ou son lien de visioconférence."),
-            code="appointment_place_required",
-        )
+    appointment_place, appointment_link = _clean_appointment(
+        appointment_at, appointment_place, appointment_link
+    )
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if kind not in EvaluationKind.values:
         raise DomainError(_("Type d'évaluation inconnu."), code="invalid_kind")
@@ -168,6 +167,9 @@ def evaluation_create(
         )
         _grant_evaluation(person, evaluation)
         enqueue_email(email_evaluator_assigned, new_sheet.pk)
+    if appointment_at is not None:
+        # The candidate is convoked too (their own invitation, answered in their space).
+        enqueue_email(email_appointment_convocation, evaluation.pk, kind="invite")
     audit_record(
         "evaluation.assign",
         obj=evaluation,
@@ -247,6 +249,158 @@ def evaluation_reassign(*, sheet: EvaluationSheet, evaluator: Any, by: Any) -> E
         },
     )
     return locked
+
+
+def _clean_appointment(
+    appointment_at: datetime.datetime | None, place: str, link: str
+) -> tuple[str, str]:
+    place, link = place.strip(), link.strip()
+    if appointment_at is None and (place or link):
+        raise DomainError(
+            _("Indiquez la date et l'heure du rendez-vous."), code="appointment_time_required"
+        )
+    if appointment_at is not None and not (place or link):
+        raise DomainError(
+            _("Indiquez le lieu du rendez-vous ou son lien de visioconférence."),
+            code="appointment_place_required",
+        )
+    return place, link
+
+
+@transaction.atomic
+def evaluation_appointment_change(
+    *,
+    evaluation: Evaluation,
+    appointment_at: datetime.datetime | None,
+    appointment_place: str = "",
+    appointment_link: str = "",
+    by: Any,
+) -> Evaluation:
+    """Set, move or cancel (no date, no place) the appointment of an evaluation in progress.
+
+    Everybody convoked — each evaluator of the binôme and the candidate — gets the matching
+    invitation under their own UID, one SEQUENCE further: REQUEST for a new or moved
+    appointment, CANCEL when it is withdrawn. A new date asks the candidate again (their answer
+    was for the old one) and the reminders count from it."""
+    require_branch_staff(by, evaluation.dossier.branch_id)
+    place, link = _clean_appointment(appointment_at, appointment_place, appointment_link)
+    locked = Evaluation.objects.select_for_update().select_related("dossier").get(pk=evaluation.pk)
+    if locked.status != EvaluationStatus.IN_PROGRESS:
+        raise InvalidTransition(
+            _("Cette évaluation est terminée : son rendez-vous ne change plus.")
+        )
+    before_at, before_place, before_link = (
+        locked.appointment_at,
+        locked.appointment_place,
+        locked.appointment_link,
+    )
+    if (appointment_at, place, link) == (before_at, before_place, before_link):
+        raise DomainError(_("Le rendez-vous est inchangé."), code="unchanged")
+    locked.appointment_at, locked.appointment_place, locked.appointment_link = (
+        appointment_at,
+        place,
+        link,
+    )
+    locked.appointment_sequence += 1
+    fields = ["appointment_at", "appointment_place", "appointment_link", "appointment_sequence"]
+    if appointment_at != before_at:
+        locked.candidate_answer, locked.candidate_answered_at = ConvocationAnswer.PENDING, None
+        fields += ["candidate_answer", "candidate_answered_at"]
+        reminders_forget(prefix=f"appointment:{locked.pk}:")
+    locked.save(update_fields=fields)
+    if appointment_at is None:
+        kind = "cancel"
+        extra = {
+            "previous_at": before_at.isoformat() if before_at else "",
+            "previous_where": before_place or before_link,
+        }
+    else:
+        kind = "update" if before_at is not None else "invite"
+        extra = {}
+    if before_at is not None or appointment_at is not None:
+        for sheet_id in locked.sheets.order_by("pk").values_list("pk", flat=True):
+            enqueue_email(
+                email_appointment_convocation,
+                locked.pk,
+                kind=kind,
+                sheet_id=sheet_id,
+                **extra,
+            )
+        enqueue_email(email_appointment_convocation, locked.pk, kind=kind, **extra)
+    audit_record(
+        "evaluation.appointment",
+        obj=locked,
+        branch=locked.dossier.branch_id,
+        actor=by,
+        details={
+            "dossier": locked.dossier.reference,
+            "from": before_at.isoformat() if before_at else None,
+            "to": appointment_at.isoformat() if appointment_at else None,
+            "place": place or link,
+            "sequence": locked.appointment_sequence,
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def appointment_answer(*, evaluation: Evaluation, accept: bool, by: Any) -> Evaluation:
+    """The candidate of the dossier, and only they, confirms or declines their evaluation
+    appointment while the evaluation is in progress and the appointment set."""
+    candidate_user_id = evaluation.dossier.candidate.user_id
+    if getattr(by, "pk", None) is None or candidate_user_id != by.pk:
+        raise PermissionDenied
+    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if locked.status != EvaluationStatus.IN_PROGRESS or locked.appointment_at is None:
+        raise InvalidTransition(_("Aucun rendez-vous n'est prévu pour cette évaluation."))
+    locked.candidate_answer = ConvocationAnswer.ACCEPTED if accept else ConvocationAnswer.DECLINED
+    locked.candidate_answered_at = timezone.now()
+    locked.save(update_fields=["candidate_answer", "candidate_answered_at"])
+    evaluation.candidate_answer = locked.candidate_answer
+    evaluation.candidate_answered_at = locked.candidate_answered_at
+    audit_record(
+        "evaluation.answer",
+        obj=locked,
+        branch=evaluation.dossier.branch_id,
+        actor=by,
+        details={"answer": locked.candidate_answer},
+    )
+    return locked
+
+
+# --- The evaluator's private calendar feed ---------------------------------------------------
+
+
+def _require_feed_holder(by: Any) -> None:
+    roles = roles_of(by)
+    if roles.user_id is None or not (roles.is_evaluator or roles.is_referent):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def calendar_feed_regenerate(*, by: Any) -> str:
+    """Give an evaluator (or référent) a new private feed address and return its token, shown
+    once; the previous address, if any, stops working at once."""
+    _require_feed_holder(by)
+    token = secrets.token_urlsafe(32)
+    # The person's row is the lock: two renewals at once leave one address, not an error.
+    get_user_model().objects.select_for_update().get(pk=by.pk)
+    previous = CalendarFeed.objects.filter(user_id=by.pk).delete()[0]
+    CalendarFeed.objects.create(
+        user_id=by.pk, token_sha256=feed_token_hash(token), created_at=timezone.now()
+    )
+    audit_record("calendar_feed.regenerate", actor=by, details={"replaced": bool(previous)})
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, by: Any) -> bool:
+    """Withdraw the evaluator's feed address; True if there was one."""
+    _require_feed_holder(by)
+    deleted = CalendarFeed.objects.filter(user_id=by.pk).delete()[0]
+    if deleted:
+        audit_record("calendar_feed.revoke", actor=by)
+    return bool(deleted)
 
 
 @dataclass(frozen=True)
@@ -566,6 +720,73 @@ def jury_reminders_send(*, now: datetime.datetime | None = None) -> int:
                 details={"member": seat.user_id, "days": days},
             )
             sent += 1
+    return sent
+
+
+def _reminder_windows(
+    now: datetime.datetime,
+) -> list[tuple[int, datetime.datetime, datetime.datetime]]:
+    """(days before, window start, window end) for each reminder of REMINDERS."""
+    windows = []
+    for position, (days, _field) in enumerate(REMINDERS):
+        later = REMINDERS[position + 1][0] if position + 1 < len(REMINDERS) else 0
+        windows.append(
+            (days, now + datetime.timedelta(days=later), now + datetime.timedelta(days=days))
+        )
+    return windows
+
+
+@transaction.atomic
+def appointment_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind everybody convoked to an evaluation appointment — the candidate (unless they
+    declined) and each evaluator of the binôme — 7 days and 1 day before, once each: the
+    reminder's key (core.reminders) is claimed in the transaction that enqueues it. Moving
+    the appointment forgets its reminders. Returns how many were enqueued."""
+    now = now or timezone.now()
+    sent = 0
+    for days, start, end in _reminder_windows(now):
+        evaluations = (
+            Evaluation.objects.filter(
+                status=EvaluationStatus.IN_PROGRESS,
+                appointment_at__gt=start,
+                appointment_at__lte=end,
+            )
+            .select_related("dossier")
+            .prefetch_related("sheets")
+            .order_by("pk")
+        )
+        for evaluation in evaluations:
+            assert evaluation.appointment_at is not None
+            ahead = max(
+                1,
+                (timezone.localdate(evaluation.appointment_at) - timezone.localdate(now)).days,
+            )
+            people: list[tuple[str, int | None]] = [
+                (f"sheet{sheet.pk}-user{sheet.evaluator_id}", sheet.pk)
+                for sheet in evaluation.sheets.all()
+            ]
+            if evaluation.candidate_answer != ConvocationAnswer.DECLINED:
+                people.append(("candidate", None))
+            reminded = []
+            for who, sheet_id in people:
+                if not reminder_claim(f"appointment:{evaluation.pk}:{who}:{days}", now=now):
+                    continue
+                enqueue_email(
+                    email_appointment_convocation,
+                    evaluation.pk,
+                    kind="reminder",
+                    sheet_id=sheet_id,
+                    days=ahead,
+                )
+                reminded.append(who)
+            if reminded:
+                audit_record(
+                    "evaluation.remind",
+                    obj=evaluation,
+                    branch=evaluation.dossier.branch_id,
+                    details={"days": days, "people": reminded},
+                )
+                sent += len(reminded)
     return sent
 
 

@@ -125,3 +125,37 @@ def email_appointment_cancelled(self, sheet_id: int, user_id: int) -> None:  # t
     from .notifications import appointment_cancelled
 
     _deliver(self, appointment_cancelled, sheet_id=sheet_id, user_id=user_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_RETRIES)
+def email_appointment_convocation(  # type: ignore[no-untyped-def]
+    self,
+    evaluation_id: int,
+    kind: str = "invite",
+    sheet_id: int | None = None,
+    days: int = 0,
+    previous_at: str = "",
+    previous_where: str = "",
+) -> None:
+    """Convoke the candidate to their evaluation appointment (with its calendar invitation),
+    send the update or cancellation to everybody convoked, or remind them."""
+    from .notifications import appointment_convocation
+
+    _deliver(
+        self,
+        appointment_convocation,
+        evaluation_id=evaluation_id,
+        kind=kind,
+        sheet_id=sheet_id,
+        days=days,
+        previous_at=previous_at,
+        previous_where=previous_where,
+    )
+
+
+@shared_task(acks_late=True)
+def send_appointment_reminders() -> int:
+    """Scheduled by beat (CELERY_BEAT_SCHEDULE): evaluation appointments' reminders, once each."""
+    from .services import appointment_reminders_send
+
+    return appointment_reminders_send()

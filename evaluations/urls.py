@@ -8,6 +8,9 @@ app_name = "evaluations"
 
 urlpatterns = [
     path("grilles/", views.sheet_list, name="sheet_list"),
+    path("grilles/a-venir/", views.upcoming, name="upcoming"),
+    path("grilles/agenda/", views.calendar_feed_manage, name="calendar_feed_manage"),
+    path("agenda/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("grilles/<int:pk>/", views.sheet, name="sheet"),
     path("grilles/<int:pk>/enregistrer/", views.sheet_autosave, name="sheet_autosave"),
     path("grilles/<int:pk>/reattribuer/", views.sheet_reassign, name="sheet_reassign"),
@@ -15,6 +18,16 @@ urlpatterns = [
         "dossiers/<int:dossier_pk>/confier/",
         views.evaluation_assign,
         name="evaluation_assign",
+    ),
+    path(
+        "rendez-vous/<int:pk>/",
+        views.evaluation_appointment,
+        name="evaluation_appointment",
+    ),
+    path(
+        "rendez-vous/<int:pk>/reponse/",
+        views.appointment_answer,
+        name="appointment_answer",
     ),
     path("jurys/", views.session_list, name="session_list"),
     path("jurys/nouvelle/", views.session_create, name="session_create"),

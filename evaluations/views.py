@@ -19,6 +19,7 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -31,12 +32,20 @@ from candidates.models import Dossier, DossierStatus, EvidenceFile
 from candidates.selectors import candidate_statements
 from certifications.models import Certificate, CertificateStatus, RenderStatus
 from certifications.views import zip_stream
+from core.api.throttles import VerifyThrottle, throttled_page
 from core.portal import refusal_as_json, refusal_shown
 
-from . import selectors, services
-from .access import managed_session, managed_sheet, visible_session
+from . import calendar, selectors, services
+from .access import (
+    convoked_evaluation,
+    managed_evaluation,
+    managed_session,
+    managed_sheet,
+    visible_session,
+)
 from .forms import (
     AgendaForm,
+    AppointmentForm,
     ConvokeForm,
     DecisionForm,
     EvaluationAssignForm,
@@ -52,6 +61,7 @@ from .forms import (
 from .minutes import minutes_content_sha256, minutes_context
 from .models import (
     AgendaItem,
+    CalendarFeed,
     CapacityOutcome,
     CapacityResult,
     EvaluationSheet,
@@ -79,6 +89,83 @@ def sheet_list(request: HttpRequest) -> HttpResponse:
     if not (roles.is_evaluator or roles.is_referent or sheets.exists()):
         raise PermissionDenied
     return render(request, "evaluations/sheet_list.html", {"section": "sheets", "sheets": sheets})
+
+
+# Where the new feed address waits, for one page view, to be shown once.
+FEED_TOKEN_SESSION_KEY = "calendar_feed_token"  # noqa: S105 - a session key, not a secret
+
+
+def _require_grid_holder(request: HttpRequest) -> None:
+    roles = roles_of(request.user)
+    if not (roles.is_evaluator or roles.is_referent):
+        raise PermissionDenied
+
+
+@login_required
+@require_safe
+def upcoming(request: HttpRequest) -> HttpResponse:
+    """The evaluator's evaluations to come, soonest first, and their private calendar feed:
+    its address is shown once, just after it is made (only its hash is kept)."""
+    _require_grid_holder(request)
+    sheets = list(selectors.upcoming_assignments(user=request.user))
+    token = request.session.pop(FEED_TOKEN_SESSION_KEY, None)
+    feed_url = (
+        request.build_absolute_uri(reverse("evaluations:calendar_feed", args=[token]))
+        if token
+        else ""
+    )
+    return render(
+        request,
+        "evaluations/upcoming.html",
+        {
+            "section": "sheets",
+            "sheets": sheets,
+            "feed_url": feed_url,
+            "has_feed": CalendarFeed.objects.filter(user_id=int(request.user.pk or 0)).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_feed_manage(request: HttpRequest) -> HttpResponse:
+    """Make a new private feed address (the old one stops working) or withdraw it."""
+    _require_grid_holder(request)
+    if request.POST.get("action") == "revoke":
+        services.calendar_feed_revoke(by=request.user)
+        messages.success(
+            request, _("L'adresse de votre agenda est retirée : elle ne fonctionne plus.")
+        )
+    else:
+        request.session[FEED_TOKEN_SESSION_KEY] = services.calendar_feed_regenerate(by=request.user)
+        messages.success(
+            request,
+            _(
+                "Nouvelle adresse créée : l'ancienne ne fonctionne plus. Copiez-la maintenant, elle ne sera plus affichée."
+            ),
+        )
+    return redirect("evaluations:upcoming")
+
+
+@require_safe
+@throttled_page(VerifyThrottle)
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed (.ics) of one person's evaluations to come. No login: the address's
+    token is the secret (unguessable, revocable, counted like the other public doors)."""
+    owner = selectors.calendar_feed_owner(token=token) if len(token) <= 100 else None
+    if owner is None:
+        raise Http404
+    sheets = selectors.upcoming_assignments(user=owner)
+    content = calendar.assignments_feed(
+        sheets=sheets,
+        link_of=lambda sheet: request.build_absolute_uri(
+            reverse("evaluations:sheet", args=[sheet.pk])
+        ),
+    )
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _sheet_capacities(sheet: EvaluationSheet) -> Any:
@@ -243,6 +330,60 @@ def evaluation_assign(request: HttpRequest, dossier_pk: int) -> HttpResponse:
         "evaluations/evaluation_assign.html",
         {"section": "dossiers", "dossier": dossier, "form": form},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff set, move or cancel an evaluation's appointment; everybody convoked is told, with
+    the matching calendar invitation. The candidate's answer is shown here."""
+    evaluation = managed_evaluation(request.user, pk)
+    dossier = evaluation.dossier
+    initial = {
+        "appointment_at": evaluation.appointment_at,
+        "appointment_place": evaluation.appointment_place,
+        "appointment_link": evaluation.appointment_link,
+    }
+    form = AppointmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with refusal_shown(request, form=form):
+            changed = services.evaluation_appointment_change(
+                evaluation=evaluation,
+                appointment_at=data["appointment_at"],
+                appointment_place=data["appointment_place"],
+                appointment_link=data["appointment_link"],
+                by=request.user,
+            )
+            if changed.appointment_at is None:
+                messages.success(
+                    request, _("Rendez-vous annulé : les personnes convoquées sont prévenues.")
+                )
+            else:
+                messages.success(
+                    request, _("Rendez-vous enregistré : les personnes convoquées sont prévenues.")
+                )
+            return redirect(dossier)
+    return render(
+        request,
+        "evaluations/evaluation_appointment.html",
+        {"section": "dossiers", "evaluation": evaluation, "dossier": dossier, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def appointment_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate confirms (answer=accept) or declines their evaluation appointment."""
+    evaluation = convoked_evaluation(request.user, pk)
+    accept = request.POST.get("answer") == "accept"
+    with refusal_shown(request):
+        services.appointment_answer(evaluation=evaluation, accept=accept, by=request.user)
+        if accept:
+            messages.success(request, _("Votre présence au rendez-vous est confirmée."))
+        else:
+            messages.success(request, _("Votre absence au rendez-vous est annoncée à la branche."))
+    return redirect("space:dossier_detail", evaluation.dossier_id)
 
 
 @login_required

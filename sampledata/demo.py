@@ -743,6 +743,14 @@ class _Builder:
                 external_evaluator=self.users[MAIN_EVALUATOR[spec.branch]],
                 referent=self._referent(spec),
                 due_date=self.today + datetime.timedelta(days=10),
+                # An appointment to come: the candidate and the evaluators are convoked to it,
+                # and the evaluator's "Mes évaluations à venir" lists it.
+                appointment_at=timezone.make_aware(
+                    datetime.datetime.combine(
+                        self.today + datetime.timedelta(days=7), datetime.time(14, 0)
+                    )
+                ),
+                appointment_place="Atelier de l'entreprise",
                 by=staff,
             )
             capacities = self._capacities(dossier)

@@ -33,7 +33,7 @@ from certifications.models import (
     VersionStatus,
 )
 from declarations.models import DeclarationEntry, DeclarationFlux
-from evaluations.models import Decision, MinutesSignature, Proposal, Vote
+from evaluations.models import CalendarFeed, Decision, MinutesSignature, Proposal, Vote
 from sampledata.demo import MARKER_EMAIL
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +143,12 @@ def an_object(model: Any, user: Any) -> Any:
 
         branch = Branch.objects.get(code="metallurgie")
         flux_create(branch=branch, by=user)
+    if model is CalendarFeed and not CalendarFeed.objects.exists():
+        # Made by an evaluator on their page, not by the demo: one made here.
+        from evaluations.models import EvaluationSheet
+        from evaluations.services import calendar_feed_regenerate
+
+        calendar_feed_regenerate(by=EvaluationSheet.objects.order_by("pk")[0].evaluator)
     return model._default_manager.order_by("pk").first()
 
 

@@ -398,6 +398,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.send_jury_reminders",
         "schedule": crontab(minute=5),
     },
+    # Every hour: evaluation appointments' reminders to the candidate and the evaluators, 7 days
+    # and 1 day before, each sent once (core.reminders records them).
+    "send-appointment-reminders": {
+        "task": "evaluations.tasks.send_appointment_reminders",
+        "schedule": crontab(minute=10),
+    },
+    # Every morning: partial validations lapsing in 6, 3 or 1 month(s), their holder and the
+    # branch's CPNE warned once each (certifications.services.expiry_alerts_send).
+    # Every morning: the dossiers waiting on a branch's staff beyond its delay, and the dossiers
+    # of evidence not submitted (candidates.services), each reminded once.
+    "send-dossier-reminders": {
+        "task": "candidates.tasks.send_dossier_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "send-expiry-alerts": {
+        "task": "certifications.tasks.send_expiry_alerts",
+        "schedule": crontab(hour=7, minute=15),
+    },
 }
 
 # --- Retention of personal data (docs/rgpd.md says why each default) -------------------------
@@ -495,6 +513,7 @@ SPECTACULAR_SETTINGS = {
         "SheetStatusEnum": "evaluations.models.SheetStatus",
         "SheetRoleEnum": "evaluations.models.SheetRole",
         "SessionStatusEnum": "evaluations.models.SessionStatus",
+        "ConvocationAnswerEnum": "evaluations.models.ConvocationAnswer",
         "MemberRoleEnum": "evaluations.models.MemberRole",
         "CapacityOutcomeEnum": "evaluations.models.CapacityOutcome",
         "OutcomeEnum": "evaluations.models.Outcome",

@@ -49,6 +49,7 @@ def form_data(branch: Branch, **overrides: Any) -> dict[str, Any]:
         "quorum_rule": QuorumRule.choices[0][0],
         "quorum_minimum": 1,
         "majority_rule": branch.majority_rule,
+        "reminder_delay_days": branch.reminder_delay_days,
     }
     data.update(overrides)
     return data
@@ -262,3 +263,17 @@ def test_staff_set_the_majority_rule_and_the_chairs_casting_vote(client: Any, ca
     assert cast.branch_a.majority_rule == "cast" and cast.branch_a.chair_casting_vote
     event = AuditEvent.objects.filter(action="branch.settings_updated").latest("pk")
     assert event.details["changes"]["majority_rule"] == ["absolute", "cast"]
+
+
+def test_staff_set_the_delay_before_reminders(client: Any, cast: Any) -> None:
+    client.force_login(cast.staff_a)
+    response = client.post(url(cast.branch_a), form_data(cast.branch_a, reminder_delay_days=7))
+    assert response.status_code == 302
+    cast.branch_a.refresh_from_db()
+    assert cast.branch_a.reminder_delay_days == 7
+    event = AuditEvent.objects.filter(action="branch.settings_updated").latest("pk")
+    assert event.details["changes"]["reminder_delay_days"] == [15, 7]
+    refused = client.post(url(cast.branch_a), form_data(cast.branch_a, reminder_delay_days=0))
+    assert refused.status_code == 200
+    cast.branch_a.refresh_from_db()
+    assert cast.branch_a.reminder_delay_days == 7

@@ -125,11 +125,15 @@ def test_declarations_approaching_and_past_the_three_month_limit(
     assert list(dashboard.declaration_overdue(branch, timezone.localdate())) == []
 
 
-def test_partial_validations_expiring_within_90_days(cast: Any) -> None:
+def test_partial_validations_expiring_within_six_months(cast: Any) -> None:
     certificate = workflow.award(cast).certificates.get()
     today = timezone.localdate()
     Certificate.objects.filter(pk=certificate.pk).update(
         kind=CertificateKind.PARTIAL, valid_until=today + datetime.timedelta(days=30)
+    )
+    assert list(dashboard.expiring_partials(cast.branch_a, today)) == [certificate]
+    Certificate.objects.filter(pk=certificate.pk).update(
+        valid_until=today + datetime.timedelta(days=170)
     )
     assert list(dashboard.expiring_partials(cast.branch_a, today)) == [certificate]
     Certificate.objects.filter(pk=certificate.pk).update(

@@ -42,6 +42,10 @@ def assign(cast: Any, dossier: Any, **appointment: Any) -> Any:
     )
 
 
+def evaluators_mail(cast: Any) -> list[Any]:
+    return [m for m in mail.outbox if m.to[0] != cast.candidate_user.email]
+
+
 def event_of(message: Any) -> tuple[str, Any]:
     [(filename, content, mimetype)] = message.attachments
     assert filename == "rendez-vous.ics"
@@ -57,11 +61,12 @@ def test_both_evaluators_get_the_appointment_as_an_invitation(
     with django_capture_on_commit_callbacks(execute=True):
         evaluation = assign(cast, dossier, appointment_at=AT, appointment_place="Atelier 3")
 
+    # The evaluators, and the candidate (their convocation: tests/evaluations/test_candidate_convocations.py).
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [cast.evaluator.email, cast.referent_a.email]
+        [cast.evaluator.email, cast.referent_a.email, cast.candidate_user.email]
     )
     uids = set()
-    for message in mail.outbox:
+    for message in evaluators_mail(cast):
         assert "Rendez-vous d'évaluation le mardi 6 avril 2027 à 14:00 : Atelier 3." in message.body
         method, event = event_of(message)
         assert method == "REQUEST"
@@ -153,7 +158,7 @@ def test_staff_set_the_appointment_on_the_assign_page(
     evaluation = dossier.evaluations.get()
     assert evaluation.appointment_at == AT
     assert evaluation.appointment_link == "https://visio.example.test/a"
-    [message] = mail.outbox
+    [message] = evaluators_mail(cast)
     assert event_of(message)[0] == "REQUEST"
 
 
@@ -182,5 +187,5 @@ def test_the_api_assigns_with_an_appointment_and_refuses_half_of_one(
     assert response.status_code == 201, response.json()
     assert response.json()["appointment_place"] == "Atelier 3"
     assert dossier.evaluations.get().appointment_at == AT
-    [message] = mail.outbox
+    [message] = evaluators_mail(cast)
     assert event_of(message)[0] == "REQUEST"

@@ -162,6 +162,9 @@ def _walk_to_evaluation(
         external_evaluator=evaluator,
         referent=referent,
         by=staff,
+        # An appointment: the candidate is convoked to it and answers in their space.
+        appointment_at=timezone.now() + datetime.timedelta(days=30),
+        appointment_place="Atelier",
     )
     return evaluation.sheets.get(role=SheetRole.EXTERNAL)
 
@@ -386,6 +389,8 @@ def build_world() -> World:
         side.extra["historic"] = HistoricCertificateFactory.create(
             branch=side.branch, referentiel=referentiel, imported_by=side.staff
         )
+    # The evaluator's private calendar feed (its token is the address's secret).
+    side_a.extra["feed_token"] = evaluation_services.calendar_feed_regenerate(by=users["evaluator"])
     from knox.models import AuthToken
 
     tokens = {
