@@ -1,14 +1,15 @@
 /* Tables on a phone: each row becomes a card (static/css/app.css, "Tables as cards").
  * Each cell is given its column's header as data-label, which the narrow layout prints
  * above the value, and the table's rows and cells keep their roles once the CSS displays
- * them as blocks. Without this script a table stays a table, scrolled sideways in its
- * focusable wrapper. Tables of marks, of decisions and of figures keep their columns. */
+ * them as blocks. Tables of two columns fit as they are. Without this script a table stays a table, scrolled sideways in its
+ * focusable wrapper. Tables of marks (stacked by grid.css) and of figures keep their columns. */
 (function () {
   "use strict";
-  var KEEP = ".indicators, .decision-table, .figures-table";
+  var KEEP = ".indicators, .figures-table";
   var tables = document.querySelectorAll("main table");
   Array.prototype.forEach.call(tables, function (table) {
-    if (table.matches(KEEP) || !table.tHead) {
+    // Two columns (a name and its count) fit a phone as they are.
+    if (table.matches(KEEP) || !table.tHead || table.tHead.rows[0].cells.length < 3) {
       return;
     }
     var headers = Array.prototype.map.call(

@@ -22,7 +22,7 @@ from playwright.sync_api import FilePayload, Page, expect
 from candidates.models import Dossier
 from certifications.models import Certificate
 from evaluations import services as evaluation_services
-from evaluations.models import EvaluationKind, EvaluationSheet
+from evaluations.models import EvaluationKind, EvaluationSheet, Proposal
 from tests.browser.axe import WIDTHS, axe_source, violations
 from tests.browser.conftest import PASSWORD
 from tests.factories import CandidateFactory
@@ -199,20 +199,29 @@ def test_the_company_referent_journey(live_cast: Any, journeys: Any) -> None:
 
 
 def test_the_jury_member_journey(live_cast: Any, journeys: Any) -> None:
+    """The chair: their sessions, the session, a dossier's deliberation where they put an
+    award to the vote (one dossier per width), their account."""
     cast = live_cast
-    scheduled = ready_for_jury(cast, candidate=cast.other_candidate)
-    session = open_session(cast, [scheduled])
+    scheduled = [
+        ready_for_jury(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
+        for _ in WIDTHS
+    ]
+    session = open_session(cast, scheduled)
 
     def steps(j: Journey, i: int) -> None:
         j.log_in(cast.jury_employer)
         j.seen("sessions")
         j.go(reverse("evaluations:session_detail", args=[session.pk]))
         j.seen("session")
-        j.go(reverse("evaluations:decision_record", args=[session.pk, scheduled.pk]))
+        j.go(reverse("evaluations:decision_record", args=[session.pk, scheduled[i].pk]))
         j.seen("deliberation")
+        j.page.get_by_label("Délivrance totale").check()
+        j.click(j.page.get_by_role("button", name="Mettre aux voix"))
+        j.seen("proposition-aux-voix")
         j.account()
 
     journeys("jury", steps)
+    assert Proposal.objects.filter(dossier__in=scheduled).count() == len(WIDTHS)
 
 
 def test_the_candidate_journey(live_cast: Any, journeys: Any) -> None:
@@ -241,6 +250,9 @@ def test_the_coc_observer_journey(live_cast: Any, journeys: Any) -> None:
     def steps(j: Journey, i: int) -> None:
         j.log_in(cast.coc_observer)
         j.seen("chiffres")
+        j.page.get_by_label("Branche", exact=True).select_option(label=cast.branch_a.name)
+        j.click(j.page.get_by_role("button", name="Filtrer"))
+        j.seen("chiffres-une-branche")
         j.account()
 
     journeys("coc", steps)
