@@ -14,7 +14,8 @@
     }
     var headers = Array.prototype.map.call(
       table.tHead.rows[0].cells,
-      function (cell) { return cell.textContent.replace(/\s+/g, " ").trim(); }
+      // innerText keeps the line breaks between a header's parts (a name, then its role).
+      function (cell) { return (cell.innerText || cell.textContent).replace(/\s+/g, " ").trim(); }
     );
     table.setAttribute("role", "table");
     Array.prototype.forEach.call(table.querySelectorAll("tr"), function (row) {
