@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,16 +89,34 @@ TODO_LABELS = {
 }
 
 
+# Not a step of the workflow but a follow-up the staff owe: candidates who cannot enter their
+# space yet (no account, or one whose invitation was never used: its password still
+# unusable), the abandoned dossiers left aside.
+SPACE_NOT_ACTIVATED = "space_not_activated"
+FOLLOW_UP_LABELS = {SPACE_NOT_ACTIVATED: _("Espace candidat pas encore activé")}
+
+
+def space_not_activated() -> Q:
+    return (
+        Q(candidate__user__isnull=True)
+        | Q(candidate__user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    ) & ~Q(status=S.WITHDRAWN)
+
+
 def waiting_filter(todo: str) -> Q:
     """The dossiers waiting for the CPNE's step counted under `todo` on the dashboard."""
+    if todo == SPACE_NOT_ACTIVATED:
+        return space_not_activated()
     step = next(step for step in workflow.staff_todo() if step.todo == todo)
     return may_start(step)
 
 
 def waiting_on_staff(branch: Branch) -> dict[str, int]:
-    """Dossiers waiting for a step that the CPNE takes (the table's steps with a `todo` key),
-    counted in one query."""
+    """Dossiers waiting for a step that the CPNE takes (the table's steps with a `todo` key)
+    and the candidates whose space is not activated yet, counted in one query."""
     steps = {step.todo: Count("pk", filter=may_start(step)) for step in workflow.staff_todo()}
+    # Candidates, not dossiers: one person with two dossiers has one space to activate.
+    steps[SPACE_NOT_ACTIVATED] = Count("candidate", distinct=True, filter=space_not_activated())
     return Dossier.objects.filter(branch=branch).aggregate(**steps) | Certificate.objects.filter(
         branch=branch
     ).aggregate(failed_renders=Count("pk", filter=Q(render_status=RenderStatus.FAILED)))

@@ -16,7 +16,7 @@ from core.text import validate_plain_text
 from core.widgets import FastSelect, SearchSelect
 
 from . import identity, selectors
-from .dashboard import TODO_LABELS, waiting_filter
+from .dashboard import FOLLOW_UP_LABELS, TODO_LABELS, waiting_filter
 from .models import AccessRoute, Candidate, Dossier, DossierStatus, Sex
 from .selectors import staff_branches
 
@@ -95,7 +95,7 @@ class DossierFilterForm(PortalForm):
     todo = forms.ChoiceField(
         label=_("À traiter"),
         required=False,
-        choices=[("", _("Tout")), *TODO_LABELS.items()],
+        choices=[("", _("Tout")), *TODO_LABELS.items(), *FOLLOW_UP_LABELS.items()],
         widget=FastSelect,
     )
     cqpi = forms.ModelChoiceField(

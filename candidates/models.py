@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import ReferentielVersion
+from core.text import person_name
 from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 
@@ -96,7 +97,14 @@ class Candidate(models.Model):
 
     @staticmethod
     def format_full_name(first_name: str, last_name: str) -> str:
-        return f"{first_name} {last_name.upper()}"
+        return person_name(first_name, last_name)
+
+    @property
+    def space_open(self) -> bool:
+        """Whether the candidate can enter their space: an active account whose password they
+        set (through the invitation's link). Emails link to the space only then."""
+        user = self.user if self.user_id else None
+        return bool(user and user.is_active and user.has_usable_password())
 
 
 class AccessRoute(models.TextChoices):

@@ -380,6 +380,17 @@ def dossier_withdraw(*, dossier: Dossier, by: Any, comment: str) -> Dossier:
 
 
 @transaction.atomic
+def candidate_invite_if_awaited(*, candidate: Candidate, by: Any) -> bool:
+    """Before an email that points to the candidate's space: the invitation goes out with it
+    when an address is known and no account opens yet (an import without email, an address
+    added later). Returns whether an invitation was sent."""
+    if not _awaits_invitation(candidate):
+        return False
+    _invite(candidate, by=by)
+    return True
+
+
+@transaction.atomic
 def candidate_invite(*, candidate: Candidate, by: Any) -> Any:
     """Give the candidate an account (or link the one their email already has) and mail them a
     one-time activation link, on commit. Returns the account."""

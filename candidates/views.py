@@ -139,11 +139,15 @@ def dossier_open(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_queryset() -> Any:
-    return Dossier.objects.with_list_relations().prefetch_related(
-        Prefetch("history", queryset=DossierHistory.objects.select_related("by")),
-        "evaluations__sheets__evaluator",
-        "decisions__session",
-        "certificates",
+    return (
+        Dossier.objects.with_list_relations()
+        .select_related("candidate__user")
+        .prefetch_related(
+            Prefetch("history", queryset=DossierHistory.objects.select_related("by")),
+            "evaluations__sheets__evaluator",
+            "decisions__session",
+            "certificates",
+        )
     )
 
 

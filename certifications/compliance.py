@@ -269,7 +269,7 @@ def document_problems(*, snapshot: dict[str, Any], markup: str) -> list[Problem]
 
     Checked on the very HTML the PDF is made from, so a template that loses a mention (or a
     snapshot that lacks one) is caught before the document exists."""
-    from .rendering import french_date
+    from .rendering import french_date, holder_name
 
     text = rendered_text(markup)
     holder = snapshot.get("holder") or {}
@@ -279,7 +279,7 @@ def document_problems(*, snapshot: dict[str, Any], markup: str) -> list[Problem]
         ("certifier", _("l'organisme certificateur"), [snapshot.get("certifier")]),
         ("cqpi_title", _("l'intitulé du CQPI"), [(snapshot.get("cqpi") or {}).get("title")]),
         ("registration_number", _("le numéro d'enregistrement"), [registration.get("code")]),
-        ("holder", _("le titulaire"), [holder.get("first_name"), holder.get("last_name")]),
+        ("holder", _("le titulaire"), [holder_name(holder)] if holder else [None]),
         (
             "issue_date_place",
             _("la date et le lieu de délivrance"),

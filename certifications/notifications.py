@@ -27,6 +27,8 @@ def certificate_ready(*, certificate_id: int) -> int:
             "certificate": certificate,
             "dossier": dossier,
             "candidate": candidate,
+            # The link to the space only for a reader who can enter it (Candidate.space_open).
+            "space_open": candidate.space_open,
             "site_url": settings.SITE_URL,
             "link": settings.SITE_URL.rstrip("/")
             + reverse("space:dossier_detail", args=[dossier.pk]),

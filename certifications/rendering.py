@@ -202,6 +202,14 @@ def _bloc_rows(blocs: list[dict[str, Any]], layout: _Layout) -> list[dict[str, A
     ]
 
 
+def holder_name(holder: dict[str, Any]) -> str:
+    """The holder's name as the document prints it: the snapshot's "Prénom NOM"; a snapshot
+    made before names had one form prints the names as they were typed, as it always did."""
+    return str(
+        holder.get("name") or f"{holder.get('first_name', '')} {holder.get('last_name', '')}"
+    )
+
+
 def _certificate_context(certificate: Any) -> dict[str, Any]:
     snapshot = certificate.snapshot
     registration = snapshot.get("registration")
@@ -210,6 +218,7 @@ def _certificate_context(certificate: Any) -> dict[str, Any]:
         "snapshot": snapshot,
         "partial": snapshot.get("kind") == "partial",
         "holder": snapshot["holder"],
+        "holder_name": holder_name(snapshot["holder"]),
         "cqpi": snapshot["cqpi"],
         "branch": snapshot["branch"],
         # Documents issued before the certifier was a setting stated the CPNE of the branch.

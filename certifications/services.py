@@ -23,6 +23,7 @@ from branches.models import Branch
 from branches.services import counter_next
 from core.errors import DomainError, InvalidTransition
 from core.reminders import reminder_claim
+from core.text import person_name
 
 from .compliance import (
     branch_problems,
@@ -178,6 +179,9 @@ def build_snapshot(
         "holder": {
             "last_name": candidate.last_name,
             "first_name": candidate.first_name,
+            # The name as the document prints it (core.text.person_name); snapshots made
+            # before it existed lack it and print the names as typed (decision 0003).
+            "name": person_name(candidate.first_name, candidate.last_name),
             "birth_date": candidate.birth_date.isoformat(),
             "birth_place": candidate.birth_place,
         },
@@ -280,7 +284,7 @@ def certificate_issue(
         decision=decision,
         branch=branch,
         version=dossier.version,
-        holder_name=f"{dossier.candidate.first_name} {dossier.candidate.last_name}",
+        holder_name=snapshot["holder"]["name"],
         issued_on=issued_on,
         place_of_issue=branch.place_of_issue,
         valid_until=valid_until,
@@ -470,6 +474,8 @@ def certificate_reissue(
     for key, value in (("first_name", holder_first_name), ("last_name", holder_last_name)):
         if value is not None and value.strip():
             holder[key] = value.strip()
+    # A reissue is a new document: it prints the name in today's form, whatever the old one did.
+    holder["name"] = person_name(holder.get("first_name", ""), holder.get("last_name", ""))
     # The same series as the original (kind and branch prefix), numbered in today's year.
     number = certificate_number(
         partial=locked.kind == CertificateKind.PARTIAL,
@@ -499,7 +505,7 @@ def certificate_reissue(
         reissue_of=locked,
         branch_id=locked.branch_id,
         version_id=locked.version_id,
-        holder_name=f"{holder.get('first_name', '')} {holder.get('last_name', '')}".strip(),
+        holder_name=holder["name"],
         issued_on=today,
         place_of_issue=locked.place_of_issue,
         valid_until=locked.valid_until,

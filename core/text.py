@@ -10,6 +10,7 @@ person types here needs one, so every door refuses them: form fields and seriali
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -59,3 +60,23 @@ def refuse_format_characters(
                 },
                 code="format_character",
             )
+
+
+def person_name(first_name: str, last_name: str) -> str:
+    """A person's name as the documents print it: "Prénom NOM", the first name with its initials
+    and the family name in capitals (French administrative usage; README, "Names on documents").
+
+    One function for the portal, the certificate and its snapshot's holder, the procès-verbal,
+    the verification page and the exports, so that a name reads the same everywhere.
+    """
+    return " ".join(
+        part for part in (_first_name(first_name.strip()), last_name.strip().upper()) if part
+    )
+
+
+def _first_name(name: str) -> str:
+    """A first name typed all in capitals or all in small letters gets its initials ("JEAN-
+    PIERRE", "jean-pierre" → "Jean-Pierre"); one typed in mixed case is kept as it was."""
+    if name not in (name.lower(), name.upper()):
+        return name
+    return re.sub(r"[^\W\d_]+", lambda word: word[0][:1].upper() + word[0][1:].lower(), name)

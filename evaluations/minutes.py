@@ -100,7 +100,7 @@ def minutes_context(session: JurySession) -> dict[str, Any]:
         rows.append(
             {
                 "reference": decision.dossier.reference,
-                "candidate": f"{candidate.first_name} {candidate.last_name}",
+                "candidate": candidate.full_name,
                 "cqpi": decision.dossier.version.referentiel.title,
                 "version": decision.dossier.version.number,
                 "outcome": decision.get_outcome_display(),

@@ -152,6 +152,7 @@ def decision_recorded(*, decision_id: int) -> int:
                 "decision": decision,
                 "dossier": dossier,
                 "candidate": dossier.candidate,
+                "space_open": dossier.candidate.space_open,
                 "link": absolute(reverse("space:dossier_detail", args=[dossier.pk])),
             },
         )

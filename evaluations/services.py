@@ -1282,6 +1282,9 @@ def _decision_create(session: JurySession, proposal: Proposal, *, by: Any) -> De
             partial=proposal.outcome == Outcome.PARTIAL,
             by=by,
         )
+    # The decision's email (and the document's) point to the candidate's space: the key to it
+    # goes out first when the candidate has none yet.
+    dossier_services.candidate_invite_if_awaited(candidate=locked.candidate, by=by)
     enqueue_email(email_decision_recorded, decision.pk)
     audit_record(
         "decision.record",

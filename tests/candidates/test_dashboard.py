@@ -65,6 +65,7 @@ def test_what_waits_on_the_staff(cast: Any) -> None:
         "admissibility": 1,
         "positioning": 1,
         "to_schedule": 1,
+        "space_not_activated": 1,
         "failed_renders": 0,
     }
 
@@ -201,3 +202,35 @@ def test_the_national_overview_costs_two_queries_whatever_the_branches(cast: Any
     with CaptureQueriesContext(connection) as queries:
         dashboard.national_overview()
     assert len(queries) == 2  # the counts grouped by branch, then the branches
+
+
+def test_staff_see_the_candidates_who_have_not_activated_their_space(
+    client: Any, cast: Any
+) -> None:
+    from candidates import services as dossier_services
+
+    activated = workflow.open_dossier(cast)  # the cast's candidate has set a password
+    imported = CandidateFactory.create(branch=cast.branch_a, email="", user=None)
+    without_address = workflow.open_dossier(cast, candidate=imported)
+    invited_candidate = CandidateFactory.create(branch=cast.branch_a, user=None)
+    invited = workflow.open_dossier(cast, candidate=invited_candidate)  # invited at opening
+    withdrawn = workflow.open_dossier(
+        cast, candidate=CandidateFactory.create(branch=cast.branch_a, email="", user=None)
+    )
+    dossier_services.dossier_withdraw(dossier=withdrawn, by=cast.staff_a, comment="Départ")
+
+    assert dashboard.waiting_on_staff(cast.branch_a)["space_not_activated"] == 2
+    client.force_login(cast.staff_a)
+    page = client.get(reverse("candidates:dashboard")).content.decode()
+    link = reverse("candidates:dossier_list") + "?todo=space_not_activated"
+    assert f'href="{link}">2 candidats n\'ont pas encore activé leur espace' in page
+    listed = client.get(link).context["rows"]
+    assert {row["pk"] for row in listed} == {without_address.pk, invited.pk}
+    assert activated.pk not in {row["pk"] for row in listed}
+
+    detail = client.get(reverse("candidates:dossier_detail", args=[invited.pk])).content.decode()
+    assert "invité, pas encore activé" in detail
+    detail = client.get(
+        reverse("candidates:dossier_detail", args=[without_address.pk])
+    ).content.decode()
+    assert "sans adresse e-mail : pas d'accès" in detail

@@ -227,7 +227,7 @@ def test_the_holder_identity_check_names_each_missing_part(cast):
         ("Claire Martin", "mention_missing_signatory"),
         ("CPNE de la branche Branche Alpha", "mention_missing_certifier"),
         ("Agent logistique", "mention_missing_cqpi_title"),
-        ("Durand", "mention_missing_holder"),
+        ("DURAND", "mention_missing_holder"),
         ("Fait à", "mention_missing_issue_date_place"),
     ],
 )

@@ -49,7 +49,7 @@ def issue_and_render(cast: Any, **candidate: Any) -> tuple[Certificate, str]:
 
 def test_the_certificate_names_the_holder_the_cqpi_its_number_and_verification_url(cast):
     certificate, text = issue_and_render(cast)
-    assert "Léa" in text and "Durand" in text
+    assert "Léa DURAND" in text
     assert "Certificat de Qualification Professionnelle Inter-branches" in text
     assert "Agent logistique" in text
     assert certificate.number in text
@@ -141,7 +141,7 @@ def test_the_pdf_is_rendered_from_the_snapshot_not_the_live_dossier(cast):
     cast.branch_a.save()
     certificate = certificate_store_pdf(certificate_id=decision.certificates.get().pk)
     text = pdf_text(stored_pdf(certificate))
-    assert "Durand" in text and "Changé-Depuis" not in text
+    assert "Léa DURAND" in text and "CHANGÉ-DEPUIS" not in text
     assert "Fait à Paris" in text and "Lyon" not in text
 
 
@@ -360,3 +360,38 @@ def test_the_signature_image_is_copied_at_issue_and_printed(cast):
         return len(pdf_reader(data).pages[0].images)
 
     assert images(stored_pdf(signed)) == images(render_certificate_pdf(unsigned)) + 1
+
+
+# --- The holder's name in one form ("Prénom NOM", core.text.person_name) --------------
+
+
+def test_the_document_prints_the_name_in_its_one_form_and_the_snapshot_keeps_it_as_typed(cast):
+    certificate, text = issue_and_render(cast, first_name="inès", last_name="Bernard-Lefèvre")
+    holder = certificate.snapshot["holder"]
+    assert (holder["first_name"], holder["last_name"]) == ("inès", "Bernard-Lefèvre")
+    assert holder["name"] == certificate.holder_name == "Inès BERNARD-LEFÈVRE"
+    assert "Inès BERNARD-LEFÈVRE" in text
+    assert "inès" not in text
+
+
+def test_a_snapshot_made_before_the_form_prints_the_names_as_it_always_did(cast):
+    """Decision 0003: a snapshot is never rewritten, and re-rendering reproduces its text."""
+    from certifications.compliance import document_problems, rendered_text
+
+    certificate = award(cast).certificates.get()
+    old = copy.deepcopy(certificate.snapshot)
+    del old["holder"]["name"]
+    certificate.snapshot = old
+    markup = rendering.certificate_html(certificate)
+    text = rendered_text(markup)
+    assert "Léa Durand" in text and "DURAND" not in text
+    assert document_problems(snapshot=old, markup=markup) == []
+
+
+def test_the_gate_finds_a_document_that_lost_the_holders_name(cast):
+    from certifications.compliance import document_problems
+
+    certificate = award(cast).certificates.get()
+    markup = rendering.certificate_html(certificate).replace("Léa DURAND", "Léa")
+    codes = {p.code for p in document_problems(snapshot=certificate.snapshot, markup=markup)}
+    assert "mention_missing_holder" in codes

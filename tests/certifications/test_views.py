@@ -57,7 +57,7 @@ class TestVerify:
         body = response.content.decode()
         assert "Document valide" in body
         assert "Agent logistique" in body
-        assert "Léa Durand" in body
+        assert "Léa DURAND" in body
         assert "Branche Alpha" in body
         assert certificate.number in body
         assert "Certificat" in body
@@ -78,7 +78,7 @@ class TestVerify:
         cast.candidate.last_name = "Renommée"
         cast.candidate.save()
         body = client.get(certificate.get_absolute_url()).content.decode()
-        assert "Léa Durand" in body
+        assert "Léa DURAND" in body
         assert "Renommée" not in body
 
     def test_a_revoked_certificate_says_revoked_with_its_date_but_not_the_reason(

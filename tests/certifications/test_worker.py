@@ -141,7 +141,7 @@ def test_a_worker_renders_the_certificate_of_a_decision_once(cast, worker, setti
 
     data = stored_pdf(certificate)
     text = pdf_text(data)
-    assert "Léa Durand" in text
+    assert "Léa DURAND" in text
     assert "Agent logistique" in text
     assert certificate.number in text
     assert certificate.verification_url in text

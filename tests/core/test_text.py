@@ -83,3 +83,22 @@ def test_the_dossier_form_marks_the_field_and_keeps_the_input(cast: Any, client:
     form = response.context["form"]
     assert "U+202E" in form.errors["last_name"][0]
     assert form["first_name"].value() == "Zélie"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "printed"),
+    [
+        ("Léa", "Durand", "Léa DURAND"),
+        ("léa", "durand", "Léa DURAND"),
+        ("JEAN-PIERRE", "de la Tour", "Jean-Pierre DE LA TOUR"),
+        ("Marie-Ève", "N'Diaye", "Marie-Ève N'DIAYE"),
+        ("McKenzie", "  Lefèvre ", "McKenzie LEFÈVRE"),
+    ],
+)
+def test_a_name_prints_as_first_name_then_family_name_in_capitals(
+    first: str, last: str, printed: str
+) -> None:
+    from core.text import person_name
+
+    assert person_name(first, last) == printed
+    assert Candidate.format_full_name(first, last) == printed

@@ -104,7 +104,8 @@ def test_the_minutes_record_each_decision_with_its_overrides_and_reasons(cast):
     for decision in session.decisions.select_related("dossier__candidate"):
         candidate = decision.dossier.candidate
         assert decision.dossier.reference in text
-        assert f"{candidate.first_name} {candidate.last_name}" in text
+        # The holder's name in its one form, as on the certificate (core.text.person_name).
+        assert f"{candidate.first_name} {candidate.last_name.upper()}" in text
     assert "Délivrance totale" in text and "Validation partielle" in text and "Refus" in text
     assert "4 sur 4" in text and "3 sur 4" in text and "0 sur 4" in text
     assert "C2.2 Capacité 2.2 : non validée — Geste de sécurité non maîtrisé en situation." in text

@@ -182,3 +182,56 @@ def test_the_emails_stay_french_when_the_request_was_in_english(
         assign(cast, dossier)
 
     assert mail.outbox[0].subject.startswith("Nouvelle évaluation à réaliser")
+
+
+def _candidate_without_space(cast: Any, *, email: str) -> Any:
+    """A candidate as an import leaves them: no account (and maybe no address)."""
+    from tests.factories import CandidateFactory
+
+    return CandidateFactory.create(branch=cast.branch_a, email=email, user=None)
+
+
+def test_a_candidate_without_an_address_gets_no_email_pointing_to_a_space(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    candidate = _candidate_without_space(cast, email="")
+    dossier = ready_for_jury(cast, candidate=candidate)
+    session = open_session(cast, [dossier])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer)
+
+    space = reverse("space:home")
+    assert [m for m in mail.outbox if space in m.body] == []
+    candidate.refresh_from_db()
+    assert candidate.user is None
+
+
+def test_an_address_added_after_the_opening_gets_the_invitation_with_the_decision(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    candidate = _candidate_without_space(cast, email="")
+    dossier = ready_for_jury(cast, candidate=candidate)
+    session = open_session(cast, [dossier])
+    # Staff learn the address after the dossier was opened (no invitation went out then).
+    type(candidate).objects.filter(pk=candidate.pk).update(email="tardif@example.test")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        jury_decides(session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer)
+
+    by_subject = {m.subject: m for m in mail.outbox}
+    assert set(by_subject) >= {
+        "Votre espace CQPI : activez votre compte",
+        f"Le jury a rendu sa décision sur votre dossier {dossier.reference}",
+    }
+    space = reverse("space:home")
+    for message in mail.outbox:
+        assert message.to == ["tardif@example.test"]
+        # No email links to a space its reader cannot enter yet: only the activation link.
+        assert space not in message.body, message.subject
+        for content, _mimetype in getattr(message, "alternatives", []):
+            assert space not in str(content), message.subject
+    decision_mail = by_subject[f"Le jury a rendu sa décision sur votre dossier {dossier.reference}"]
+    assert "activez d'abord votre espace candidat" in decision_mail.body
+    candidate.refresh_from_db()
+    assert candidate.user is not None and not candidate.space_open

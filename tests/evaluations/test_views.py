@@ -1102,7 +1102,7 @@ def test_the_whole_path_through_the_pages_ends_with_a_certificate(client: Any, c
     assert session.status == SessionStatus.CLOSED
     assert dossier.status == DossierStatus.AWARDED
     certificate = Certificate.objects.get(dossier=dossier)
-    assert certificate.holder_name == "Inès Marchand"
+    assert certificate.holder_name == "Inès MARCHAND"
 
     sign_url = reverse("evaluations:session_minutes_sign", args=[session.pk])
     assert staff.get(sign_url).status_code == 403  # staff do not sign the minutes
