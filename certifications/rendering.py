@@ -227,7 +227,7 @@ def _certificate_context(certificate: Any) -> dict[str, Any]:
         "valid_until": french_date(snapshot.get("valid_until")),
         "place_of_issue": snapshot.get("place_of_issue") or "",
         "verification_url": certificate.verification_url,
-        "qr_code": qr_data_uri(certificate.verification_url),
+        "qr_code": qr_data_uri(certificate.qr_text),
     }
 
 

@@ -1,0 +1,128 @@
+"""Check a credential (JSON) or the printed QR code's signed text against known public keys.
+
+The keys come either from the database (the public page) or from an exported file (the
+offline command): both are a mapping from verification method id to public key. No network.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from . import proofs
+from .jsonld import ContextNotVendored
+
+
+class Verdict(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    ALTERED = "altered"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    kind: str = ""  # "credential" or "qr"
+    claims: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+KeyMap = Mapping[str, Ed25519PublicKey]
+# (status list URL, index) -> revoked?, or None when the list is not known here
+StatusLookup = Callable[[str, int], bool | None]
+
+
+def keys_from_did_documents(documents: list[dict[str, Any]]) -> dict[str, Ed25519PublicKey]:
+    found: dict[str, Ed25519PublicKey] = {}
+    for document in documents:
+        for method in document.get("verificationMethod") or []:
+            try:
+                found[method["id"]] = proofs.public_key_from_multibase(method["publicKeyMultibase"])
+            except (KeyError, TypeError, proofs.ProofError):
+                continue
+    return found
+
+
+def keys_from_export(data: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
+    return keys_from_did_documents(list(data.get("issuers") or []))
+
+
+def qr_token(text: str) -> str:
+    """The JWS of a scanned QR code: the verification URL's `#jws=` fragment, or the bare JWS."""
+    text = text.strip()
+    if "#" in text and "://" in text:
+        fragment = urlsplit(text).fragment
+        for part in fragment.split("&"):
+            if part.startswith("jws="):
+                return unquote(part[4:])
+    return text
+
+
+def verify_qr(text: str, *, keys: KeyMap) -> Outcome:
+    try:
+        header, claims = proofs.jws_parts(qr_token(text))
+    except proofs.ProofError as exc:
+        return Outcome(Verdict.UNKNOWN, "qr", reason=str(exc))
+    # The key is named by its multibase (`kid`) under the issuer (`iss`): a QR signed by one
+    # branch's key but claiming another branch finds no key, and says "unknown".
+    key = keys.get(f"{claims.get('iss')}#{header.get('kid')}")
+    if key is None:
+        return Outcome(Verdict.UNKNOWN, "qr", claims, "signed by a key not known here")
+    try:
+        proofs.jws_verify(qr_token(text), public_key=key)
+    except proofs.ProofError as exc:
+        return Outcome(Verdict.ALTERED, "qr", claims, str(exc))
+    return Outcome(Verdict.VALID, "qr", claims)
+
+
+def verify_credential(
+    document: Any, *, keys: KeyMap, status: StatusLookup | None = None
+) -> Outcome:
+    if not isinstance(document, dict):
+        return Outcome(Verdict.UNKNOWN, "credential", reason="not a JSON object")
+    try:
+        proof = proofs.proof_of(document)
+    except proofs.ProofError as exc:
+        return Outcome(Verdict.UNKNOWN, "credential", reason=str(exc))
+    method = str(proof.get("verificationMethod", ""))
+    key = keys.get(method)
+    if key is None:
+        return Outcome(Verdict.UNKNOWN, "credential", reason="signed by a key not known here")
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not method.startswith(f"{issuer_id}#"):
+        return Outcome(Verdict.ALTERED, "credential", reason="the key is not the issuer's")
+    try:
+        proofs.verify(document, public_key=key)
+    except (proofs.ProofError, ContextNotVendored) as exc:
+        return Outcome(Verdict.ALTERED, "credential", reason=str(exc))
+    except Exception as exc:  # a document pyld cannot even read was not made by us
+        return Outcome(Verdict.ALTERED, "credential", reason=f"{type(exc).__name__}")
+    entry = document.get("credentialStatus")
+    if status is not None and isinstance(entry, dict):
+        try:
+            revoked = status(str(entry["statusListCredential"]), int(entry["statusListIndex"]))
+        except (KeyError, ValueError, TypeError):
+            revoked = None
+        if revoked:
+            return Outcome(Verdict.REVOKED, "credential", document, "revoked by its issuer")
+    return Outcome(Verdict.VALID, "credential", document)
+
+
+def verify_text(text: str, *, keys: KeyMap, status: StatusLookup | None = None) -> Outcome:
+    """A pasted credential (JSON) or QR text, whichever it is."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            document = json.loads(stripped)
+        except ValueError:
+            return Outcome(Verdict.UNKNOWN, "credential", reason="not valid JSON")
+        return verify_credential(document, keys=keys, status=status)
+    return verify_qr(stripped, keys=keys)
