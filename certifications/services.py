@@ -347,7 +347,9 @@ def _sign_credential(certificate: Certificate) -> None:
     certificate.qr_jws = qr_sign(
         branch=branch,
         claims=issuing.qr_claims(
-            {**certificate.snapshot, "number": certificate.number}, issuer_id=issuer
+            {**certificate.snapshot, "number": certificate.number},
+            issuer_id=issuer,
+            status_index=certificate.credential_status_index,
         ),
     )
     if certificate.status != CertificateStatus.VALID:  # revoked before its first render

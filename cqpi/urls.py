@@ -15,6 +15,8 @@ urlpatterns = [
     path("dossiers/", include("candidates.urls")),
     path("espace/", include("candidates.space_urls")),
     path("evaluations/", include("evaluations.urls")),
+    # Before certifications: its verify/<code>/ would take "credential" for a code.
+    path("", include("credentials.urls")),
     path("", include("certifications.urls")),
     path("chiffres/", include("figures.urls")),
     path("declarations/", include("declarations.urls")),

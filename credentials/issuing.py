@@ -179,8 +179,9 @@ def status_entry(*, list_url: str, index: int) -> dict[str, Any]:
     }
 
 
-def qr_claims(snapshot: dict[str, Any], *, issuer_id: str) -> dict[str, Any]:
-    """What the printed QR code signs: enough to compare with the paper, nothing more."""
+def qr_claims(snapshot: dict[str, Any], *, issuer_id: str, status_index: int) -> dict[str, Any]:
+    """What the printed QR code signs: enough to compare with the paper, and where to look
+    whether it was revoked (`idx`, its position in the branch's status lists)."""
     holder = snapshot.get("holder") or {}
     return {
         "iss": issuer_id,
@@ -190,6 +191,7 @@ def qr_claims(snapshot: dict[str, Any], *, issuer_id: str) -> dict[str, Any]:
         "kind": snapshot.get("kind", ""),
         "iat": snapshot.get("issued_on", ""),
         "exp": snapshot.get("valid_until") or None,
+        "idx": status_index,
     }
 
 

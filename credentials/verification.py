@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import proofs
 from .jsonld import ContextNotVendored
+from .models import STATUS_LIST_BITS
 
 
 class Verdict(enum.StrEnum):
@@ -35,8 +37,24 @@ class Outcome:
 
 
 KeyMap = Mapping[str, Ed25519PublicKey]
-# (status list URL, index) -> revoked?, or None when the list is not known here
-StatusLookup = Callable[[str, int], bool | None]
+# (branch code, list number, position) -> revoked?, or None when the list is not known here
+StatusLookup = Callable[[str, int, int], bool | None]
+
+_STATUS_URL = re.compile(r"/issuers/(?P<code>[-a-zA-Z0-9_]+)/status/(?P<number>[0-9]+)$")
+
+
+def status_place(list_url: str) -> tuple[str, int] | None:
+    """The branch code and list number of one of our status list URLs."""
+    found = _STATUS_URL.search(urlsplit(list_url).path)
+    return (found["code"], int(found["number"])) if found else None
+
+
+def branch_code_of(did: str) -> str:
+    """did:web:<host>:issuers:<code> -> <code> ("" for anything else)."""
+    parts = did.split(":")
+    if len(parts) == 5 and parts[:2] == ["did", "web"] and parts[3] == "issuers":
+        return parts[4]
+    return ""
 
 
 def keys_from_did_documents(documents: list[dict[str, Any]]) -> dict[str, Ed25519PublicKey]:
@@ -65,7 +83,7 @@ def qr_token(text: str) -> str:
     return text
 
 
-def verify_qr(text: str, *, keys: KeyMap) -> Outcome:
+def verify_qr(text: str, *, keys: KeyMap, status: StatusLookup | None = None) -> Outcome:
     try:
         header, claims = proofs.jws_parts(qr_token(text))
     except proofs.ProofError as exc:
@@ -79,6 +97,11 @@ def verify_qr(text: str, *, keys: KeyMap) -> Outcome:
         proofs.jws_verify(qr_token(text), public_key=key)
     except proofs.ProofError as exc:
         return Outcome(Verdict.ALTERED, "qr", claims, str(exc))
+    index = claims.get("idx")
+    if status is not None and isinstance(index, int) and index >= 0:
+        number, position = divmod(index, STATUS_LIST_BITS)
+        if status(branch_code_of(str(claims.get("iss", ""))), number, position):
+            return Outcome(Verdict.REVOKED, "qr", claims, "revoked by its issuer")
     return Outcome(Verdict.VALID, "qr", claims)
 
 
@@ -107,8 +130,9 @@ def verify_credential(
         return Outcome(Verdict.ALTERED, "credential", reason=f"{type(exc).__name__}")
     entry = document.get("credentialStatus")
     if status is not None and isinstance(entry, dict):
+        place = status_place(str(entry.get("statusListCredential", "")))
         try:
-            revoked = status(str(entry["statusListCredential"]), int(entry["statusListIndex"]))
+            revoked = status(*place, int(entry["statusListIndex"])) if place else None
         except (KeyError, ValueError, TypeError):
             revoked = None
         if revoked:
@@ -125,4 +149,4 @@ def verify_text(text: str, *, keys: KeyMap, status: StatusLookup | None = None) 
         except ValueError:
             return Outcome(Verdict.UNKNOWN, "credential", reason="not valid JSON")
         return verify_credential(document, keys=keys, status=status)
-    return verify_qr(stripped, keys=keys)
+    return verify_qr(stripped, keys=keys, status=status)

@@ -11,7 +11,7 @@ from certifications.models import Certificate
 from certifications.services import certificate_reissue, certificate_revoke, certificate_store_pdf
 from credentials import keys
 from credentials.issuing import schema_errors
-from credentials.models import IssuerKey, StatusList
+from credentials.models import IssuerKey
 from credentials.services import (
     decode_list,
     did_document,
@@ -47,13 +47,15 @@ def branch_keys(branch: Any) -> dict[str, Any]:
 
 
 def status_of(certificate: Certificate):  # type: ignore[no-untyped-def]
-    def lookup(url: str, index: int) -> bool | None:
+    """Revocation as a verifier reads it: from the branch's signed, published status list."""
+
+    def lookup(code: str, number: int, position: int) -> bool | None:
         branch = certificate.branch
-        for status_list in StatusList.objects.filter(branch=branch):
-            if keys.status_list_url(branch.code, status_list.number) == url:
-                signed = status_list_credential(branch=branch, number=status_list.number)
-                return is_revoked(decode_list(signed["credentialSubject"]["encodedList"]), index)
-        return False
+        if code != branch.code:
+            return None
+        signed = status_list_credential(branch=branch, number=number)
+        assert verify_credential(signed, keys=branch_keys(branch)).verdict == Verdict.VALID
+        return is_revoked(decode_list(signed["credentialSubject"]["encodedList"]), position)
 
     return lookup
 
@@ -202,3 +204,15 @@ def test_the_render_task_makes_no_network_request_while_signing(cast, monkeypatc
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     certificate = rendered(decision)
     assert certificate.credential["proof"][0]["proofValue"]
+
+
+def test_a_revoked_certificates_qr_code_says_revoked_where_the_list_is_known(cast):
+    certificate = rendered(award(cast))
+    keymap = branch_keys(cast.branch_a)
+    assert (
+        verify_qr(certificate.qr_text, keys=keymap, status=status_of(certificate)).verdict
+        == "valid"
+    )
+    certificate_revoke(certificate=certificate, reason="Fraude", by=cast.staff_a)
+    outcome = verify_qr(certificate.qr_text, keys=keymap, status=status_of(certificate))
+    assert outcome.verdict == Verdict.REVOKED
