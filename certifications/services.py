@@ -324,7 +324,7 @@ def _sign_credential(certificate: Certificate) -> None:
     """Make the certificate's signed Open Badges credential and QR payload from its snapshot,
     in the render's transaction; a credential that fails the vendored schema fails the render."""
     from credentials import issuing, keys
-    from credentials.services import credential_sign, qr_sign
+    from credentials.services import certificate_sign
 
     branch = certificate.branch
     if certificate.credential_status_index is None:  # issued before credentials existed
@@ -339,19 +339,19 @@ def _sign_credential(certificate: Certificate) -> None:
             list_url=keys.status_list_url(branch.code, number), index=position
         ),
     )
-    credential = credential_sign(branch=branch, document=document)
-    problems = issuing.schema_errors(credential)
-    if problems:
-        raise ValueError(f"the credential fails the OB 3.0 schema: {problems[:3]}")
-    certificate.credential = credential
-    certificate.qr_jws = qr_sign(
+    credential, certificate.qr_jws = certificate_sign(
         branch=branch,
+        document=document,
         claims=issuing.qr_claims(
             {**certificate.snapshot, "number": certificate.number},
             issuer_id=issuer,
             status_index=certificate.credential_status_index,
         ),
     )
+    problems = issuing.schema_errors(credential)
+    if problems:
+        raise ValueError(f"the credential fails the OB 3.0 schema: {problems[:3]}")
+    certificate.credential = credential
     if certificate.status != CertificateStatus.VALID:  # revoked before its first render
         status_revoke(branch=branch, index=certificate.credential_status_index)
 

@@ -180,19 +180,21 @@ def status_entry(*, list_url: str, index: int) -> dict[str, Any]:
 
 
 def qr_claims(snapshot: dict[str, Any], *, issuer_id: str, status_index: int) -> dict[str, Any]:
-    """What the printed QR code signs: enough to compare with the paper, and where to look
-    whether it was revoked (`idx`, its position in the branch's status lists)."""
+    """What the printed QR code signs: enough to compare with the paper (the number's prefix
+    tells a certificate from an attestation), and where to look whether it was revoked
+    (`idx`, its position in the branch's status lists). Short keys: the code is printed."""
     holder = snapshot.get("holder") or {}
-    return {
+    claims = {
         "iss": issuer_id,
         "num": snapshot.get("number", ""),
         "sub": f"{holder.get('first_name', '')} {holder.get('last_name', '')}".strip(),
         "cqpi": (snapshot.get("cqpi") or {}).get("title", ""),
-        "kind": snapshot.get("kind", ""),
         "iat": snapshot.get("issued_on", ""),
-        "exp": snapshot.get("valid_until") or None,
         "idx": status_index,
     }
+    if snapshot.get("valid_until"):
+        claims["exp"] = snapshot["valid_until"]
+    return claims
 
 
 @functools.cache

@@ -45,6 +45,8 @@ def vendored_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
         "documentUrl": url,
         # pyld may modify what it is given: each call gets its own copy.
         "document": copy.deepcopy(_context(url)),
+        # Vendored contexts never change: pyld keeps them resolved across operations.
+        "tag": "static",
     }
 
 

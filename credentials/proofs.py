@@ -135,8 +135,10 @@ def _b64url_decode(text: str) -> bytes:
         raise ProofError("not base64url") from exc
 
 
-def jws_sign(payload: dict[str, Any], *, private_key: Ed25519PrivateKey, kid: str) -> str:
-    header = {"alg": "EdDSA", "kid": kid}
+def jws_sign(
+    payload: dict[str, Any], *, private_key: Ed25519PrivateKey, kid: str | None = None
+) -> str:
+    header = {"alg": "EdDSA", **({"kid": kid} if kid else {})}
     signing_input = ".".join(
         _b64url(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode())
         for part in (header, payload)

@@ -80,8 +80,7 @@ def signing_key(*, branch: Branch) -> tuple[Ed25519PrivateKey, str]:
     return private, keys.verification_method(branch.code, key.public_key_multibase)
 
 
-def credential_sign(*, branch: Branch, document: dict[str, Any]) -> dict[str, Any]:
-    private, method = signing_key(branch=branch)
+def _sign(private: Ed25519PrivateKey, method: str, document: dict[str, Any]) -> dict[str, Any]:
     signed = proofs.sign(
         document, private_key=private, verification_method=method, created=_now_xsd()
     )
@@ -90,11 +89,21 @@ def credential_sign(*, branch: Branch, document: dict[str, Any]) -> dict[str, An
     return signed
 
 
-def qr_sign(*, branch: Branch, claims: dict[str, Any]) -> str:
-    """A compact JWS of the claims; `kid` is the key's multibase, the issuer is `iss`, so that
-    the printed code stays small."""
+def credential_sign(*, branch: Branch, document: dict[str, Any]) -> dict[str, Any]:
     private, method = signing_key(branch=branch)
-    return proofs.jws_sign(claims, private_key=private, kid=method.partition("#")[2])
+    return _sign(private, method, document)
+
+
+def certificate_sign(
+    *, branch: Branch, document: dict[str, Any], claims: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """A certificate's signed credential and its QR code's compact JWS, with one key lookup.
+
+    The JWS names no key (`kid`): its issuer (`iss`) has only a few, which the verifier tries
+    in turn. Every character saved makes the printed code less dense."""
+    private, method = signing_key(branch=branch)
+    jws = proofs.jws_sign(claims, private_key=private)
+    return _sign(private, method, document), jws
 
 
 # --- Status lists ------------------------------------------------------------------
