@@ -6,10 +6,12 @@ made again later says the same thing. Document content is French, like the PDF's
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import jsonschema
 
@@ -195,6 +197,33 @@ def qr_claims(snapshot: dict[str, Any], *, issuer_id: str, status_index: int) ->
     if snapshot.get("valid_until"):
         claims["exp"] = snapshot["valid_until"]
     return claims
+
+
+LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
+
+
+def linkedin_add_url(
+    *,
+    name: str,
+    organization: str,
+    issued_on: datetime.date,
+    valid_until: datetime.date | None,
+    number: str,
+    url: str,
+) -> str:
+    """LinkedIn's public "add a certification to your profile" link, filled in."""
+    params: dict[str, Any] = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": name,
+        "organizationName": organization,
+        "issueYear": issued_on.year,
+        "issueMonth": issued_on.month,
+        "certId": number,
+        "certUrl": url,
+    }
+    if valid_until:
+        params.update(expirationYear=valid_until.year, expirationMonth=valid_until.month)
+    return f"{LINKEDIN_ADD_URL}?{urlencode(params)}"
 
 
 @functools.cache
