@@ -176,3 +176,11 @@ def test_the_openapi_schema_documents_the_endpoints(client, db):
     schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json").content.decode()
     for path in ("/certificates/{id}/credential/", "/issuers/{code}/status-lists/{number}/"):
         assert path in schema
+
+
+def test_the_document_verification_pages_link_to_it(client, issued):
+    for url in (
+        reverse("certifications:verify", args=[issued.verification_code]),
+        reverse("certifications:verify_document"),
+    ):
+        assert VERIFY.encode() in client.get(url).content
