@@ -32,6 +32,7 @@ from certifications.models import (
     ReferentielVersion,
     VersionStatus,
 )
+from credentials.models import IssuerKey, StatusList
 from declarations.models import DeclarationEntry, DeclarationFlux
 from evaluations.models import Decision, MinutesSignature, Proposal, Vote
 from sampledata.demo import MARKER_EMAIL
@@ -44,6 +45,7 @@ PROJECT_APPS = (
     "audit",
     "branches",
     "certifications",
+    "credentials",
     "candidates",
     "evaluations",
     "figures",
@@ -143,6 +145,11 @@ def an_object(model: Any, user: Any) -> Any:
 
         branch = Branch.objects.get(code="metallurgie")
         flux_create(branch=branch, by=user)
+    if model in (IssuerKey, StatusList) and not IssuerKey.objects.exists():
+        # Made when the worker signs a document, which the demo leaves to the worker: made here.
+        from credentials.services import status_list_credential
+
+        status_list_credential(branch=Branch.objects.get(code="metallurgie"), number=0)
     return model._default_manager.order_by("pk").first()
 
 
