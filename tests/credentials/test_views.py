@@ -184,3 +184,21 @@ def test_the_document_verification_pages_link_to_it(client, issued):
         reverse("certifications:verify_document"),
     ):
         assert VERIFY.encode() in client.get(url).content
+
+
+def test_verifying_takes_the_same_queries_however_many_keys_there_are(client, cast, issued):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from credentials.services import issuer_key_rotate
+
+    text = json.dumps(issued.credential)
+    with CaptureQueriesContext(connection) as few:
+        client.post(VERIFY, {"text": text})
+    for _ in range(3):
+        issuer_key_rotate(branch=cast.branch_a, by=None)
+        issuer_key_rotate(branch=cast.branch_b, by=None)
+    with CaptureQueriesContext(connection) as many:
+        response = client.post(VERIFY, {"text": text})
+    assert response.context["outcome"].verdict == Verdict.VALID
+    assert len(many) == len(few) <= 3
