@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 
 from certifications.models import Certificate
+from certifications.services import certificate_store_pdf
 from evaluations.models import EvaluationSheet
 from tests.workflow import award, open_session, ready_for_jury
 
@@ -70,6 +71,8 @@ def test_the_pages_of_every_role_have_no_serious_accessibility_violation(
     cast, base = live_cast, live_server.url
     decision = award(cast)
     certificate = Certificate.objects.get(decision=decision)
+    # Rendered, so that the candidate's page shows the signed credential's section.
+    certificate_store_pdf(certificate_id=certificate.pk)
     scheduled = ready_for_jury(cast, candidate=cast.other_candidate)
     session = open_session(cast, [scheduled])
     sheet = EvaluationSheet.objects.filter(evaluator=cast.evaluator).first()
@@ -82,6 +85,7 @@ def test_the_pages_of_every_role_have_no_serious_accessibility_violation(
                 reverse("accounts:login"),
                 reverse("certifications:verify", args=[certificate.verification_code]),
                 reverse("certifications:verify_document"),
+                reverse("credentials:verify"),
             ],
         ),
         "staff": (
@@ -111,7 +115,11 @@ def test_the_pages_of_every_role_have_no_serious_accessibility_violation(
         ),
         "candidate": (
             cast.candidate_user,
-            [reverse("space:home"), reverse("space:personal_data")],
+            [
+                reverse("space:home"),
+                reverse("space:personal_data"),
+                reverse("space:dossier_detail", args=[decision.dossier_id]),
+            ],
         ),
     }
     found: list[dict[str, Any]] = []
