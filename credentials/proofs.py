@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .jsonld import canonize
+from .jsonld import Loader, canonize, vendored_loader
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 # The multicodec prefix of an Ed25519 public key (0xed, varint-encoded), as Multikey uses it.
@@ -65,12 +65,14 @@ def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(decoded[2:])
 
 
-def _hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
+def _hash_data(
+    document: dict[str, Any], options: dict[str, Any], loader: Loader = vendored_loader
+) -> bytes:
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     # The proof options are canonicalized under the document's own contexts (spec 3.3.1).
     configuration = {**options, "@context": document["@context"]}
-    proof_hash = hashlib.sha256(canonize(configuration).encode()).digest()
-    document_hash = hashlib.sha256(canonize(unsigned).encode()).digest()
+    proof_hash = hashlib.sha256(canonize(configuration, loader=loader).encode()).digest()
+    document_hash = hashlib.sha256(canonize(unsigned, loader=loader).encode()).digest()
     return proof_hash + document_hash
 
 
@@ -80,6 +82,7 @@ def sign(
     private_key: Ed25519PrivateKey,
     verification_method: str,
     created: str,
+    loader: Loader = vendored_loader,
 ) -> dict[str, Any]:
     """A copy of `document` with a DataIntegrityProof (eddsa-rdfc-2022) appended."""
     options = {
@@ -89,7 +92,7 @@ def sign(
         "cryptosuite": CRYPTOSUITE,
         "proofPurpose": "assertionMethod",
     }
-    signature = private_key.sign(_hash_data(document, options))
+    signature = private_key.sign(_hash_data(document, options, loader))
     signed = copy.deepcopy(document)
     signed["proof"] = {**options, "proofValue": "z" + base58btc_encode(signature)}
     return signed
@@ -108,7 +111,9 @@ def proof_of(document: dict[str, Any]) -> dict[str, Any]:
     return proof
 
 
-def verify(document: dict[str, Any], *, public_key: Ed25519PublicKey) -> None:
+def verify(
+    document: dict[str, Any], *, public_key: Ed25519PublicKey, loader: Loader = vendored_loader
+) -> None:
     """Raise `ProofError` unless the document's proof is this key's signature of its content."""
     proof = proof_of(document)
     value = proof.get("proofValue")
@@ -116,7 +121,7 @@ def verify(document: dict[str, Any], *, public_key: Ed25519PublicKey) -> None:
         raise ProofError("proofValue must be base58btc multibase")
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     try:
-        public_key.verify(base58btc_decode(value[1:]), _hash_data(document, options))
+        public_key.verify(base58btc_decode(value[1:]), _hash_data(document, options, loader))
     except InvalidSignature as exc:
         raise ProofError("the signature does not match the content") from exc
 

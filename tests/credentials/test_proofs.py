@@ -115,3 +115,57 @@ def test_a_jws_with_a_changed_payload_fails():
         proofs.jws_verify(
             f"{header}.{forged.split('.')[1]}.{signature}", public_key=key.public_key()
         )
+
+
+# --- The W3C vc-di-eddsa test vector (eddsa-rdfc-2022, "Alumni Credential") --------------
+
+W3C = VENDOR_DIR / "test-vectors" / "w3c-eddsa-rdfc-2022"
+W3C_EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
+
+
+def w3c_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The vendored contexts plus the W3C's example vocabulary, for this vector only: not
+    tagged static, so that pyld's process-wide cache never serves it to the application."""
+    if url == W3C_EXAMPLES:
+        document = json.loads((W3C / "credentials-examples-v2.jsonld").read_text("utf-8"))
+        return {"contextUrl": None, "documentUrl": url, "document": document}
+    from credentials.jsonld import vendored_loader
+
+    return vendored_loader(url, options)
+
+
+def w3c_key() -> Ed25519PrivateKey:
+    secret = json.loads((W3C / "keyPair.json").read_text("utf-8"))["privateKeyMultibase"]
+    decoded = proofs.base58btc_decode(secret[1:])
+    assert decoded[:2] == b"\x80\x26"  # multicodec ed25519-priv
+    return Ed25519PrivateKey.from_private_bytes(decoded[2:])
+
+
+def test_the_w3c_vector_is_reproduced_byte_for_byte():
+    unsigned = json.loads((W3C / "unsigned.json").read_text("utf-8"))
+    published = json.loads((W3C / "signedDataInt.json").read_text("utf-8"))
+    canonical = canonize(unsigned, loader=w3c_loader)
+    assert canonical == (W3C / "canonDocDataInt.txt").read_text("utf-8")
+    assert hashlib.sha256(canonical.encode()).hexdigest() == (
+        (W3C / "docHashDataInt.txt").read_text("utf-8").strip()
+    )
+    options = {k: v for k, v in published["proof"].items() if k != "proofValue"}
+    signed = proofs.sign(
+        unsigned,
+        private_key=w3c_key(),
+        verification_method=options["verificationMethod"],
+        created=options["created"],
+        loader=w3c_loader,
+    )
+    assert signed["proof"]["proofValue"] == published["proof"]["proofValue"]
+    signature = proofs.base58btc_decode(signed["proof"]["proofValue"][1:]).hex()
+    assert signature == (W3C / "sigHexDataInt.txt").read_text("utf-8").strip()
+    keypair = json.loads((W3C / "keyPair.json").read_text("utf-8"))
+    assert proofs.public_key_multibase(w3c_key().public_key()) == keypair["publicKeyMultibase"]
+    proofs.verify(published, public_key=w3c_key().public_key(), loader=w3c_loader)
+
+
+def test_the_application_loader_refuses_the_w3c_example_context():
+    unsigned = json.loads((W3C / "unsigned.json").read_text("utf-8"))
+    with pytest.raises(ContextNotVendored):
+        canonize(unsigned)
