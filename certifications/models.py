@@ -296,7 +296,7 @@ class Certificate(UndeletableModel):
     pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
-    # The signed Open Badges 3.0 credential (credentials/, decision 0015), made with the PDF.
+    # The signed Open Badges 3.0 credential (credentials/, decision 0017), made with the PDF.
     credential = models.JSONField(_("attestation numérique"), default=dict, blank=True)
     # Its position in the branch's revocation status lists, given at issue.
     credential_status_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
