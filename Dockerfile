@@ -35,6 +35,7 @@ RUN if [ -n "$(find . -name '*.po' -print -quit)" ]; then python manage.py compi
     && SECRET_KEY=build-time-placeholder-not-used-at-run-time ALLOWED_HOSTS=localhost \
        DATABASE_URL=postgres://unused/unused CELERY_BROKER_URL=redis://unused:6379/0 \
        SEAL_PKCS12_PATH=/unused SEAL_TRUST_ROOTS=/unused SITE_URL=https://unused.invalid \
+       CREDENTIALS_KEY_SECRET=build-time-placeholder-not-used \
        python manage.py collectstatic --no-input -v 0 \
     && rm -rf /app/var/* && chown -R app:app /app/var
 

@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 # The checks read the committed tree, not a developer's environment.
 CHECK_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cqpi.settings.base
 # The compose file refuses to render without a secret; any value validates it.
-COMPOSE_ENV := SECRET_KEY=compose-config-check POSTGRES_PASSWORD=compose-config-check SEAL_PKCS12_PASSPHRASE=compose-config-check
+COMPOSE_ENV := SECRET_KEY=compose-config-check POSTGRES_PASSWORD=compose-config-check SEAL_PKCS12_PASSPHRASE=compose-config-check CREDENTIALS_KEY_SECRET=compose-config-check
 
 .PHONY: help venv run data messages check lint typecheck imports-check migrations-check compose-check \
 	test-deps test pytest bench format clean

@@ -1,5 +1,6 @@
 """PDF benchmark: the application's certificate render against bare WeasyPrint, the sealed render
-against the unsealed one, and a 500-certificate jury session rendered (and sealed) by 2 Celery
+against the unsealed one, the certificate task with its Open Badges credential signed against
+the same task without it, and a 500-certificate jury session rendered (and sealed) by 2 Celery
 worker processes against bare WeasyPrint on 2 processes.
 
 Every figure is printed beside its baseline measured in the same run. Run by `make bench`
@@ -124,6 +125,47 @@ def seal_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]:
         "unsealed_p95_ms": percentile(unsealed, 95),
     }
     result["ratio_median"] = result["sealed_median_ms"] / result["unsealed_median_ms"]
+    return result
+
+
+def signing_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]:
+    """Median and p95 of the certificate task's work with the credential signed (snapshot to
+    credential, eddsa-rdfc-2022 proof, schema check, QR JWS, then render and seal with the
+    longer QR code) vs without (render and seal), interleaved in the same run. Nothing is saved."""
+    from certifications.rendering import render_certificate_pdf
+    from certifications.sealing import seal_pdf
+    from certifications.services import _sign_credential
+
+    reason = f"Banc d'essai {certificate.number}"
+
+    def unsigned() -> None:
+        certificate.credential, certificate.qr_jws = {}, ""
+        seal_pdf(render_certificate_pdf(certificate), reason=reason)
+
+    def signed() -> None:
+        certificate.credential, certificate.qr_jws = {}, ""
+        _sign_credential(certificate)
+        seal_pdf(render_certificate_pdf(certificate), reason=reason)
+
+    for _ in range(3):  # warm both paths (contexts, schema and keys are loaded once)
+        unsigned()
+        signed()
+    without, with_signing = [], []
+    for _ in range(renders):
+        started = time.perf_counter()
+        unsigned()
+        without.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        signed()
+        with_signing.append((time.perf_counter() - started) * 1000)
+    result = {
+        "renders": renders,
+        "signed_median_ms": statistics.median(with_signing),
+        "signed_p95_ms": percentile(with_signing, 95),
+        "unsigned_median_ms": statistics.median(without),
+        "unsigned_p95_ms": percentile(without, 95),
+    }
+    result["ratio_median"] = result["signed_median_ms"] / result["unsigned_median_ms"]
     return result
 
 
@@ -296,6 +338,7 @@ def main() -> int:
     certificate = Certificate.objects.get(pk=close["sample_certificate_id"])
     overhead = render_overhead(certificate)
     seal = seal_overhead(certificate)
+    signing = signing_overhead(certificate)
     bare = bare_throughput(certificate_html(certificate), max(50, SESSION_SIZE // 5))
     close["bare_2proc_per_s"] = bare
     close["ratio_to_bare"] = close["per_s"] / bare
@@ -316,6 +359,14 @@ def main() -> int:
         f"  unsealed     median {seal['unsealed_median_ms']:6.1f} ms   p95 {seal['unsealed_p95_ms']:6.1f} ms"
     )
     print(f"  ratio (median) {seal['ratio_median']:.2f}  (target ≤ 1.30)")
+    print("Certificate task with vs without its signed credential (one process, warm):")
+    print(
+        f"  signed       median {signing['signed_median_ms']:6.1f} ms   p95 {signing['signed_p95_ms']:6.1f} ms"
+    )
+    print(
+        f"  unsigned     median {signing['unsigned_median_ms']:6.1f} ms   p95 {signing['unsigned_p95_ms']:6.1f} ms"
+    )
+    print(f"  ratio (median) {signing['ratio_median']:.2f}  (target ≤ 1.10)")
     print(f"Jury session of {close['certificates']} awards (sealed), 2 worker processes:")
     print(
         f"  wall time until the last certificate is stored: {close['wall_s']:.1f} s  (target ≤ 45 s)"
@@ -332,7 +383,9 @@ def main() -> int:
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "pdf.json").write_text(
-        json.dumps({"render": overhead, "seal": seal, "session": close}, indent=2)
+        json.dumps(
+            {"render": overhead, "seal": seal, "signing": signing, "session": close}, indent=2
+        )
     )
     return 0
 

@@ -9,6 +9,11 @@ app_name = "space"
 urlpatterns = [
     path("", space_views.home, name="home"),
     path("dossiers/<int:pk>/", space_views.dossier_detail, name="dossier_detail"),
+    path(
+        "dossiers/<int:pk>/attestation-numerique/",
+        space_views.credential_download,
+        name="credential_download",
+    ),
     path("dossiers/<int:pk>/preuves/", space_views.evidence_dossier, name="evidence_dossier"),
     path(
         "dossiers/<int:pk>/preuves/enregistrer/",

@@ -27,6 +27,7 @@ from branches.access import roles_of
 from certifications.models import Capacity, CertificateStatus, RenderStatus
 from certifications.rendering import qr_data_uri
 from core.portal import refusal_as_json, refusal_shown
+from credentials.issuing import linkedin_add_url
 
 from . import services
 from .evidence import candidate_quota, max_bytes, upload_capacity_of
@@ -64,9 +65,17 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = get_object_or_404(candidate_dossiers(user=request.user), pk=pk)
     summary = space_dossier(dossier=dossier)
     certificate = summary.certificate
-    qr_code = None
+    qr_code = linkedin_url = None
     if certificate is not None and certificate.status == CertificateStatus.VALID:
         qr_code = qr_data_uri(certificate.verification_url)
+        linkedin_url = linkedin_add_url(
+            name=f"{certificate.get_kind_display()} — {certificate.snapshot['cqpi']['title']}",
+            organization=(certificate.snapshot.get("branch") or {}).get("name", ""),
+            issued_on=certificate.issued_on,
+            valid_until=certificate.valid_until,
+            number=certificate.number,
+            url=certificate.verification_url,
+        )
     return render(
         request,
         "candidates/space/dossier_detail.html",
@@ -76,11 +85,34 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "dossier": dossier,
             "certificate": certificate,
             "qr_code": qr_code,
+            "linkedin_url": linkedin_url,
             "evidence_dossier_open": services.evidence_dossier_open_to(dossier),
             "render_ready": certificate is not None
             and certificate.render_status == RenderStatus.READY,
         },
     )
+
+
+@require_safe
+@candidate_required
+def credential_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder's signed Open Badges 3.0 credential, as a JSON file to keep in a wallet or
+    share; made with the PDF (409 until then), withdrawn with the document (404)."""
+    dossier = get_object_or_404(candidate_dossiers(user=request.user), pk=pk)
+    certificate = space_dossier(dossier=dossier).certificate
+    if certificate is None or certificate.status != CertificateStatus.VALID:
+        raise Http404
+    if not certificate.credential:
+        return HttpResponse(
+            _("Votre attestation numérique est en cours de préparation."), status=409
+        )
+    response = HttpResponse(
+        json.dumps(certificate.credential, ensure_ascii=False, indent=2),
+        content_type="application/ld+json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_safe

@@ -233,6 +233,37 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         response["Cache-Control"] = "private, no-store"
         return response
 
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "application/vc+ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="L'attestation numérique signée (Open Badges 3.0, docs/credentials.md).",
+            ),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="En cours de génération."),
+            410: OpenApiResponse(
+                response=OpenApiTypes.OBJECT, description="Révoqué ou remplacé: plus remis."
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def credential(self, request: Request, pk: str | None = None) -> Response:
+        """The signed Open Badges 3.0 credential, to its holder and the branch's staff; made
+        with the PDF, so 409 until then."""
+        certificate = self.get_object()
+        if not certificate.is_valid and not roles_of(request.user).is_staff_of(
+            certificate.branch_id
+        ):
+            return Response(
+                error_body("certificate_withdrawn", str(_withdrawn_message())),
+                status=status.HTTP_410_GONE,
+            )
+        if not certificate.credential:
+            raise _not_ready()
+        response = Response(certificate.credential)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     @extend_schema(request=RevokeSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:

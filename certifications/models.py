@@ -296,6 +296,12 @@ class Certificate(UndeletableModel):
     pdf = models.FileField(_("PDF"), upload_to="certificates/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
+    # The signed Open Badges 3.0 credential (credentials/, decision 0017), made with the PDF.
+    credential = models.JSONField(_("attestation numérique"), default=dict, blank=True)
+    # Its position in the branch's revocation status lists, given at issue.
+    credential_status_index = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The compact JWS printed in the QR code, checkable offline with the branch's public key.
+    qr_jws = models.TextField(blank=True, editable=False)
     reported_to_passport_at = models.DateTimeField(
         _("déclaré au Passeport de compétences le"), null=True, blank=True
     )
@@ -332,6 +338,14 @@ class Certificate(UndeletableModel):
     @property
     def verification_url(self) -> str:
         return f"{settings.SITE_URL}{self.get_absolute_url()}"
+
+    @property
+    def qr_text(self) -> str:
+        """What the printed QR code holds: the verification URL, and once signed, the signed
+        summary in its fragment (never sent to the server by a browser)."""
+        if self.qr_jws:
+            return f"{self.verification_url}#jws={self.qr_jws}"
+        return self.verification_url
 
     @property
     def is_valid(self) -> bool:

@@ -145,9 +145,9 @@ def is_valid_pdf(data: bytes) -> bool:
     return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:] and len(data) > 1000
 
 
-def qr_data_uri(url: str) -> str:
+def qr_data_uri(url: str, *, scale: int = 4) -> str:
     """The QR code of a URL as a PNG data URI (faster to render than SVG)."""
-    return segno.make(url, error="m").png_data_uri(scale=4, border=2)
+    return segno.make(url, error="m").png_data_uri(scale=scale, border=2)
 
 
 def french_date(value: datetime.date | str | None) -> str:
@@ -236,7 +236,9 @@ def _certificate_context(certificate: Any) -> dict[str, Any]:
         "valid_until": french_date(snapshot.get("valid_until")),
         "place_of_issue": snapshot.get("place_of_issue") or "",
         "verification_url": certificate.verification_url,
-        "qr_code": qr_data_uri(certificate.verification_url),
+        # One pixel per module, drawn unsmoothed at the printed size (certificate.css, .qr): the
+        # signed payload makes a dense code, which a larger PNG would only make slower to embed.
+        "qr_code": qr_data_uri(certificate.qr_text, scale=1),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import secrets
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,8 @@ from branches.services import counter_next
 from core.errors import DomainError, InvalidTransition
 from core.reminders import reminder_claim
 from core.text import person_name
+from credentials.models import STATUS_LIST_BITS
+from credentials.services import status_index_allocate, status_revoke
 
 from .compliance import (
     branch_problems,
@@ -275,6 +278,8 @@ def certificate_issue(
     )
     snapshot["kind"] = kind
     snapshot["valid_until"] = valid_until.isoformat() if valid_until else None
+    snapshot["cqpi"]["description"] = dossier.version.referentiel.description.strip()
+    snapshot["recipient"] = _recipient(dossier.candidate.email)
     certificate = Certificate.objects.create(
         number=certificate_number(
             partial=partial, branch_prefix=branch.prefix, year=issued_on.year, sequence=number
@@ -289,6 +294,7 @@ def certificate_issue(
         place_of_issue=branch.place_of_issue,
         valid_until=valid_until,
         snapshot=snapshot,
+        credential_status_index=status_index_allocate(branch=branch),
     )
     snapshot["number"] = certificate.number
     certificate.snapshot = snapshot
@@ -304,6 +310,55 @@ def certificate_issue(
         details={"number": certificate.number, "kind": certificate.kind},
     )
     return certificate
+
+
+def _recipient(email: str) -> dict[str, str] | None:
+    """How the credential names its holder (Open Badges 3.0, IdentityObject): the salted
+    SHA-256 of the email address, never the address itself."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    salt = secrets.token_hex(16)
+    return {
+        "identity_hash": f"sha256${hashlib.sha256((email + salt).encode()).hexdigest()}",
+        "salt": salt,
+    }
+
+
+def _sign_credential(certificate: Certificate) -> None:
+    """Make the certificate's signed Open Badges credential and QR payload from its snapshot,
+    in the render's transaction; a credential that fails the vendored schema fails the render."""
+    from credentials import issuing, keys
+    from credentials.services import certificate_sign
+
+    branch = certificate.branch
+    if certificate.credential_status_index is None:  # issued before credentials existed
+        certificate.credential_status_index = status_index_allocate(branch=branch)
+    number, position = divmod(certificate.credential_status_index, STATUS_LIST_BITS)
+    issuer = keys.did_web(branch.code)
+    document = issuing.build_credential(
+        snapshot={**certificate.snapshot, "number": certificate.number},
+        credential_id=certificate.verification_url,
+        issuer_id=issuer,
+        status_entry=issuing.status_entry(
+            list_url=keys.status_list_url(branch.code, number), index=position
+        ),
+    )
+    credential, certificate.qr_jws = certificate_sign(
+        branch=branch,
+        document=document,
+        claims=issuing.qr_claims(
+            {**certificate.snapshot, "number": certificate.number},
+            issuer_id=issuer,
+            status_index=certificate.credential_status_index,
+        ),
+    )
+    problems = issuing.schema_errors(credential)
+    if problems:
+        raise ValueError(f"the credential fails the OB 3.0 schema: {problems[:3]}")
+    certificate.credential = credential
+    if certificate.status != CertificateStatus.VALID:  # revoked before its first render
+        status_revoke(branch=branch, index=certificate.credential_status_index)
 
 
 def _valid_pdf(data: bytes) -> bool:
@@ -334,6 +389,8 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
         if certificate.render_status == RenderStatus.READY and certificate.pdf:
             return certificate
         certificate.render_attempts += 1
+        if not certificate.credential:
+            _sign_credential(certificate)
         data = render_certificate_pdf(certificate)
         if not _valid_pdf(data):
             raise ValueError("the renderer produced no valid PDF")
@@ -361,6 +418,9 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
                 "render_error",
                 "rendered_at",
                 "render_attempts",
+                "credential",
+                "credential_status_index",
+                "qr_jws",
             ]
         )
         CertificateEvent.objects.create(certificate=certificate, action="rendered")
@@ -414,6 +474,9 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by: Any) -> Cer
     locked.revoked_at = timezone.now()
     locked.revocation_reason = reason.strip()
     locked.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    if locked.credential_status_index is not None:
+        # The credential's bit is set in the same transaction: revoked everywhere at once.
+        status_revoke(branch=locked.branch, index=locked.credential_status_index)
     CertificateEvent.objects.create(
         certificate=locked, action="revoked", by=by, comment=reason.strip()
     )
@@ -510,10 +573,14 @@ def certificate_reissue(
         place_of_issue=locked.place_of_issue,
         valid_until=locked.valid_until,
         snapshot=snapshot,
+        credential_status_index=status_index_allocate(branch=branch),
     )
     _refuse_unless_rendered_compliant(replacement)
     locked.status = CertificateStatus.SUPERSEDED
     locked.save(update_fields=["status"])
+    if locked.credential_status_index is not None:
+        # The replaced document's credential no longer stands: its holder shares the new one.
+        status_revoke(branch=branch, index=locked.credential_status_index)
     CertificateEvent.objects.create(
         certificate=locked, action="superseded", by=by, comment=reason.strip()
     )

@@ -16,6 +16,8 @@ urlpatterns = [
     path("espace/", include("candidates.space_urls")),
     path("evaluations/", include("evaluations.urls")),
     path("", include("historic.urls")),
+    # Before certifications: its verify/<code>/ would take "credential" for a code.
+    path("", include("credentials.urls")),
     path("", include("certifications.urls")),
     path("chiffres/", include("figures.urls")),
     path("declarations/", include("declarations.urls")),

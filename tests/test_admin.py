@@ -32,6 +32,7 @@ from certifications.models import (
     ReferentielVersion,
     VersionStatus,
 )
+from credentials.models import IssuerKey, StatusList
 from declarations.models import DeclarationEntry, DeclarationFlux
 from evaluations.models import CalendarFeed, Decision, MinutesSignature, Proposal, Vote
 from sampledata.demo import MARKER_EMAIL
@@ -44,6 +45,7 @@ PROJECT_APPS = (
     "audit",
     "branches",
     "certifications",
+    "credentials",
     "candidates",
     "evaluations",
     "figures",
@@ -149,6 +151,11 @@ def an_object(model: Any, user: Any) -> Any:
         from evaluations.services import calendar_feed_regenerate
 
         calendar_feed_regenerate(by=EvaluationSheet.objects.order_by("pk")[0].evaluator)
+    if model in (IssuerKey, StatusList) and not IssuerKey.objects.exists():
+        # Made when the worker signs a document, which the demo leaves to the worker: made here.
+        from credentials.services import status_list_credential
+
+        status_list_credential(branch=Branch.objects.get(code="metallurgie"), number=0)
     return model._default_manager.order_by("pk").first()
 
 

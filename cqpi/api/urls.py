@@ -17,6 +17,7 @@ from certifications.api import (
     ReferentielViewSet,
     VerifyView,
 )
+from credentials.api import IssuerView, StatusListView
 from evaluations.api import (
     DecisionViewSet,
     EvaluationViewSet,
@@ -49,6 +50,12 @@ urlpatterns: list[Any] = [
     path("auth/tokens/<str:token_id>/", tokens.TokenDestroy.as_view(), name="token_detail"),
     path("verify/document/", DocumentVerifyView.as_view(), name="verify_document"),
     path("verify/<str:code>/", VerifyView.as_view(), name="verify"),
+    path("issuers/<slug:code>/", IssuerView.as_view(), name="issuer"),
+    path(
+        "issuers/<slug:code>/status-lists/<int:number>/",
+        StatusListView.as_view(),
+        name="status_list",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("statistics/", include("figures.api_urls")),

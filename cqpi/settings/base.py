@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "branches",
+    "credentials",
     "certifications",
     "candidates",
     "evaluations",
@@ -299,6 +300,13 @@ SEAL_PKCS12_PATH = env_str("SEAL_PKCS12_PATH") or ""
 SEAL_PKCS12_PASSPHRASE = env_str("SEAL_PKCS12_PASSPHRASE") or ""
 SEAL_TRUST_ROOTS = env_str("SEAL_TRUST_ROOTS") or ""
 SEAL_DEV_DIR = VAR_DIR / "seal"
+
+# --- Verifiable credentials (credentials/): the branches' Ed25519 issuer keys -----------
+# Each branch's private keys are stored encrypted (AES-256-GCM) with this 32-byte secret,
+# base64url-encoded (CREDENTIALS_KEY_SECRET, or a file named by CREDENTIALS_KEY_SECRET_FILE).
+# Unset (development, tests), a secret is made once under CREDENTIALS_DEV_DIR.
+CREDENTIALS_KEY_SECRET = env_str("CREDENTIALS_KEY_SECRET") or ""
+CREDENTIALS_DEV_DIR = VAR_DIR / "credentials"
 # The largest PDF the public "Vérifier un document" page accepts.
 VERIFY_UPLOAD_MAX_BYTES = env_int("VERIFY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 

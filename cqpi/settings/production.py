@@ -43,6 +43,9 @@ STORAGES = {
 # the development chain under var/ is never used in production.
 SEAL_PKCS12_PATH = env_required("SEAL_PKCS12_PATH")
 SEAL_TRUST_ROOTS = env_required("SEAL_TRUST_ROOTS")
+# The secret that encrypts the branches' credential-signing keys (docs/credentials.md); the
+# development secret under var/ is never used in production.
+CREDENTIALS_KEY_SECRET = env_required("CREDENTIALS_KEY_SECRET")
 
 # Production runs on PostgreSQL and Redis: refuse to start on the embedded defaults.
 env_required("DATABASE_URL")

@@ -22,6 +22,7 @@ MEDIA_ROOT = Path(env_str("TEST_MEDIA_ROOT") or VAR_DIR / "test-media")
 ALLOWED_HOSTS = ["*"]
 # The development seal's chain, made once per run of the tests (tests/conftest.py).
 SEAL_DEV_DIR = Path(env_str("TEST_SEAL_DIR") or VAR_DIR / "test-seal")
+CREDENTIALS_DEV_DIR = VAR_DIR / "test-credentials"
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_cqpi")}
 # Serve static files from the finders, as in development: no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True

@@ -240,6 +240,11 @@ def test_the_candidate_journey(live_cast: Any, journeys: Any) -> None:
         with j.page.expect_download() as download:
             j.page.get_by_role("link", name=re.compile("Télécharger")).first.click()
         assert download.value.suggested_filename.endswith(".pdf")
+        # The same document as a signed credential, downloadable and shareable.
+        with j.page.expect_download() as credential:
+            j.page.get_by_role("link", name="Télécharger mon attestation numérique (JSON)").click()
+        assert credential.value.suggested_filename.endswith(".json")
+        expect(j.page.get_by_role("link", name="Ajouter à mon profil LinkedIn")).to_be_visible()
         j.go(reverse("space:personal_data"))
         j.seen("mes-donnees")
         j.account()
@@ -304,5 +309,7 @@ def test_the_public_verifies_a_certificate(live_cast: Any, journeys: Any) -> Non
         j.seen("document-authentique")
         j.go(reverse("historic:verify_lookup"))
         j.seen("verifier-avant-plateforme")
+        j.go(reverse("credentials:verify"))
+        j.seen("verifier-une-attestation-numerique")
 
     journeys("public", steps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -33,6 +34,8 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         # The deployment's seal (read when a document is sealed, not at start).
         SEAL_PKCS12_PATH=str(tmp_path / "seal.p12"),
         SEAL_TRUST_ROOTS=str(tmp_path / "seal-roots.pem"),
+        # The secret of the branches' credential-signing keys (read when signing).
+        CREDENTIALS_KEY_SECRET=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     )
     for key, value in overrides.items():
         if value is None:
@@ -116,6 +119,7 @@ def test_production_reads_the_secret_key_from_a_file(tmp_path: Path) -> None:
         "CACHE_URL",
         "SEAL_PKCS12_PATH",
         "SEAL_TRUST_ROOTS",
+        "CREDENTIALS_KEY_SECRET",
     ],
 )
 def test_production_refuses_to_start_without_a_required_variable(

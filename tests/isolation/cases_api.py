@@ -256,6 +256,14 @@ CASES = [
         ok_statuses=frozenset({409}),
         api=True,
     ),
+    Case(
+        "api:certificate-credential",
+        sides("api:certificate-credential", "certificate"),
+        read=STAFF | {"candidate"},
+        # 409: made with the PDF (the world renders none).
+        ok_statuses=frozenset({409}),
+        api=True,
+    ),
     api_write(
         "api:certificate-revoke",
         "certificate",

@@ -121,6 +121,18 @@ CASES = [
         read=frozenset({"candidate"}),
         allow={"other_candidate": {"GET": frozenset({"other_candidate"})}},
     ),
+    Case(
+        "space:credential_download",
+        {
+            **sides("space:credential_download", "awarded_dossier"),
+            "other_candidate": url("space:credential_download", "other_dossier"),
+        },
+        read=frozenset({"candidate"}),
+        # The other candidate's dossier holds no certificate (404 to its own holder too).
+        allow={"other_candidate": {"GET": frozenset()}},
+        # 409: made with the PDF (the world renders none).
+        ok_statuses=frozenset({409}),
+    ),
     # --- Evaluators' grids
     Case(
         "evaluations:sheet_list",

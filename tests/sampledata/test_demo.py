@@ -288,3 +288,33 @@ def test_it_is_refused_wherever_debug_is_off_outside_the_tests() -> None:
 @override_settings(SETTINGS_MODULE="cqpi.settings.base", DEBUG=True)
 def test_it_is_allowed_in_development() -> None:
     assert refusal_reason() is None
+
+
+def test_demo_certificates_get_signed_credentials_through_the_render_task(
+    demo: str, settings: Any, tmp_path: Any
+) -> None:
+    from certifications import tasks
+    from credentials.issuing import schema_errors
+    from credentials.selectors import known_keys, revoked_here
+    from credentials.verification import Verdict, verify_credential, verify_qr
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    picked = [
+        Certificate.objects.filter(status=CertificateStatus.REVOKED).get(),
+        Certificate.objects.filter(kind=CertificateKind.PARTIAL).first(),
+        Certificate.objects.filter(
+            kind=CertificateKind.CERTIFICATE, status=CertificateStatus.VALID
+        ).first(),
+    ]
+    for certificate in picked:
+        assert certificate is not None
+        tasks.render_certificate.apply(args=(certificate.pk,))
+        certificate.refresh_from_db()
+        assert schema_errors(certificate.credential) == []
+        expected = Verdict.VALID if certificate.is_valid else Verdict.REVOKED
+        outcome = verify_credential(certificate.credential, keys=known_keys(), status=revoked_here)
+        assert outcome.verdict == expected
+        assert (
+            verify_qr(certificate.qr_text, keys=known_keys(), status=revoked_here).verdict
+            == expected
+        )
