@@ -511,7 +511,7 @@ class _Builder:
         count = len(self.identities)
         # The identity the declaration to the Caisse des Dépôts needs, without drawing from
         # the random sequence (the demo stays the same for a given seed).
-        declaration: dict[str, str] = {
+        declaration: dict[str, Any] = {
             "sex": "F" if first in FEMININE_FIRST_NAMES else "M",
             "birth_insee_code": BIRTH_INSEE[place],
             "birth_country_code": "100",
