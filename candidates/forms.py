@@ -496,6 +496,26 @@ class EvidenceReturnForm(PortalForm):
     )
 
 
+class PersonNumberField(forms.CharField):
+    """A person's national number as printed (P-0000012), or its digits alone."""
+
+    def to_python(self, value: Any) -> Any:
+        text = (super().to_python(value) or "").strip().upper().removeprefix("P-")
+        if not text:
+            return None
+        if not text.isdigit():
+            raise forms.ValidationError(_("Un numéro national de personne s'écrit P-0000012."))
+        return int(text)
+
+
+class PersonMergeForm(PortalForm):
+    keep = PersonNumberField(label=_("Personne conservée (numéro national)"))
+    absorb = PersonNumberField(label=_("Doublon à fusionner dans celle-ci (numéro national)"))
+    reason = forms.CharField(
+        label=_("Motif de la fusion"), max_length=2000, validators=[validate_plain_text]
+    )
+
+
 class CreditForm(PortalForm):
     reference = forms.CharField(
         label=_("Numéro ou code de vérification du document"),

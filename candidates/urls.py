@@ -33,6 +33,7 @@ urlpatterns = [
         views.evidence_dossier_return,
         name="evidence_dossier_return",
     ),
+    path("personnes/fusionner/", views.person_merge, name="person_merge"),
     path("candidats/<int:candidate_pk>/inviter/", views.candidate_invite, name="candidate_invite"),
     path(
         "candidats/<int:candidate_pk>/acquis/",

@@ -42,6 +42,7 @@ from .forms import (
     DossierOpenForm,
     EvidenceReturnForm,
     ImportUploadForm,
+    PersonMergeForm,
     WithdrawForm,
 )
 from .models import (
@@ -49,6 +50,7 @@ from .models import (
     Dossier,
     DossierHistory,
     DossierQuerySet,
+    Person,
 )
 
 PAGE_SIZE = 50
@@ -341,6 +343,34 @@ def candidate_invite(request: HttpRequest, candidate_pk: int) -> HttpResponse:
     ):
         back = reverse("candidates:dossier_list")
     return redirect(back)
+
+
+@login_required
+def person_merge(request: HttpRequest) -> HttpResponse:
+    """National administrators merge a duplicate person into another (history kept)."""
+    if not roles_of(request.user).is_national_admin:
+        raise PermissionDenied
+    form = PersonMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        persons = Person.objects.visible_to(request.user).in_bulk(
+            [form.cleaned_data["keep"], form.cleaned_data["absorb"]]
+        )
+        keep = persons.get(form.cleaned_data["keep"])
+        absorb = persons.get(form.cleaned_data["absorb"])
+        if keep is None or absorb is None:
+            form.add_error(None, _("Aucune personne ne porte ce numéro national."))
+        else:
+            with refusal_shown(request, form=form):
+                services.person_merge(
+                    keep=keep, absorb=absorb, reason=form.cleaned_data["reason"], by=request.user
+                )
+                messages.success(
+                    request,
+                    _("%(absorbed)s fusionnée dans %(kept)s.")
+                    % {"absorbed": absorb.national_number, "kept": keep.national_number},
+                )
+                return redirect("candidates:person_merge")
+    return render(request, "candidates/person_merge.html", {"section": "dossiers", "form": form})
 
 
 @login_required

@@ -245,3 +245,24 @@ def test_the_migration_gives_each_existing_candidate_a_person_of_its_own(cast: A
     # The same identity in two branches: two persons, never linked automatically.
     assert persons[0].pk != persons[1].pk
     assert persons[0].identity().matches(twins[0].identity())
+
+
+def test_the_merge_page_is_the_national_administrators(client: Any, cast: Any) -> None:
+    one = _register(cast, cast.branch_a, cast.staff_a)
+    two = _register(cast, cast.branch_b, cast.staff_b)
+    url = reverse("candidates:person_merge")
+    data = {
+        "keep": one.person.national_number,
+        "absorb": str(two.person.pk),
+        "reason": "Doublon",
+    }
+    assert client.post(url, data).status_code == 302  # to the login page
+    client.force_login(cast.staff_a)
+    assert client.post(url, data).status_code == 403
+    assert client.get(url).status_code == 403
+    client.force_login(cast.admin)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {**data, "absorb": "P-9999999"}).status_code == 200
+    assert client.post(url, data).status_code == 302
+    two.person.refresh_from_db()
+    assert two.person.merged_into_id == one.person.pk

@@ -34,6 +34,19 @@ CASES = [
     ),
     Case("space:ledger", listing("space:ledger"), read=CANDIDATES),
     Case(
+        "candidates:person_merge",
+        listing("candidates:person_merge"),
+        methods=("GET", "POST"),
+        read=ADMIN,
+        write=ADMIN,
+        # Two persons of the world: the candidates of branch A and of branch B.
+        data=lambda world, target: {
+            "keep": str(world.a.candidate.person_id),
+            "absorb": str(world.b.candidate.person_id),
+            "reason": "Doublon",
+        },
+    ),
+    Case(
         "candidates:dossier_credit",
         sides("candidates:dossier_credit", "open_dossier"),
         methods=("POST",),
