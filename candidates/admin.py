@@ -17,11 +17,14 @@ from branches.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     Candidate,
+    CreditedCapacity,
     Dossier,
     DossierHistory,
     EvidenceDossier,
     EvidenceFile,
     EvidenceStatement,
+    Person,
+    PersonEvent,
 )
 
 
@@ -163,3 +166,32 @@ class EvidenceStatementAdmin(ReadOnlyAdmin):
     list_display = ("evidence_dossier", "capacity", "updated_at")
     list_select_related = ("evidence_dossier__dossier", "capacity")
     search_fields = ("evidence_dossier__dossier__reference",)
+
+
+class PersonEventInline(ReadOnlyInline):
+    model = PersonEvent
+    fk_name = "person"
+    fields = ("at", "action", "candidate", "other_person", "by", "consent_at", "comment")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    """National persons: linked with consent and merged through the services (the merge page)."""
+
+    list_display = ("national_number", "last_name", "first_name", "birth_date", "merged_into")
+    search_fields = ("last_name", "first_name", "identity_key")
+    inlines = [PersonEventInline]
+
+
+@admin.register(PersonEvent)
+class PersonEventAdmin(ReadOnlyAdmin):
+    list_display = ("person", "action", "candidate", "by", "at", "consent_at")
+    list_filter = ("action",)
+
+
+@admin.register(CreditedCapacity)
+class CreditedCapacityAdmin(ReadOnlyAdmin):
+    list_display = ("dossier", "capacity", "document_number", "source", "credited_at")
+    list_filter = ("source",)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Branch, Company
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
+from core.identity import normalised_identity
 from core.text import validate_plain_text
 from core.widgets import FastSelect, SearchSelect
 
@@ -296,11 +297,33 @@ class DossierOpenForm(PortalForm):
     first_certification = forms.BooleanField(
         label=_("Première certification du candidat"), required=False
     )
+    # When the new candidate's identity matches a national person exactly: the staff member
+    # chooses to link (with the person's consent) or to keep a separate record.
+    person_match = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    person_choice = forms.ChoiceField(
+        label=_("Personne déjà enregistrée"),
+        required=False,
+        choices=[
+            ("link", _("Rattacher le candidat à cette personne")),
+            ("separate", _("Créer une fiche distincte")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "La personne a consenti au rattachement (ses acquis la suivent d'une branche à l'autre)"
+        ),
+        required=False,
+    )
+    consent_on = forms.DateField(
+        label=_("Consentement recueilli le"), required=False, widget=DateInput()
+    )
 
     IDENTITY_FIELDS = ("last_name", "first_name", "birth_date", "birth_place")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.person_matches: list[Any] = []
         branches = staff_branches(user)
         self.limit_choices("branch", branches)
         if len(branches) == 1:
@@ -332,6 +355,8 @@ class DossierOpenForm(PortalForm):
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, _("Obligatoire pour un nouveau candidat."))
             add_identity_errors(self, DECLARATION_FIELDS)
+            if not self.errors:
+                self._clean_person_match(data)
         if branch is not None:
             if candidate is not None and candidate.branch_id != branch.pk:
                 self.add_error("existing_candidate", _("Ce candidat relève d'une autre branche."))
@@ -339,6 +364,47 @@ class DossierOpenForm(PortalForm):
             if company is not None and company.branch_id != branch.pk:
                 self.add_error("company", _("Cette entreprise relève d'une autre branche."))
         return data
+
+    def _clean_person_match(self, data: dict[str, Any]) -> None:
+        """Propose the national persons the identity matches exactly; link only on the staff
+        member's choice with the consent recorded (the service checks both again)."""
+        self.person_matches = selectors.person_matches(
+            normalised_identity(
+                last_name=data["last_name"],
+                first_name=data["first_name"],
+                birth_date=data["birth_date"],
+                birth_place=data["birth_place"],
+                birth_insee_code=data.get("birth_insee_code") or "",
+                birth_country_code=data.get("birth_country_code") or "",
+            )
+        )
+        data["person"] = None
+        data["consent_at"] = None
+        if not self.person_matches:
+            return
+        choice = data.get("person_choice")
+        offered = {p.pk: p for p in self.person_matches}
+        if not choice or data.get("person_match") not in offered:
+            self.add_error(
+                "person_choice",
+                _(
+                    "Une personne déjà enregistrée a exactement cette identité : rattachez-lui "
+                    "le candidat, avec son consentement, ou créez une fiche distincte."
+                ),
+            )
+            return
+        if choice == "separate":
+            return
+        if not data.get("consent"):
+            self.add_error("consent", _("Le rattachement suppose le consentement de la personne."))
+            return
+        consent_on = data.get("consent_on") or timezone.localdate()
+        if consent_on > timezone.localdate():
+            self.add_error("consent_on", _("Le consentement ne peut être daté dans le futur."))
+            return
+        data["person"] = offered[data["person_match"]]
+        moment = datetime.datetime.combine(consent_on, datetime.time(12))
+        data["consent_at"] = min(timezone.make_aware(moment), timezone.now())
 
 
 DECLARATION_FIELDS = (
@@ -427,6 +493,38 @@ class EvidenceReturnForm(PortalForm):
         max_length=4000,
         validators=[validate_plain_text],
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PersonNumberField(forms.CharField):
+    """A person's national number as printed (P-0000012), or its digits alone."""
+
+    def to_python(self, value: Any) -> Any:
+        text = (super().to_python(value) or "").strip().upper().removeprefix("P-")
+        if not text:
+            return None
+        if not text.isdigit():
+            raise forms.ValidationError(_("Un numéro national de personne s'écrit P-0000012."))
+        return int(text)
+
+
+class PersonMergeForm(PortalForm):
+    keep = PersonNumberField(label=_("Personne conservée (numéro national)"))
+    absorb = PersonNumberField(label=_("Doublon à fusionner dans celle-ci (numéro national)"))
+    reason = forms.CharField(
+        label=_("Motif de la fusion"), max_length=2000, validators=[validate_plain_text]
+    )
+
+
+class CreditForm(PortalForm):
+    reference = forms.CharField(
+        label=_("Numéro ou code de vérification du document"),
+        max_length=60,
+        validators=[validate_plain_text],
+        help_text=_(
+            "Le numéro imprimé sur le certificat ou l'attestation (CQPI-…, AVP-…), ou le code "
+            "de vérification de son QR code."
+        ),
     )
 
 

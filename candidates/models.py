@@ -13,8 +13,136 @@ from django.utils.translation import gettext_lazy as _
 from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import ReferentielVersion
+from core.identity import NormalisedIdentity, normalised_identity
 from core.text import person_name
 from core.undeletable import UndeletableModel, UndeletableQuerySet
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: Any) -> PersonQuerySet:
+        """National administrators see every person; CPNE staff the persons their branches'
+        candidates point to; a candidate the person of their own profiles. Nobody browses
+        another branch's people."""
+        roles = roles_of(user)
+        if roles.is_national_admin:
+            return self
+        if not roles.is_authenticated:
+            return self.none()
+        return self.filter(
+            pk__in=Candidate.objects.filter(
+                Q(branch_id__in=roles.staff_branch_ids) | Q(user_id=roles.user_id)
+            ).values("person_id")
+        )
+
+    def current(self) -> PersonQuerySet:
+        """The persons not merged into another."""
+        return self.filter(merged_into__isnull=True)
+
+
+class Person(models.Model):
+    """The national holder record: one human being, whatever the branches and dossiers.
+
+    Each branch's `Candidate` points to one; a person with candidates in two branches was
+    linked by staff who found the exact identity match, with the person's consent recorded
+    (`PersonEvent`). A duplicate is merged into another by a national administrator: the
+    absorbed row stays, pointing at the one kept (`merged_into`), with its history.
+    """
+
+    last_name = models.CharField(_("nom de naissance"), max_length=120)
+    usage_name = models.CharField(_("nom d'usage"), max_length=60, blank=True)
+    first_name = models.CharField(_("premier prénom"), max_length=120)
+    first_name_2 = models.CharField(_("deuxième prénom"), max_length=60, blank=True)
+    first_name_3 = models.CharField(_("troisième prénom"), max_length=60, blank=True)
+    birth_date = models.DateField(_("date de naissance"))
+    birth_place = models.CharField(_("lieu de naissance"), max_length=120)
+    birth_insee_code = models.CharField(
+        _("code INSEE de la commune de naissance"), max_length=5, blank=True
+    )
+    birth_country_code = models.CharField(_("code du pays de naissance"), max_length=3, blank=True)
+    birth_country_label = models.CharField(_("pays de naissance"), max_length=60, blank=True)
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # `core.identity.NormalisedIdentity.key`: names normalised and birth date, indexed.
+    identity_key = models.CharField(max_length=300, db_index=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="absorbed",
+        verbose_name=_("fusionnée dans"),
+    )
+    merged_at = models.DateTimeField(_("fusionnée le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ["last_name", "first_name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()} ({self.birth_date:%d/%m/%Y})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.identity_key = self.identity().key
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "identity_key"}
+        super().save(*args, **kwargs)
+
+    @property
+    def national_number(self) -> str:
+        return f"P-{self.pk:07d}"
+
+    def identity(self) -> NormalisedIdentity:
+        return normalised_identity(
+            last_name=self.last_name,
+            first_name=self.first_name,
+            birth_date=self.birth_date,
+            birth_place=self.birth_place,
+            birth_insee_code=self.birth_insee_code,
+            birth_country_code=self.birth_country_code,
+        )
+
+
+class PersonAction(models.TextChoices):
+    CREATED = "created", _("Personne créée")
+    LINKED = "linked", _("Candidat rattaché")
+    MERGED_AWAY = "merged_away", _("Fusionnée dans une autre personne")
+    ABSORBED = "absorbed", _("A absorbé une autre personne")
+
+
+class PersonEvent(UndeletableModel):
+    """What happened to a person: created with a candidate, a candidate linked with the
+    person's consent (who recorded it, when), merged. Never deleted."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20, choices=PersonAction.choices)
+    candidate = models.ForeignKey(
+        "Candidate", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    other_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    # For a link: when the person's consent was given, as the staff member records it.
+    consent_at = models.DateTimeField(_("consentement recueilli le"), null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("événement de la personne")
+        verbose_name_plural = _("événements des personnes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.action}"
 
 
 class CandidateQuerySet(models.QuerySet["Candidate"]):
@@ -64,6 +192,16 @@ class Candidate(models.Model):
     birth_country_code = models.CharField(_("code du pays de naissance"), max_length=3, blank=True)
     birth_country_label = models.CharField(_("pays de naissance"), max_length=60, blank=True)
     email = models.EmailField(_("adresse e-mail"), blank=True)
+    # The national holder record. Every candidate the services register has one; only the
+    # national load generator (bulk COPY for benchmarks) leaves it empty.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidates",
+        verbose_name=_("personne"),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -105,6 +243,16 @@ class Candidate(models.Model):
         set (through the invitation's link). Emails link to the space only then."""
         user = self.user if self.user_id else None
         return bool(user and user.is_active and user.has_usable_password())
+
+    def identity(self) -> NormalisedIdentity:
+        return normalised_identity(
+            last_name=self.last_name,
+            first_name=self.first_name,
+            birth_date=self.birth_date,
+            birth_place=self.birth_place,
+            birth_insee_code=self.birth_insee_code,
+            birth_country_code=self.birth_country_code,
+        )
 
 
 class AccessRoute(models.TextChoices):
@@ -425,3 +573,60 @@ class EvidenceStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evidence_dossier_id}/{self.capacity_id}"
+
+
+class CreditSource(models.TextChoices):
+    LEDGER = "ledger", _("Acquis de la personne")
+    RECOGNITION = "recognition", _("Reconnaissance entre branches")
+
+
+class CreditedCapacity(UndeletableModel):
+    """A capacity of the dossier's référentiel the candidate already holds, credited from an
+    issued document (a still-valid partial validation, or a certificate of another CQPI or
+    version through the equivalence table): evaluators do not evaluate it; the jury sees it
+    and decides on the whole; the final certificate names the document.
+
+    The provenance is copied from the document's snapshot, so that the dossier's branch reads
+    it without any access to the branch or the dossier that issued it."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.PROTECT, related_name="credited_capacities"
+    )
+    capacity = models.ForeignKey(
+        "certifications.Capacity", on_delete=models.PROTECT, related_name="+"
+    )
+    certificate = models.ForeignKey(
+        "certifications.Certificate", on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("origine"), max_length=20, choices=CreditSource.choices)
+    source_code = models.CharField(_("capacité ou bloc du document"), max_length=20)
+    equivalence = models.ForeignKey(
+        "certifications.Equivalence",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    document_number = models.CharField(_("numéro du document"), max_length=40)
+    document_kind = models.CharField(_("nature du document"), max_length=20)
+    document_issued_on = models.DateField(_("document délivré le"))
+    document_branch = models.CharField(_("branche du document"), max_length=200)
+    document_cqpi = models.CharField(_("CQPI du document"), max_length=250)
+    document_valid_until = models.DateField(_("document valable jusqu'au"), null=True, blank=True)
+    credited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    credited_at = models.DateTimeField(auto_now_add=True)
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("capacité créditée")
+        verbose_name_plural = _("capacités créditées")
+        ordering = ["capacity__bloc__order", "capacity__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "capacity"], name="one_credit_per_capacity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}/{self.capacity_id} ← {self.document_number}"

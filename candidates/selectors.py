@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import Bloc, Capacity, Certificate, CertificateStatus
+from core.identity import NormalisedIdentity
 
 from . import workflow
 from .models import (
@@ -25,6 +26,7 @@ from .models import (
     EvidenceDossierStatus,
     EvidenceFile,
     EvidenceStatement,
+    Person,
 )
 
 S = DossierStatus
@@ -52,6 +54,22 @@ def staff_branches(user: Any) -> QuerySet[Branch]:
 def openable_candidates(*, user: Any) -> QuerySet[Candidate]:
     """The registered candidates of the branches the user runs."""
     return Candidate.objects.visible_to(user).filter(branch__in=staff_branches(user))
+
+
+def person_matches(identity: NormalisedIdentity) -> list[Person]:
+    """The national persons whose identity is exactly `identity` (names normalised, birth
+    date and place), for staff registering a candidate to be offered the link.
+
+    Deliberately not scoped to the user's branches, and the only such read: it answers only
+    someone who already typed the person's whole identity, so nobody browses the persons of
+    another branch. An incomplete identity matches nobody."""
+    if not identity.complete:
+        return []
+    return [
+        person
+        for person in Person.objects.current().filter(identity_key=identity.key).order_by("pk")
+        if person.identity().matches(identity)
+    ]
 
 
 def openable_companies(*, user: Any) -> QuerySet[Company]:

@@ -19,11 +19,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from branches.access import require_branch_staff
+from branches.access import require_branch_staff, roles_of
 from branches.models import Branch, Company
 from branches.services import counter_next
-from certifications.models import ReferentielStatus, ReferentielVersion, VersionStatus
+from certifications.equivalences import credits_for
+from certifications.models import (
+    Certificate,
+    CertificateStatus,
+    ReferentielStatus,
+    ReferentielVersion,
+    VersionStatus,
+)
 from core.errors import DomainError, InvalidTransition
+from core.identity import normalised_identity
 from core.reminders import reminder_claim
 from core.text import MESSAGE as TEXT_MESSAGE
 from core.text import format_characters
@@ -34,12 +42,17 @@ from .models import (
     STATEMENT_MAX_LENGTH,
     AccessRoute,
     Candidate,
+    CreditedCapacity,
+    CreditSource,
     Dossier,
     DossierHistory,
     DossierStatus,
     EvidenceDossier,
     EvidenceDossierStatus,
     EvidenceStatement,
+    Person,
+    PersonAction,
+    PersonEvent,
 )
 
 S = DossierStatus
@@ -126,10 +139,16 @@ def candidate_create(
     birth_postal_code: str = "",
     birth_country_code: str = "",
     birth_country_label: str = "",
+    person: Person | None = None,
+    consent_at: datetime.datetime | None = None,
     by: Any,
 ) -> Candidate:
     """Register a candidate. The identity fields of the CDC declaration may be left empty
-    (the candidate is then "à compléter"), never wrong (`candidates/identity.py`)."""
+    (the candidate is then "à compléter"), never wrong (`candidates/identity.py`).
+
+    The candidate points to a national `Person`: a new one, or `person` — a match the staff
+    were shown (`selectors.person_matches`) and confirmed — only if its identity matches
+    exactly and the person's consent is recorded (`consent_at`, when it was given)."""
     require_branch_staff(by, branch_id)
     last_name, first_name = last_name.strip(), first_name.strip()
     extra = _checked_identity(
@@ -169,7 +188,147 @@ def candidate_create(
     audit_record(
         "candidate.create", obj=candidate, branch=branch_id, actor=by, label=f"#{candidate.pk}"
     )
+    if person is None:
+        _person_create(candidate, by=by)
+    else:
+        _person_link(candidate, person=person, consent_at=consent_at, by=by)
     return candidate
+
+
+_PERSON_FIELDS = (
+    "last_name",
+    "usage_name",
+    "first_name",
+    "first_name_2",
+    "first_name_3",
+    "birth_date",
+    "birth_place",
+    "birth_insee_code",
+    "birth_country_code",
+    "birth_country_label",
+    "email",
+)
+
+
+def _person_create(candidate: Candidate, *, by: Any) -> Person:
+    """A new national record with the candidate's identity, the candidate pointing to it."""
+    person = Person.objects.create(**{name: getattr(candidate, name) for name in _PERSON_FIELDS})
+    candidate.person = person
+    candidate.save(update_fields=["person"])
+    PersonEvent.objects.create(
+        person=person, action=PersonAction.CREATED, candidate=candidate, by=by
+    )
+    return person
+
+
+def _person_link(
+    candidate: Candidate, *, person: Person, consent_at: datetime.datetime | None, by: Any
+) -> Person:
+    """Point the new candidate to an existing person: only on an exact identity match the
+    staff confirmed, and with the person's consent recorded."""
+    if consent_at is None:
+        raise DomainError(
+            _(
+                "Le rattachement à une personne déjà enregistrée suppose son consentement : "
+                "indiquez qu'il a été recueilli."
+            ),
+            code="consent_required",
+        )
+    if consent_at > timezone.now():
+        raise DomainError(
+            _("Le consentement ne peut être daté dans le futur."), code="invalid_consent_date"
+        )
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.merged_into_id is not None or not locked.identity().matches(candidate.identity()):
+        # Never a link to a person the identity typed does not name exactly.
+        raise DomainError(
+            _("Cette personne ne correspond pas exactement à l'identité saisie."),
+            code="person_mismatch",
+        )
+    candidate.person = locked
+    candidate.save(update_fields=["person"])
+    PersonEvent.objects.create(
+        person=locked,
+        action=PersonAction.LINKED,
+        candidate=candidate,
+        by=by,
+        consent_at=consent_at,
+    )
+    audit_record(
+        "person.link",
+        obj=candidate,
+        branch=candidate.branch_id,
+        actor=by,
+        label=f"#{candidate.pk}",
+        details={"person": locked.pk, "consent_at": consent_at.isoformat()},
+    )
+    return locked
+
+
+@transaction.atomic
+def person_merge(*, keep: Person, absorb: Person, reason: str, by: Any) -> Person:
+    """A national administrator merges a duplicate (`absorb`) into `keep`: its candidates
+    (and the persons merged into it before) point to `keep`, empty fields of `keep` are
+    filled from it, and it stays, marked merged, with its history. Nothing is deleted."""
+    if not roles_of(by).is_national_admin:
+        raise PermissionDenied
+    if not reason.strip():
+        raise DomainError(_("Indiquez le motif de la fusion."), code="reason_required")
+    if keep.pk == absorb.pk:
+        raise DomainError(_("Une personne ne peut être fusionnée avec elle-même."), code="same")
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update()
+        .filter(pk__in=[keep.pk, absorb.pk])
+        .order_by("pk")
+    }
+    kept, absorbed = locked[keep.pk], locked[absorb.pk]
+    if kept.merged_into_id is not None or absorbed.merged_into_id is not None:
+        raise InvalidTransition(_("L'une de ces personnes a déjà été fusionnée."))
+    moved = list(Candidate.objects.filter(person=absorbed).values_list("pk", flat=True))
+    Candidate.objects.filter(pk__in=moved).update(person=kept)
+    Person.objects.filter(merged_into=absorbed).update(merged_into=kept)
+    filled = [
+        name
+        for name in (*_PERSON_FIELDS, "phone")
+        if not getattr(kept, name) and getattr(absorbed, name)
+    ]
+    for name in filled:
+        setattr(kept, name, getattr(absorbed, name))
+    if filled:
+        kept.save(update_fields=filled)
+    absorbed.merged_into = kept
+    absorbed.merged_at = timezone.now()
+    absorbed.save(update_fields=["merged_into", "merged_at"])
+    PersonEvent.objects.create(
+        person=absorbed,
+        action=PersonAction.MERGED_AWAY,
+        other_person=kept,
+        by=by,
+        comment=reason.strip(),
+    )
+    PersonEvent.objects.create(
+        person=kept,
+        action=PersonAction.ABSORBED,
+        other_person=absorbed,
+        by=by,
+        comment=reason.strip(),
+    )
+    audit_record(
+        "person.merge",
+        obj=kept,
+        actor=by,
+        label=kept.national_number,
+        details={
+            "absorbed": absorbed.pk,
+            "candidates": moved,
+            "filled": filled,
+            "reason": reason.strip()[:200],
+        },
+    )
+    keep.refresh_from_db()
+    absorb.refresh_from_db()
+    return kept
 
 
 def _checked_identity(values: dict[str, Any]) -> dict[str, Any]:
@@ -660,3 +819,133 @@ def evidence_reminders_send(*, now: datetime.datetime | None = None) -> int:
         )
         sent += 1
     return sent
+
+
+# --- Capacities credited from issued documents (#18) --------------------------------------
+
+# Until the final evaluation is scored: a credited capacity is one the evaluators skip.
+CREDIT_STATUSES = frozenset({S.OPEN, S.ADMISSIBLE, S.POSITIONING, S.EVALUATION})
+
+
+def _holder_identity(certificate: Certificate) -> Any:
+    holder = certificate.snapshot.get("holder") or {}
+    born = holder.get("birth_date")
+    return normalised_identity(
+        last_name=holder.get("last_name", ""),
+        first_name=holder.get("first_name", ""),
+        birth_date=datetime.date.fromisoformat(born) if born else None,
+        birth_place=holder.get("birth_place", ""),
+        birth_insee_code=holder.get("birth_insee_code", ""),
+        birth_country_code=holder.get("birth_country_code", ""),
+    )
+
+
+@transaction.atomic
+def dossier_credit(*, dossier: Dossier, reference: str, by: Any) -> list[CreditedCapacity]:
+    """Credit into the dossier the capacities an issued document proves, found by its number
+    or its verification code (as on `/verify/`): a document of the candidate's own person
+    (the ledger: completing a partial validation), or one whose holder's identity is exactly
+    the candidate's (recognition between branches). Same CQPI version: the same capacities;
+    another version or CQPI: through the approved equivalences only. An expired, revoked or
+    superseded document credits nothing. Nothing of the issuing branch's dossier is read
+    beyond the document's snapshot, which the crediting copies as provenance."""
+    require_branch_staff(by, dossier.branch_id)
+    locked = (
+        Dossier.objects.select_for_update()
+        .select_related("candidate", "version")
+        .get(pk=dossier.pk)
+    )
+    if locked.status not in CREDIT_STATUSES:
+        raise InvalidTransition(
+            _(
+                "Le dossier est « %(status)s » : des capacités ne peuvent être créditées "
+                "qu'avant l'évaluation finale."
+            )
+            % {"status": locked.get_status_display()}
+        )
+    reference = reference.strip()
+    certificate = (
+        Certificate.objects.filter(Q(number=reference) | Q(verification_code=reference))
+        .select_related("dossier__candidate")
+        .first()
+        if reference
+        else None
+    )
+    # The same answer for a document that does not exist and one of somebody else: the
+    # crediting is no way to learn who holds which number.
+    unknown = DomainError(
+        _("Aucun document valide de ce candidat ne porte ce numéro ou ce code."),
+        code="document_unknown",
+    )
+    if certificate is None:
+        raise unknown
+    candidate = locked.candidate
+    same_person = (
+        candidate.person_id is not None
+        and certificate.dossier.candidate.person_id == candidate.person_id
+    )
+    if not same_person and not _holder_identity(certificate).matches(candidate.identity()):
+        raise unknown
+    if certificate.status != CertificateStatus.VALID:
+        raise DomainError(
+            _("Le document %(number)s est « %(status)s » : il ne crédite aucune capacité.")
+            % {"number": certificate.number, "status": certificate.get_status_display()},
+            code="document_not_valid",
+        )
+    if certificate.valid_until is not None and certificate.valid_until < timezone.localdate():
+        raise DomainError(
+            _(
+                "La validation partielle %(number)s a expiré le %(day)s : ses capacités ne "
+                "peuvent plus être créditées."
+            )
+            % {"number": certificate.number, "day": certificate.valid_until.strftime("%d/%m/%Y")},
+            code="document_expired",
+        )
+    already = set(locked.credited_capacities.values_list("capacity_id", flat=True))
+    credits = [c for c in credits_for(certificate=certificate, version=locked.version)]
+    if not credits:
+        raise DomainError(
+            _(
+                "Aucune capacité de ce document ne correspond au référentiel du dossier "
+                "(ni la même version, ni une équivalence approuvée)."
+            ),
+            code="nothing_to_credit",
+        )
+    new = [c for c in credits if c.capacity_id not in already]
+    if not new:
+        raise DomainError(
+            _("Les capacités de ce document sont déjà créditées."), code="already_credited"
+        )
+    snapshot = certificate.snapshot
+    source = CreditSource.LEDGER if same_person else CreditSource.RECOGNITION
+    rows = CreditedCapacity.objects.bulk_create(
+        CreditedCapacity(
+            dossier=locked,
+            capacity_id=credit.capacity_id,
+            certificate=certificate,
+            source=source,
+            source_code=credit.source_code,
+            equivalence_id=credit.equivalence_id,
+            document_number=snapshot.get("number") or certificate.number,
+            document_kind=certificate.kind,
+            document_issued_on=certificate.issued_on,
+            document_branch=(snapshot.get("branch") or {}).get("name", ""),
+            document_cqpi=(snapshot.get("cqpi") or {}).get("title", ""),
+            document_valid_until=certificate.valid_until,
+            credited_by=by,
+        )
+        for credit in new
+    )
+    audit_record(
+        "dossier.credit",
+        obj=locked,
+        branch=locked.branch_id,
+        actor=by,
+        details={
+            "document": certificate.number,
+            "source": str(source),
+            "capacities": [credit.capacity_id for credit in new],
+            "equivalences": sorted({c.equivalence_id for c in new if c.equivalence_id}),
+        },
+    )
+    return rows

@@ -25,6 +25,7 @@ urlpatterns = [
         space_views.evidence_dossier_submit,
         name="evidence_dossier_submit",
     ),
+    path("acquis/", space_views.ledger, name="ledger"),
     path("mes-donnees/", space_views.personal_data, name="personal_data"),
     path(
         "mes-donnees/telecharger/",

@@ -29,6 +29,7 @@ from certifications.rendering import qr_data_uri
 from core.portal import refusal_as_json, refusal_shown
 from credentials.issuing import linkedin_add_url
 
+from . import ledger as ledgers
 from . import services
 from .evidence import candidate_quota, max_bytes, upload_capacity_of
 from .models import STATEMENT_MAX_LENGTH, Dossier
@@ -57,6 +58,17 @@ def home(request: HttpRequest) -> HttpResponse:
         for dossier in candidate_dossiers(user=request.user)
     ]
     return render(request, "candidates/space/home.html", {"section": "space", "dossiers": dossiers})
+
+
+@require_safe
+@candidate_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    """What the candidate validated, in every branch, from their issued documents."""
+    return render(
+        request,
+        "candidates/space/ledger.html",
+        {"section": "space", "entries": ledgers.user_ledger(request.user)},
+    )
 
 
 @require_safe

@@ -27,12 +27,19 @@ urlpatterns = [
     ),
     path("<int:pk>/evaluation/", views.dossier_start_evaluation, name="dossier_start_evaluation"),
     path("<int:pk>/abandon/", views.dossier_withdraw, name="dossier_withdraw"),
+    path("<int:pk>/credits/", views.dossier_credit, name="dossier_credit"),
     path(
         "<int:pk>/preuves/renvoyer/",
         views.evidence_dossier_return,
         name="evidence_dossier_return",
     ),
+    path("personnes/fusionner/", views.person_merge, name="person_merge"),
     path("candidats/<int:candidate_pk>/inviter/", views.candidate_invite, name="candidate_invite"),
+    path(
+        "candidats/<int:candidate_pk>/acquis/",
+        views.candidate_ledger,
+        name="candidate_ledger",
+    ),
     path(
         "candidats/<int:candidate_pk>/identite/",
         views.candidate_identity,

@@ -28,6 +28,7 @@ from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
 
 from . import exports, identity, imports, services, workflow
+from . import ledger as ledgers
 from .access import managed_candidate, managed_dossier
 from .dashboard import EXPIRY_HORIZON_DAYS, dashboard_for, national_overview
 from .forms import (
@@ -36,10 +37,12 @@ from .forms import (
     BranchChoiceForm,
     CandidateIdentityForm,
     CommentForm,
+    CreditForm,
     DossierFilterForm,
     DossierOpenForm,
     EvidenceReturnForm,
     ImportUploadForm,
+    PersonMergeForm,
     WithdrawForm,
 )
 from .models import (
@@ -47,6 +50,7 @@ from .models import (
     Dossier,
     DossierHistory,
     DossierQuerySet,
+    Person,
 )
 
 PAGE_SIZE = 50
@@ -119,6 +123,8 @@ def dossier_open(request: HttpRequest) -> HttpResponse:
                     birth_place=data["birth_place"],
                     email=data["email"] or "",
                     **{name: data[name] for name in DECLARATION_FIELDS},
+                    person=data.get("person"),
+                    consent_at=data.get("consent_at"),
                     by=request.user,
                 )
                 dossier = services.dossier_open(
@@ -164,8 +170,13 @@ def _render_detail(
         "evaluation_form": CommentForm(prefix="evaluation"),
         "withdraw_form": WithdrawForm(prefix="withdraw"),
         "evidence_return_form": EvidenceReturnForm(prefix="evidence-return"),
+        "credit_form": CreditForm(prefix="credit"),
     }
     forms.update(bound)
+    credits = list(dossier.credited_capacities.select_related("capacity"))
+    creditable = dossier.status in services.CREDIT_STATUSES and roles_of(request.user).is_staff_of(
+        dossier.branch_id
+    )
     return render(
         request,
         "candidates/dossier_detail.html",
@@ -175,6 +186,14 @@ def _render_detail(
             # Which actions show comes from the workflow table; the services stay the judges.
             "actions": workflow.dossier_actions(dossier=dossier, user=request.user),
             "elsewhere": workflow.steps_elsewhere(dossier=dossier, user=request.user),
+            "credits": credits,
+            "creditable": creditable,
+            # The candidate's own still-valid documents, offered for crediting (the ledger).
+            "ledger_offers": [
+                entry
+                for entry in (ledgers.candidate_ledger(dossier.candidate) if creditable else [])
+                if not entry.expired and entry.cqpi_code == dossier.version.referentiel.code
+            ],
             **forms,
         },
     )
@@ -271,6 +290,29 @@ def dossier_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def dossier_credit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Credit the capacities an issued document proves (the candidate's own partial
+    validation, or another branch's certificate recognised through the equivalences)."""
+    dossier = managed_dossier(request.user, pk)
+    form = CreditForm(request.POST, prefix="credit")
+    if not form.is_valid():
+        messages.error(request, _("L'opération n'a pas été effectuée : voir le détail ci-dessous."))
+        return _render_detail(request, dossier, credit_form=form)
+    with refusal_shown(request, form=form):
+        credited = services.dossier_credit(
+            dossier=dossier, reference=form.cleaned_data["reference"], by=request.user
+        )
+        messages.success(
+            request,
+            _("%(count)d capacité(s) créditée(s) au vu du document %(number)s.")
+            % {"count": len(credited), "number": credited[0].document_number},
+        )
+        return redirect(dossier)
+    return _render_detail(request, dossier, credit_form=form)
+
+
+@login_required
+@require_POST
 def evidence_dossier_return(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff return the candidate's submitted dossier of evidence, saying what to change."""
     dossier = managed_dossier(request.user, pk)
@@ -305,6 +347,52 @@ def candidate_invite(request: HttpRequest, candidate_pk: int) -> HttpResponse:
     ):
         back = reverse("candidates:dossier_list")
     return redirect(back)
+
+
+@login_required
+def person_merge(request: HttpRequest) -> HttpResponse:
+    """National administrators merge a duplicate person into another (history kept)."""
+    if not roles_of(request.user).is_national_admin:
+        raise PermissionDenied
+    form = PersonMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        persons = Person.objects.visible_to(request.user).in_bulk(
+            [form.cleaned_data["keep"], form.cleaned_data["absorb"]]
+        )
+        keep = persons.get(form.cleaned_data["keep"])
+        absorb = persons.get(form.cleaned_data["absorb"])
+        if keep is None or absorb is None:
+            form.add_error(None, _("Aucune personne ne porte ce numéro national."))
+        else:
+            with refusal_shown(request, form=form):
+                services.person_merge(
+                    keep=keep, absorb=absorb, reason=form.cleaned_data["reason"], by=request.user
+                )
+                messages.success(
+                    request,
+                    _("%(absorbed)s fusionnée dans %(kept)s.")
+                    % {"absorbed": absorb.national_number, "kept": keep.national_number},
+                )
+                return redirect("candidates:person_merge")
+    return render(request, "candidates/person_merge.html", {"section": "dossiers", "form": form})
+
+
+@login_required
+@require_safe
+def candidate_ledger(request: HttpRequest, candidate_pk: int) -> HttpResponse:
+    """What the branch's candidate validated, in every branch their person was linked in
+    with their consent, from the issued documents."""
+    candidate = managed_candidate(request.user, candidate_pk)
+    return render(
+        request,
+        "candidates/candidate_ledger.html",
+        {
+            "section": "dossiers",
+            "candidate": candidate,
+            "entries": ledgers.candidate_ledger(candidate),
+            "dossiers": candidate.dossiers.order_by("-opened_on", "-pk"),
+        },
+    )
 
 
 @login_required

@@ -30,6 +30,7 @@ from .models import (
     Capacity,
     Certificate,
     CertificateEvent,
+    Equivalence,
     Indicator,
     Referentiel,
     ReferentielVersion,
@@ -367,3 +368,12 @@ class CertificateEventAdmin(ReadOnlyAdmin):
     list_select_related = ("certificate", "by")
     search_fields = ("certificate__number", "comment")
     date_hierarchy = "at"
+
+
+@admin.register(Equivalence)
+class EquivalenceAdmin(ReadOnlyAdmin):
+    """The equivalence table is kept through its page (proposed, approved, superseded by the
+    services, with the audit trail); shown here, never written."""
+
+    list_display = ("__str__", "status", "created_at", "approved_at", "superseded_at")
+    list_filter = ("status",)

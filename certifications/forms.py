@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Branch
 from core.text import validate_plain_text
 
-from .models import CertificateStatus
+from .models import Bloc, Capacity, CertificateStatus
 
 
 class StaffForm(forms.Form):
@@ -108,4 +108,79 @@ class DocumentVerifyForm(forms.Form):
     document = forms.FileField(
         label=_("Document PDF à vérifier"),
         help_text=_("Le fichier tel que vous l'avez reçu, sans l'avoir ouvert ni réenregistré."),
+    )
+
+
+class _CapacityChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        version = obj.bloc.version
+        return f"{version.referentiel.title} v{version.number} — {obj.code} {obj.title}"
+
+
+class _BlocChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.version.referentiel.title} v{obj.version.number} — {obj.code} {obj.title}"
+
+
+class EquivalenceForm(StaffForm):
+    """Propose one row of the equivalence table: two capacities, or two blocs."""
+
+    source_capacity = _CapacityChoice(
+        label=_("Capacité validée"), required=False, queryset=Capacity.objects.none()
+    )
+    target_capacity = _CapacityChoice(
+        label=_("donne la capacité"), required=False, queryset=Capacity.objects.none()
+    )
+    source_bloc = _BlocChoice(
+        label=_("ou bloc validé en totalité"), required=False, queryset=Bloc.objects.none()
+    )
+    target_bloc = _BlocChoice(
+        label=_("donne le bloc"), required=False, queryset=Bloc.objects.none()
+    )
+    comment = forms.CharField(
+        label=_("Justification"),
+        required=False,
+        max_length=2000,
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        capacities = Capacity.objects.select_related("bloc__version__referentiel").order_by(
+            "bloc__version__referentiel__title", "bloc__version__number", "bloc__order", "order"
+        )
+        blocs = Bloc.objects.select_related("version__referentiel").order_by(
+            "version__referentiel__title", "version__number", "order"
+        )
+        for name, queryset in (
+            ("source_capacity", capacities),
+            ("target_capacity", capacities),
+            ("source_bloc", blocs),
+            ("target_bloc", blocs),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        capacities = data.get("source_capacity"), data.get("target_capacity")
+        blocs = data.get("source_bloc"), data.get("target_bloc")
+        if all(capacities) and not any(blocs):
+            data["source"], data["target"] = capacities
+        elif all(blocs) and not any(capacities):
+            data["source"], data["target"] = blocs
+        else:
+            raise forms.ValidationError(
+                _("Choisissez deux capacités, ou deux blocs (pas les deux).")
+            )
+        return data
+
+
+class SupersedeForm(StaffForm):
+    reason = forms.CharField(
+        label=_("Motif du remplacement"),
+        max_length=2000,
+        validators=[validate_plain_text],
     )

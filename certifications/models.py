@@ -372,3 +372,102 @@ class CertificateEvent(UndeletableModel):
 
     def __str__(self) -> str:
         return f"{self.certificate_id}: {self.action}"
+
+
+class EquivalenceStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposée")
+    APPROVED = "approved", _("Approuvée")
+    SUPERSEDED = "superseded", _("Remplacée")
+
+
+class Equivalence(UndeletableModel):
+    """One row of the national equivalence table: whoever validated `source` (a capacity, or
+    a whole bloc, of one CQPI version) holds `target` (of another CQPI or version).
+
+    Maintained by national administrators: proposed, approved, then only ever superseded with
+    a reason (by a corrected row, or by none); never edited nor deleted. A row credits
+    capacities only while approved, so the table in force at any moment is its approved rows,
+    and what it was is read from the rows' dates."""
+
+    source_capacity = models.ForeignKey(
+        Capacity, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    target_capacity = models.ForeignKey(
+        Capacity, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_bloc = models.ForeignKey(
+        Bloc, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    target_bloc = models.ForeignKey(
+        Bloc, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("statut"),
+        max_length=20,
+        choices=EquivalenceStatus.choices,
+        default=EquivalenceStatus.PROPOSED,
+    )
+    comment = models.TextField(_("justification"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approuvée le"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+        verbose_name=_("remplacée par"),
+    )
+    superseded_at = models.DateTimeField(_("remplacée le"), null=True, blank=True)
+    supersede_reason = models.TextField(_("motif du remplacement"), blank=True)
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("équivalence")
+        verbose_name_plural = _("équivalences")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        source_capacity__isnull=False,
+                        target_capacity__isnull=False,
+                        source_bloc__isnull=True,
+                        target_bloc__isnull=True,
+                    )
+                    | Q(
+                        source_capacity__isnull=True,
+                        target_capacity__isnull=True,
+                        source_bloc__isnull=False,
+                        target_bloc__isnull=False,
+                    )
+                ),
+                name="equivalence_of_capacities_or_of_blocs",
+            ),
+            models.UniqueConstraint(
+                fields=["source_capacity", "target_capacity"],
+                condition=~Q(status="superseded"),
+                name="one_current_capacity_equivalence",
+            ),
+            models.UniqueConstraint(
+                fields=["source_bloc", "target_bloc"],
+                condition=~Q(status="superseded"),
+                name="one_current_bloc_equivalence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        source = self.source_capacity or self.source_bloc
+        target = self.target_capacity or self.target_bloc
+        return f"{source} ≡ {target}"
+
+    @property
+    def is_bloc(self) -> bool:
+        return self.source_bloc_id is not None

@@ -235,6 +235,11 @@ def _certificate_context(certificate: Any) -> dict[str, Any]:
         "issued_on": french_date(snapshot.get("issued_on")),
         "valid_until": french_date(snapshot.get("valid_until")),
         "place_of_issue": snapshot.get("place_of_issue") or "",
+        # The documents that credited capacities of a completed dossier (#18).
+        "credited_documents": [
+            {**document, "issued_on": french_date(document.get("issued_on"))}
+            for document in snapshot.get("credited_documents") or []
+        ],
         "verification_url": certificate.verification_url,
         # One pixel per module, drawn unsmoothed at the printed size (certificate.css, .qr): the
         # signed payload makes a dense code, which a larger PNG would only make slower to embed.

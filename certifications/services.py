@@ -39,10 +39,14 @@ from .compliance import (
 )
 from .models import (
     Adoption,
+    Bloc,
+    Capacity,
     Certificate,
     CertificateEvent,
     CertificateKind,
     CertificateStatus,
+    Equivalence,
+    EquivalenceStatus,
     Referentiel,
     ReferentielStatus,
     ReferentielVersion,
@@ -161,13 +165,37 @@ def build_snapshot(
     branch = dossier.branch
     decided_on = decided_on or issued_on
     registration = registration_valid_on(referentiel, decided_on)
+    # Capacities credited into a completed dossier from earlier documents (#18): the
+    # candidates room declares them onto the dossier; the document names their sources.
+    credits = {c.capacity_id: c for c in dossier.credited_capacities.all()}
+    credited_documents: dict[str, dict[str, Any]] = {}
     blocs = []
     for bloc in version.blocs.prefetch_related("capacities").order_by("order", "code"):
-        capacities = [
-            {"code": c.code, "title": c.title}
-            for c in bloc.capacities.all()
-            if c.pk in validated_capacity_ids
-        ]
+        capacities = []
+        for c in bloc.capacities.all():
+            if c.pk not in validated_capacity_ids:
+                continue
+            entry: dict[str, Any] = {"code": c.code, "title": c.title}
+            credit = credits.get(c.pk)
+            if credit is not None:
+                entry["credited"] = {
+                    "number": credit.document_number,
+                    "issued_on": credit.document_issued_on.isoformat(),
+                    "branch": credit.document_branch,
+                }
+                document = credited_documents.setdefault(
+                    credit.document_number,
+                    {
+                        "number": credit.document_number,
+                        "kind": credit.document_kind,
+                        "issued_on": credit.document_issued_on.isoformat(),
+                        "branch": credit.document_branch,
+                        "cqpi": credit.document_cqpi,
+                        "capacities": [],
+                    },
+                )
+                document["capacities"].append(c.code)
+            capacities.append(entry)
         if capacities:
             blocs.append(
                 {
@@ -187,6 +215,9 @@ def build_snapshot(
             "name": person_name(candidate.first_name, candidate.last_name),
             "birth_date": candidate.birth_date.isoformat(),
             "birth_place": candidate.birth_place,
+            # For recognising the holder exactly elsewhere (core.identity), never printed.
+            "birth_insee_code": candidate.birth_insee_code,
+            "birth_country_code": candidate.birth_country_code,
         },
         "cqpi": {
             "code": referentiel.code,
@@ -206,6 +237,7 @@ def build_snapshot(
         "dossier_reference": dossier.reference,
         "access_route": dossier.get_access_route_display(),
         "blocs": blocs,
+        "credited_documents": list(credited_documents.values()),
     }
 
 
@@ -641,3 +673,95 @@ def expiry_alerts_send(*, now: datetime.datetime | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+# --- The equivalence table (national administrators) -----------------------------------
+
+
+@transaction.atomic
+def equivalence_propose(
+    *, source: Capacity | Bloc, target: Capacity | Bloc, comment: str = "", by: Any
+) -> Equivalence:
+    """Propose that holding `source` gives `target`: two capacities, or two blocs, of
+    different versions (of one CQPI or of two). It credits nothing until approved."""
+    _require_national_admin(by)
+    if type(source) is not type(target):
+        raise DomainError(
+            _("Une équivalence relie deux capacités ou deux blocs."), code="mixed_equivalence"
+        )
+    fields: dict[str, Any]
+    if isinstance(source, Capacity):
+        assert isinstance(target, Capacity)
+        fields = {"source_capacity": source, "target_capacity": target}
+        same_version = source.bloc.version_id == target.bloc.version_id
+    else:
+        assert isinstance(target, Bloc)
+        fields = {"source_bloc": source, "target_bloc": target}
+        same_version = source.version_id == target.version_id
+    if same_version:
+        raise DomainError(
+            _("Une équivalence relie deux référentiels ou deux versions différents."),
+            code="same_version",
+        )
+    if Equivalence.objects.filter(**fields).exclude(status=EquivalenceStatus.SUPERSEDED).exists():
+        raise DomainError(_("Cette équivalence existe déjà."), code="duplicate_equivalence")
+    equivalence = Equivalence.objects.create(**fields, comment=comment.strip(), created_by=by)
+    audit_record(
+        "equivalence.propose",
+        obj=equivalence,
+        actor=by,
+        details={"source": str(source), "target": str(target)},
+    )
+    return equivalence
+
+
+@transaction.atomic
+def equivalence_approve(*, equivalence: Equivalence, by: Any) -> Equivalence:
+    """A proposed equivalence enters the table in force."""
+    _require_national_admin(by)
+    locked = Equivalence.objects.select_for_update().get(pk=equivalence.pk)
+    if locked.status != EquivalenceStatus.PROPOSED:
+        raise InvalidTransition(_("Seule une équivalence proposée peut être approuvée."))
+    locked.status = EquivalenceStatus.APPROVED
+    locked.approved_by = by
+    locked.approved_at = timezone.now()
+    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    equivalence.status = locked.status
+    audit_record("equivalence.approve", obj=locked, actor=by)
+    return locked
+
+
+@transaction.atomic
+def equivalence_supersede(
+    *,
+    equivalence: Equivalence,
+    reason: str,
+    by: Any,
+    replacement: Equivalence | None = None,
+) -> Equivalence:
+    """Take an equivalence out of the table, with a reason, pointing at the row that corrects
+    it if any. The row stays (what was credited through it keeps its provenance)."""
+    _require_national_admin(by)
+    if not reason.strip():
+        raise DomainError(_("Indiquez le motif du remplacement."), code="reason_required")
+    locked = Equivalence.objects.select_for_update().get(pk=equivalence.pk)
+    if locked.status == EquivalenceStatus.SUPERSEDED:
+        raise InvalidTransition(_("Cette équivalence est déjà remplacée."))
+    if replacement is not None and replacement.pk == locked.pk:
+        raise DomainError(_("Une équivalence ne se remplace pas elle-même."), code="same")
+    locked.status = EquivalenceStatus.SUPERSEDED
+    locked.superseded_at = timezone.now()
+    locked.superseded_by = replacement
+    locked.supersede_reason = reason.strip()
+    locked.save(update_fields=["status", "superseded_at", "superseded_by", "supersede_reason"])
+    equivalence.status = locked.status
+    audit_record(
+        "equivalence.supersede",
+        obj=locked,
+        actor=by,
+        details={
+            "reason": reason.strip()[:200],
+            "replacement": replacement.pk if replacement is not None else None,
+        },
+    )
+    return locked

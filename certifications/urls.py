@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import referentiel_views, views
+from . import equivalence_views, referentiel_views, views
 
 app_name = "certifications"
 
@@ -33,6 +33,21 @@ urlpatterns += [
 # Référentiels, browsed and adopted by the branch staff.
 urlpatterns += [
     path("referentiels/", referentiel_views.referentiel_list, name="referentiel_list"),
+    path(
+        "referentiels/equivalences/",
+        equivalence_views.equivalence_list,
+        name="equivalence_list",
+    ),
+    path(
+        "referentiels/equivalences/<int:pk>/approuver/",
+        equivalence_views.equivalence_approve,
+        name="equivalence_approve",
+    ),
+    path(
+        "referentiels/equivalences/<int:pk>/remplacer/",
+        equivalence_views.equivalence_supersede,
+        name="equivalence_supersede",
+    ),
     path("referentiels/<int:pk>/", referentiel_views.referentiel_detail, name="referentiel_detail"),
     path(
         "referentiels/<int:pk>/adopter/",

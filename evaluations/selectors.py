@@ -138,15 +138,24 @@ def final_evaluation(*, dossier: Dossier) -> Evaluation | None:
     )
 
 
+def credited_capacity_ids(*, dossier: Dossier) -> set[int]:
+    """Capacities credited into the dossier from issued documents: not evaluated again."""
+    return set(dossier.credited_capacities.values_list("capacity_id", flat=True))
+
+
 def proposed_capacity_ids(*, dossier: Dossier) -> set[int]:
-    """Capacities the final evaluation found acquired on every sheet: the jury's starting point."""
+    """Capacities the final evaluation found acquired on every sheet, and those credited from
+    issued documents: the jury's starting point."""
+    credited = credited_capacity_ids(dossier=dossier)
     evaluation = final_evaluation(dossier=dossier)
     if evaluation is None:
-        return set()
-    return {
+        return credited
+    return credited | {
         capacity_id
         for capacity_id, by_sheet in capacity_outcomes(evaluation=evaluation).items()
-        if by_sheet and all(o == CapacityOutcome.ACQUIRED for o in by_sheet.values())
+        if by_sheet
+        and capacity_id not in credited
+        and all(o == CapacityOutcome.ACQUIRED for o in by_sheet.values())
     }
 
 

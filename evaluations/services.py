@@ -443,10 +443,17 @@ def sheet_save(
             "indicators"
         )
     }
+    credited = selectors.credited_capacity_ids(dossier=dossier)
     for capacity_id, entry in entries.items():
         capacity = capacities.get(capacity_id)
         if capacity is None:
             raise DomainError(_("Capacité inconnue pour ce référentiel."), code="invalid_capacity")
+        if capacity_id in credited:
+            raise DomainError(
+                _("La capacité %(code)s est déjà acquise (créditée) : elle n'est pas évaluée.")
+                % {"code": capacity.code},
+                code="credited_capacity",
+            )
         if entry.outcome not in CapacityOutcome.values:
             raise DomainError(_("Résultat inconnu."), code="invalid_outcome")
         indicators = {i.pk: i for i in capacity.indicators.all()}
@@ -495,8 +502,18 @@ def sheet_submit(*, sheet: EvaluationSheet, by: Any) -> EvaluationSheet:
         raise InvalidTransition(_("Cette grille a déjà été transmise."))
     evaluation = Evaluation.objects.select_for_update().get(pk=locked.evaluation_id)
     dossier = evaluation.dossier
-    expected = Capacity.objects.filter(bloc__version_id=dossier.version_id).count()
-    assessed = locked.results.exclude(outcome=CapacityOutcome.NOT_ASSESSED).count()
+    # Credited capacities are not evaluated: the grid is complete without them.
+    credited = selectors.credited_capacity_ids(dossier=dossier)
+    expected = (
+        Capacity.objects.filter(bloc__version_id=dossier.version_id)
+        .exclude(pk__in=credited)
+        .count()
+    )
+    assessed = (
+        locked.results.exclude(outcome=CapacityOutcome.NOT_ASSESSED)
+        .exclude(capacity_id__in=credited)
+        .count()
+    )
     if assessed < expected:
         raise DomainError(
             _("Il reste %(left)d capacité(s) à évaluer avant de transmettre la grille.")

@@ -169,8 +169,12 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _sheet_capacities(sheet: EvaluationSheet) -> Any:
+    """The capacities the grid scores: those of the référentiel, less those credited from
+    earlier documents (evaluators evaluate only the rest)."""
+    dossier = sheet.evaluation.dossier
     return (
-        selectors.version_capacities(dossier=sheet.evaluation.dossier)
+        selectors.version_capacities(dossier=dossier)
+        .exclude(pk__in=dossier.credited_capacities.values("capacity_id"))
         .prefetch_related("indicators")
         .order_by("bloc__order", "bloc__code", "order", "code")
     )
@@ -211,6 +215,7 @@ def _render_sheet(request: HttpRequest, sheet: EvaluationSheet, form: SheetForm)
             "left": left,
             "total": len(form.capacities),
             "divergent_count": len(divergent),
+            "credits": list(evaluation.dossier.credited_capacities.select_related("capacity")),
             "editable": sheet.status == SheetStatus.DRAFT,
         },
     )
@@ -922,6 +927,8 @@ def _render_deliberation(
     )
     decided = {dc.capacity_id: dc for dc in decision.capacities.all()} if decision else {}
     in_vote = set(current.validated_capacity_ids) if current else set()
+    # Capacities credited from earlier documents: the jury sees them with their provenance.
+    credits = {c.capacity_id: c for c in dossier.credited_capacities.all()}
     labels = dict(CapacityOutcome.choices)
     blocs: list[dict[str, Any]] = []
     for capacity in capacities:
@@ -937,6 +944,7 @@ def _render_deliberation(
                 ],
                 "proposed": capacity.pk in proposed,
                 "divergent": capacity.pk in divergent,
+                "credited": credits.get(capacity.pk),
                 "validated": form[f"c{capacity.pk}_validated"],
                 "reason": form[f"c{capacity.pk}_reason"],
                 "decided": decided.get(capacity.pk),

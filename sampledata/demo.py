@@ -397,7 +397,51 @@ class _Builder:
         self._decide(decided)
         for spec in ONGOING:
             self._ongoing(spec)
+        self._completion()
         return self.summary
+
+    def _completion(self) -> None:
+        """#18: the partial validation of `candidat.partiel` credited into a new dossier of the
+        same CQPI (the completion under way), and one approved row of the equivalence table
+        between the two CQPI of selling."""
+        from certifications.models import Certificate, CertificateKind
+
+        admin = self.users["admin"]
+        certification_services.equivalence_approve(
+            equivalence=certification_services.equivalence_propose(
+                source=self._capacities_of(VCM)[0],
+                target=self._capacities_of(VCD)[0],
+                comment="Même geste d'accueil et de découverte du besoin du client.",
+                by=admin,
+            ),
+            by=admin,
+        )
+        attestation = (
+            Certificate.objects.filter(
+                kind=CertificateKind.PARTIAL,
+                dossier__candidate__user=self.users["candidat.partiel"],
+            )
+            .select_related("dossier__candidate")
+            .first()
+        )
+        if attestation is None:  # pragma: no cover - the story always has one
+            return
+        staff = self.users[STAFF["commerce-distribution"]]
+        dossier = dossier_services.dossier_open(
+            candidate=attestation.dossier.candidate,
+            version=attestation.dossier.version,
+            access_route=AccessRoute.CONTINUING,
+            opened_on=self.today - datetime.timedelta(days=3),
+            by=staff,
+        )
+        dossier_services.dossier_credit(dossier=dossier, reference=attestation.number, by=staff)
+
+    def _capacities_of(self, code: str) -> list[Capacity]:
+        return list(
+            Capacity.objects.filter(bloc__version=self.versions[code]).order_by(
+                "bloc__order", "order", "pk"
+            )
+        )
 
     def _accounts(self) -> None:
         # One hash for every account: hashing is slow by design, and the password is shared.
@@ -511,7 +555,7 @@ class _Builder:
         count = len(self.identities)
         # The identity the declaration to the Caisse des Dépôts needs, without drawing from
         # the random sequence (the demo stays the same for a given seed).
-        declaration: dict[str, str] = {
+        declaration: dict[str, Any] = {
             "sex": "F" if first in FEMININE_FIRST_NAMES else "M",
             "birth_insee_code": BIRTH_INSEE[place],
             "birth_country_code": "100",

@@ -23,7 +23,7 @@ from branches.models import (
     Role,
 )
 from branches.validators import luhn_valid
-from candidates.models import AccessRoute, Candidate, Dossier, DossierStatus
+from candidates.models import AccessRoute, Candidate, Dossier, DossierStatus, Person
 from certifications.models import (
     Adoption,
     Bloc,
@@ -178,7 +178,19 @@ def build_referentiel(
     return referentiel, version
 
 
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
+    class Meta:
+        model = Person
+
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    birth_date = factory.Sequence(lambda n: datetime.date(1980, 1, 1) + datetime.timedelta(days=n))
+    birth_place = "Lille"
+
+
 class CandidateFactory(factory.django.DjangoModelFactory[Candidate]):
+    """A candidate with its own national person (as `candidate_create` registers one)."""
+
     class Meta:
         model = Candidate
 
@@ -188,6 +200,13 @@ class CandidateFactory(factory.django.DjangoModelFactory[Candidate]):
     birth_date = factory.Sequence(lambda n: datetime.date(1980, 1, 1) + datetime.timedelta(days=n))
     birth_place = "Lille"
     email = factory.LazyAttribute(lambda o: f"{o.first_name}.{o.last_name}@example.test".lower())
+    person = factory.SubFactory(
+        PersonFactory,
+        last_name=factory.SelfAttribute("..last_name"),
+        first_name=factory.SelfAttribute("..first_name"),
+        birth_date=factory.SelfAttribute("..birth_date"),
+        birth_place=factory.SelfAttribute("..birth_place"),
+    )
 
 
 class DossierFactory(factory.django.DjangoModelFactory[Dossier]):
@@ -262,6 +281,7 @@ __all__ = [
     "CompanyFactory",
     "DossierFactory",
     "MembershipFactory",
+    "PersonFactory",
     "ReferentielFactory",
     "UserFactory",
     "build_referentiel",

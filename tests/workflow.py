@@ -135,3 +135,24 @@ def close_and_sign(cast: Any, session: JurySession) -> JurySession:
         evaluation_services.minutes_sign(session=session, by=signer, password=PASSWORD)
     session.refresh_from_db()
     return session
+
+
+def partial(cast: Any, *, candidate: Candidate | None = None, validated: int = 2) -> Any:
+    """A dossier decided 'validation partielle' on its first `validated` capacities (the jury
+    departing from the evaluation on the others); returns the decision."""
+    dossier = ready_for_jury(cast, candidate=candidate)
+    ids = list(
+        Capacity.objects.filter(bloc__version_id=dossier.version_id)
+        .order_by("bloc__order", "order")
+        .values_list("pk", flat=True)
+    )
+    session = open_session(cast, [dossier])
+    return jury_decides(
+        session=session,
+        dossier=dossier,
+        outcome=Outcome.PARTIAL,
+        validated_capacity_ids=set(ids[:validated]),
+        override_reasons={cid: "Gestes à consolider." for cid in ids[validated:]},
+        reasons="Le jury valide une partie des capacités.",
+        by=cast.jury_employer,
+    )

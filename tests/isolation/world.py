@@ -391,6 +391,17 @@ def build_world() -> World:
         )
     # The evaluator's private calendar feed (its token is the address's secret).
     side_a.extra["feed_token"] = evaluation_services.calendar_feed_regenerate(by=users["evaluator"])
+    # A proposed row of the national equivalence table, to another CQPI (#18).
+    from certifications.services import equivalence_propose
+
+    _other_referentiel, other_version = build_referentiel(
+        branches=[branch_a, branch_b], title="Opérateur logistique"
+    )
+    side_a.extra["equivalence"] = equivalence_propose(
+        source=Capacity.objects.filter(bloc__version=version).order_by("pk")[0],
+        target=Capacity.objects.filter(bloc__version=other_version).order_by("pk")[0],
+        by=users["admin"],
+    )
     from knox.models import AuthToken
 
     tokens = {
