@@ -821,6 +821,42 @@ def evidence_reminders_send(*, now: datetime.datetime | None = None) -> int:
     return sent
 
 
+# --- Anonymisation (privacy/): the national person goes with their last candidate record ------
+
+ANONYMOUS_BIRTH_DATE = datetime.date(1900, 1, 1)
+
+
+def person_anonymise_if_unclaimed(*, person_id: int) -> int:
+    """Blank the identity of the person (and of the duplicates merged into them) once no
+    candidate record of any branch points to them any more: the person is personal data with
+    no purpose left. A person still claimed by another branch's candidate keeps their identity,
+    which that branch holds for its own dossier. Returns how many persons were anonymised.
+    Called inside the anonymisation's transaction (privacy.services.candidate_anonymise)."""
+    persons = list(
+        Person.objects.select_for_update().filter(Q(pk=person_id) | Q(merged_into_id=person_id))
+    )
+    if Candidate.objects.filter(person__in=persons).exists():
+        return 0
+    for person in persons:
+        person.last_name = f"ANONYME-{person.pk}"
+        person.first_name = "Anonyme"
+        person.birth_date = ANONYMOUS_BIRTH_DATE
+        for name in (
+            "usage_name",
+            "first_name_2",
+            "first_name_3",
+            "birth_place",
+            "birth_insee_code",
+            "birth_country_code",
+            "birth_country_label",
+            "email",
+            "phone",
+        ):
+            setattr(person, name, "")
+        person.save()
+    return len(persons)
+
+
 # --- Capacities credited from issued documents (#18) --------------------------------------
 
 # Until the final evaluation is scored: a credited capacity is one the evaluators skip.

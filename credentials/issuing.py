@@ -74,9 +74,18 @@ def _results(cqpi: dict[str, Any], blocs: list[dict[str, Any]]) -> tuple[list[An
     return descriptions, results
 
 
-def _subject_identifiers(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+def holder_name(snapshot: dict[str, Any]) -> str:
+    """The holder's name as the document prints it: the snapshot's `holder.name` ("Prénom
+    NOM", core.text.person_name); a snapshot made before that form existed has none, and its
+    document prints the names as typed (decision 0003)."""
     holder = snapshot.get("holder") or {}
-    name = f"{holder.get('first_name', '')} {holder.get('last_name', '')}".strip()
+    return str(
+        holder.get("name") or f"{holder.get('first_name', '')} {holder.get('last_name', '')}"
+    ).strip()
+
+
+def _subject_identifiers(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    name = holder_name(snapshot)
     identifiers: list[dict[str, Any]] = []
     recipient = snapshot.get("recipient") or {}
     if recipient.get("identity_hash"):
@@ -185,11 +194,10 @@ def qr_claims(snapshot: dict[str, Any], *, issuer_id: str, status_index: int) ->
     """What the printed QR code signs: enough to compare with the paper (the number's prefix
     tells a certificate from an attestation), and where to look whether it was revoked
     (`idx`, its position in the branch's status lists). Short keys: the code is printed."""
-    holder = snapshot.get("holder") or {}
     claims = {
         "iss": issuer_id,
         "num": snapshot.get("number", ""),
-        "sub": f"{holder.get('first_name', '')} {holder.get('last_name', '')}".strip(),
+        "sub": holder_name(snapshot),
         "cqpi": (snapshot.get("cqpi") or {}).get("title", ""),
         "iat": snapshot.get("issued_on", ""),
         "idx": status_index,

@@ -32,6 +32,9 @@ CANDIDATE_PERSONAL_FIELDS: dict[str, Callable[[Any], Any]] = {
     "birth_country_label": lambda candidate: "",
     # The account is anonymised (or kept, if it holds another role) before it is unlinked.
     "user": lambda candidate: None,
+    # Unlinked from the national person, who is anonymised too unless another branch's
+    # candidate record still points to them (candidates.services.person_anonymise_if_unclaimed).
+    "person": lambda candidate: None,
 }
 
 # Not personal, or needed to keep the figures and the branch's counts: the branch, the row's

@@ -31,6 +31,7 @@ from candidates.models import (
     EvidenceDossier,
     EvidenceFile,
 )
+from candidates.services import person_anonymise_if_unclaimed
 from candidates.workflow import TERMINAL_STATUSES
 from certifications.models import Certificate, CertificateKind, CertificateStatus
 from core.errors import DomainError
@@ -116,15 +117,18 @@ def candidate_anonymise(*, candidate: Candidate, reason: str) -> dict[str, int]:
             candidate.user, besides=candidate
         ):
             account = int(user_anonymise(user=candidate.user))
+        person_id = candidate.person_id
         for name, replacement in CANDIDATE_PERSONAL_FIELDS.items():
             setattr(candidate, name, replacement(candidate))
         candidate.save(update_fields=list(CANDIDATE_PERSONAL_FIELDS))
+        persons = person_anonymise_if_unclaimed(person_id=person_id) if person_id is not None else 0
         AnonymisedCandidate.objects.create(candidate=candidate, reason=reason)
         return {
             "candidates": 1,
             "evidence_files": sum(evidence.values()),
             "notes": notes,
             "accounts": account,
+            "persons": persons,
         }
 
 

@@ -137,7 +137,7 @@ TABLES: dict[type[models.Model], tuple[str, ...]] = {
         "holder_name", "issued_on", "place_of_issue", "valid_until", "snapshot",
         "verification_code", "status", "revoked_at", "revocation_reason", "render_status",
         "render_error", "render_attempts", "pdf", "pdf_sha256", "rendered_at",
-        "reported_to_passport_at", "created_at",
+        "reported_to_passport_at", "created_at", "qr_jws",
     ),
 }  # fmt: skip
 
@@ -964,6 +964,9 @@ def _certificate(
             if (now - held_on).days > 90
             else None,
             "created_at": held_on,
+            # No signed credential either (the worker signs it with the PDF): the QR code
+            # carries the verification URL alone.
+            "qr_jws": "",
         },
     )
     run.certificates += 1

@@ -16,6 +16,7 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from certifications.models import Certificate, RenderStatus
+from core.text import person_name
 from evaluations.models import Decision, Outcome
 from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory
@@ -107,7 +108,8 @@ def count(session: Any, dossiers: list[Any], result: TrialResult) -> TrialResult
             result.unreadable += 1
             result.problems.append(f"{certificate.number}: {type(exc).__name__}: {exc}")
             continue
-        if f"{candidate.first_name} {candidate.last_name}" not in text or (
+        # The holder as the document prints them ("Prénom NOM", core.text.person_name).
+        if person_name(candidate.first_name, candidate.last_name) not in text or (
             certificate.number not in text
         ):
             result.wrong_holder += 1

@@ -87,6 +87,8 @@ def test_an_erasure_is_refused_for_an_issued_certificate_and_carried_out_for_the
         # The history's two written notes (final evaluation sent, put on a session's agenda).
         "notes": 2,
         "accounts": 1,
+        # Their national person, whom no other branch holds.
+        "persons": 1,
         "certificates_kept": 1,
     }
     # What is kept: the certificate whole, its verification, the figures.
