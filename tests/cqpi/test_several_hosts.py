@@ -5,6 +5,7 @@ session of 100 awards: every certificate exactly once, every PDF served by eithe
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import contextlib
 import functools
@@ -26,8 +27,9 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from certifications.models import Certificate, RenderStatus
+from certifications.models import Certificate, CertificateEvent, RenderStatus
 from cqpi.celery import app as celery_app
+from credentials import keys as credential_keys
 from tests import s3
 from tests.faults.kill import TrialResult, award_all, count, prepare_session
 from tests.faults.support import ROOT, Worker, broker, wait_until
@@ -62,10 +64,14 @@ class Host:
             "TEST_MEDIA_ROOT": str(self.media),
             "VAR_DIR": str(self.root / "var"),
             "TMPDIR": str(self.root / "tmp"),
-            # Configuration every host is given alike, as in production: the secret key and
-            # the seal's key (here the test run's development chain).
+            # Configuration every host is given alike, as in production: the secret key, the
+            # seal's key (here the test run's development chain) and the secret that encrypts
+            # the branches' credential signing keys (a host with another could not sign).
             "SECRET_KEY": django_settings.SECRET_KEY,
             "TEST_SEAL_DIR": str(django_settings.SEAL_DEV_DIR),
+            "CREDENTIALS_KEY_SECRET": base64.urlsafe_b64encode(credential_keys.secret())
+            .decode()
+            .rstrip("="),
         }
 
     def local_pdfs(self) -> list[Path]:
@@ -221,7 +227,9 @@ def test_two_web_servers_and_two_workers_render_a_session_once_and_serve_every_p
     )
     assert (result.ready, result.lost, result.duplicated) == (AWARDS, 0, 0), result.problems
     assert (result.duplicate_numbers, result.unreadable, result.wrong_holder) == (0, 0, 0)
-    assert set(certificates.values_list("render_attempts", flat=True)) == {1}
+    assert set(certificates.values_list("render_attempts", flat=True)) == {1}, list(
+        CertificateEvent.objects.filter(action="render_failed").values_list("comment", flat=True)
+    )
     names = set(certificates.values_list("pdf", flat=True))
     pdfs = {key for key in s3.keys(s3_endpoint, s3_bucket) if key.endswith(".pdf")}
     assert len(names) == AWARDS
