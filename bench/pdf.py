@@ -32,8 +32,15 @@ BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
 SESSION_SIZE = int(os.environ.get("BENCH_SESSION_SIZE", "500"))
 RENDERS = int(os.environ.get("BENCH_RENDERS", "40"))
 
+sys.path.insert(0, str(ROOT / "bench"))
+from web import bench_credentials_secret  # noqa: E402 - the bench folder is not a package
+
 os.environ.update(
     {
+        # The same credentials secret as the web benchmark: both sign and read the keys
+        # stored in the one bench database.
+        "CREDENTIALS_KEY_SECRET": os.environ.get("CREDENTIALS_KEY_SECRET")
+        or bench_credentials_secret(),
         "DJANGO_SETTINGS_MODULE": "cqpi.settings.base",
         "DATABASE_URL": DATABASE_URL,
         "CELERY_BROKER_URL": BROKER_URL,

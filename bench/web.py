@@ -6,6 +6,7 @@ measured in the same run, and reported as a ratio of its throughput. Run by `mak
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -80,6 +81,21 @@ def bench_seal() -> dict[str, str]:
     }
 
 
+def bench_credentials_secret() -> str:
+    """Production settings require the secret that encrypts the branches' credential keys:
+    the benchmark keeps one of its own under var/bench/ (the keys it makes are stored in the
+    bench database encrypted with it, so every later run must use the same one)."""
+    path = ROOT / "var" / "bench" / "credentials_secret"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="),
+            encoding="ascii",
+        )
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
 def bench_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(bench_seal())
@@ -106,6 +122,8 @@ def bench_env(database_url: str) -> dict[str, str]:
             # Production asks staff for a second factor; the benchmark's generated people have
             # no device, and what is measured is the pages behind the login.
             "TWO_FACTOR_REQUIRED_ROLES": "",
+            "CREDENTIALS_KEY_SECRET": env.get("CREDENTIALS_KEY_SECRET")
+            or bench_credentials_secret(),
         }
     )
     return env
