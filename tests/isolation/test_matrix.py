@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from django.test import TestCase
 
 from .conftest import MATRIX_REPORT
@@ -40,6 +41,10 @@ class IsolationMatrix(TestCase):
         stale = sorted(set(load_cases()) - url_names())
         assert not stale, f"cases for URL names that no longer exist: {stale}"
 
+    # Five thousand requests and more in one test (every role × every URL name): the suite's
+    # 300 s per-test limit is for tests that hang, not for this one, which grows with the URLs.
+    @pytest.mark.timeout(1200)
+    @pytest.mark.slow
     def test_every_role_gets_exactly_its_due_on_every_url(self) -> None:
         clients = signed_in_clients(self.world)
         # After signing in: logins change users' last_login and the recorded sessions.

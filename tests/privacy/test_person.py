@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_the_last_candidate_record_takes_the_person_along(cast: Any) -> None:
     candidate = CandidateFactory.create(branch=cast.branch_a, last_name="Marchand")
     person = candidate.person
+    assert person is not None
 
     counts = candidate_anonymise(candidate=candidate, reason="retention")
 
@@ -30,6 +31,7 @@ def test_the_last_candidate_record_takes_the_person_along(cast: Any) -> None:
 def test_a_person_another_branch_still_holds_keeps_their_identity(cast: Any) -> None:
     candidate = CandidateFactory.create(branch=cast.branch_a, last_name="Marchand")
     person = candidate.person
+    assert person is not None
     elsewhere = CandidateFactory.create(
         branch=cast.branch_b,
         last_name="Marchand",
