@@ -5,17 +5,21 @@ SHELL := /bin/bash
 
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
+# The suite runs in this many processes (pytest-xdist), each with its own test database,
+# Redis database and media folder (cqpi/settings/test.py); 1 runs it in one.
+TEST_PROCESSES ?= 2
 # The checks read the committed tree, not a developer's environment.
 CHECK_ENV := env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=cqpi.settings.base
 # The compose file refuses to render without a secret; any value validates it.
 COMPOSE_ENV := SECRET_KEY=compose-config-check POSTGRES_PASSWORD=compose-config-check SEAL_PKCS12_PASSPHRASE=compose-config-check CREDENTIALS_KEY_SECRET=compose-config-check
 
 .PHONY: help venv run data messages check lint typecheck imports-check migrations-check compose-check \
-	test-deps test pytest bench format clean
+	test-deps test test-stress pytest bench format clean
 
 help:
 	@echo "make run     start cqpi on http://127.0.0.1:8000 with a Celery worker and demo data"
 	@echo "make test    install what the tests need, run every check, then the whole test suite"
+	@echo "make test-stress  the whole suite while stress-ng keeps every core busy"
 	@echo "make check   lint, format, types, import layers, migrations and docker-compose checks only"
 	@echo "make format  rewrite the code with ruff (format and safe fixes)"
 	@echo "make bench   the web benchmark on local PostgreSQL and Redis (generates its load data)"
@@ -79,10 +83,21 @@ test: venv test-deps messages
 	echo "==> make test: checks $$checks, tests $$tests"; \
 	[ "$$checks" = passed ] && [ "$$tests" = passed ]
 
+# The suite must hold on a loaded machine: the same tests while stress-ng keeps every core
+# busy (STRESS_WORKERS, default one per core), stopped whatever the outcome.
+STRESS_WORKERS ?= $(shell nproc)
+test-stress: venv test-deps messages
+	@command -v stress-ng >/dev/null || scripts/apt-ensure.sh stress-ng
+	@stress-ng --cpu $(STRESS_WORKERS) --quiet & stress=$$!; trap 'kill $$stress 2>/dev/null' EXIT; \
+	echo "==> stress-ng: $(STRESS_WORKERS) CPU workers (pid $$stress)"; \
+	started=$$SECONDS; status=0; $(MAKE) --no-print-directory pytest || status=$$?; \
+	echo "==> make test-stress: pytest exited with $$status after $$((SECONDS - started)) s under load"; \
+	exit $$status
+
 # PostgreSQL and Redis: DATABASE_URL/REDIS_URL, else the local servers, else throwaway ones
 # (always throwaway ones with SERVICES=--throwaway).
 pytest: venv
-	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest --durations=10 $(PYTEST_ARGS)
+	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest -n $(TEST_PROCESSES) --dist loadfile --durations=10 $(PYTEST_ARGS)
 
 # The benchmarks, on local PostgreSQL and Redis (docs/PERFORMANCE.md): pages under gunicorn with
 # production settings and wrk at 20 connections, then PDF rendering, then the hot queries' plans.

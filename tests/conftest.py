@@ -45,6 +45,23 @@ def _signature_follows_media_root(*, setting: str, value: Any, **kwargs: Any) ->
 setting_changed.connect(_signature_follows_media_root, dispatch_uid="tests.signature")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Long files first, each file's tests in their own order: `make test` hands whole files
+    # to two processes in this order, and a long file handed out last would leave one process
+    # working alone at the end. Longest are the files with a test allowed more than the
+    # suite's time limit (the isolation matrix), then those holding slow tests (servers,
+    # workers, browsers).
+    default = float(items[0].config.getini("timeout") or 0) if items else 0.0
+    rank: dict[Any, int] = {}
+    for item in items:
+        limit = item.get_closest_marker("timeout")
+        if limit and limit.args and float(limit.args[0]) > default:
+            rank[item.path] = 0
+        elif item.get_closest_marker("slow"):
+            rank.setdefault(item.path, 1)
+    items.sort(key=lambda item: rank.get(item.path, 2))
+
+
 @pytest.fixture(autouse=True)
 def _reset_language() -> Iterator[None]:
     # LocaleMiddleware activates the request's language in the test's thread and leaves

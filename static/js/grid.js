@@ -322,8 +322,10 @@
     }
   });
   // Leaving the page: one last try, which the browser completes even after the tab closes.
+  // Offline, the local draft holds the marks: a request queued now could reach the server
+  // after the grid was reopened elsewhere, and make the restored draft a conflict.
   window.addEventListener("pagehide", function () {
-    if (!dirty || conflict || inFlight || submitting) {
+    if (!dirty || conflict || inFlight || submitting || navigator.onLine === false) {
       return;
     }
     var body = new FormData(form);
