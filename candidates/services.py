@@ -210,6 +210,14 @@ _PERSON_FIELDS = (
 )
 
 
+def person_unsaved(candidate: Candidate) -> Person:
+    """A new national record with the candidate's identity, not saved yet (for bulk
+    inserts, which skip `Person.save`: its `identity_key` is set here)."""
+    person = Person(**{name: getattr(candidate, name) for name in _PERSON_FIELDS})
+    person.identity_key = person.identity().key
+    return person
+
+
 def _person_create(candidate: Candidate, *, by: Any) -> Person:
     """A new national record with the candidate's identity, the candidate pointing to it."""
     person = Person.objects.create(**{name: getattr(candidate, name) for name in _PERSON_FIELDS})
