@@ -292,3 +292,21 @@ def test_the_table_page(client: Any, cast: Any, other_cqpi: Any) -> None:
     row.refresh_from_db()
     assert row.status == "approved"
     assert "Même geste" in client.get(url).content.decode()
+
+
+def test_the_certificate_page_lists_every_capacity_and_names_the_crediting_document(
+    client: Any, cast: Any
+) -> None:
+    from tests.workflow import complete
+
+    attestation = partial(cast, validated=2).certificates.get()
+    certificate = complete(cast, attestation).certificates.get()
+    client.force_login(cast.staff_a)
+    page = client.get(reverse("certifications:certificate_detail", args=[certificate.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    section = html.split('data-testid="certified-capacities"')[1].split("</section>")[0]
+    for capacity in _capacities(cast.version):
+        assert f"{capacity.code} — {capacity.title}" in section.replace("&#x27;", "'")
+    assert section.count(f"acquise antérieurement : document n° {attestation.number}") == 2
+    assert f"n° {attestation.number} ({cast.branch_a.name})" in section
