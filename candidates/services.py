@@ -407,8 +407,7 @@ def candidate_identity_update(
         )
     locked.save(update_fields=changed)
     details: dict[str, Any] = {"fields": changed}
-    if locked.person_id is not None:
-        details.update(_person_follow(locked, changed=changed, by=by))
+    details.update(_person_follow(locked, changed=changed, by=by))
     audit_record(
         "candidate.identity_updated",
         obj=locked,
@@ -424,7 +423,7 @@ def _person_follow(candidate: Candidate, *, changed: list[str], by: Any) -> dict
     """Carry a candidate's identity correction to its person, or record that it was not
     (see `candidate_identity_update`); returns what the audit event adds."""
     fields = [name for name in changed if name in _PERSON_FIELDS]
-    if not fields:
+    if not fields or candidate.person_id is None:
         return {}  # sex, postal code: the person does not hold them
     person = Person.objects.select_for_update().get(pk=candidate.person_id)
     shared = Candidate.objects.filter(person=person).exclude(pk=candidate.pk).exists()
