@@ -184,3 +184,48 @@ def test_an_alert_claimed_before_the_completion_is_not_sent(
     mail.outbox.clear()
     assert expiry_alert(certificate_id=attestation.pk, months=6) == 0
     assert mail.outbox == []
+
+
+def test_a_certificate_of_the_same_cqpi_in_another_branch_of_the_person_completes_it(
+    cast: Any, attestation: Certificate, alerts_on: Any
+) -> None:
+    """The person, linked with consent in branch B, holds the CQPI there: branch A's
+    attestation no longer lapses for them (written as rows: B's jury is not the point)."""
+    from candidates.models import DossierStatus
+    from evaluations.models import Decision, JurySession, Outcome, SessionStatus
+    from tests.factories import CandidateFactory, DossierFactory
+
+    in_b = CandidateFactory.create(branch=cast.branch_b, person=cast.candidate.person)
+    dossier = DossierFactory.create(
+        candidate=in_b, branch=cast.branch_b, version=cast.version, status=DossierStatus.AWARDED
+    )
+    session = JurySession.objects.create(
+        branch=cast.branch_b,
+        held_on=timezone.now(),
+        place="Lyon",
+        status=SessionStatus.CLOSED,
+        created_by=cast.staff_b,
+    )
+    decision = Decision.objects.create(
+        dossier=dossier,
+        session=session,
+        outcome=Outcome.AWARD,
+        decided_at=timezone.now(),
+        recorded_by=cast.staff_b,
+    )
+    full = Certificate.objects.create(
+        number="CQPI-BETA-TEST-000001",
+        kind=CertificateKind.CERTIFICATE,
+        dossier=dossier,
+        decision=decision,
+        branch=cast.branch_b,
+        version=cast.version,
+        holder_name=attestation.holder_name,
+        issued_on=attestation.issued_on,
+        place_of_issue="Lyon",
+        snapshot={},
+    )
+    assert alerts_on(datetime.date(2027, 12, 15)) == []
+    # Revoked, it completes nothing: the alerts due come back.
+    Certificate.objects.filter(pk=full.pk).update(status=CertificateStatus.REVOKED)
+    assert len(alerts_on(datetime.date(2028, 3, 15))) == 2
