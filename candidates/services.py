@@ -210,6 +210,14 @@ _PERSON_FIELDS = (
 )
 
 
+def person_unsaved(candidate: Candidate) -> Person:
+    """A new national record with the candidate's identity, not saved yet (for bulk
+    inserts, which skip `Person.save`: its `identity_key` is set here)."""
+    person = Person(**{name: getattr(candidate, name) for name in _PERSON_FIELDS})
+    person.identity_key = person.identity().key
+    return person
+
+
 def _person_create(candidate: Candidate, *, by: Any) -> Person:
     """A new national record with the candidate's identity, the candidate pointing to it."""
     person = Person.objects.create(**{name: getattr(candidate, name) for name in _PERSON_FIELDS})
@@ -348,7 +356,21 @@ def candidate_identity_update(
     *, candidate: Candidate, by: Any, changes: dict[str, Any]
 ) -> Candidate:
     """Staff correct a candidate's identity (civil status and the fields of the CDC
-    declaration). The audit trail names the fields changed, not their values."""
+    declaration). The audit trail names the fields changed, not their values.
+
+    The national person follows as a national registry would have it:
+
+    - a person known through this candidate only is this branch's record of them: the
+      correction is carried to it (its identity fields and `identity_key`), with a
+      `PersonEvent` "identity_corrected" naming the fields;
+    - a person shared by several candidates (linked across branches, with consent) is not
+      one branch's to rewrite: other branches' records, documents and matches rest on it,
+      and a correction seen by one branch only may be that branch's typing error. The
+      person is left as it is; a `PersonEvent` "identity_differs" and the audit details
+      (`person_updated: false`, `person_matches`: whether the candidate still names the
+      person exactly) record the divergence, for a national administrator to settle (merge,
+      or correct through each branch). No silent change either way.
+    """
     require_branch_staff(by, candidate.branch_id)
     unknown = set(changes) - set(identity.IDENTITY_FIELDS)
     if unknown:
@@ -384,15 +406,51 @@ def candidate_identity_update(
             code="duplicate_candidate",
         )
     locked.save(update_fields=changed)
+    details: dict[str, Any] = {"fields": changed}
+    details.update(_person_follow(locked, changed=changed, by=by))
     audit_record(
         "candidate.identity_updated",
         obj=locked,
         branch=locked.branch_id,
         actor=by,
         label=f"#{locked.pk}",
-        details={"fields": changed},
+        details=details,
     )
     return locked
+
+
+def _person_follow(candidate: Candidate, *, changed: list[str], by: Any) -> dict[str, Any]:
+    """Carry a candidate's identity correction to its person, or record that it was not
+    (see `candidate_identity_update`); returns what the audit event adds."""
+    fields = [name for name in changed if name in _PERSON_FIELDS]
+    if not fields or candidate.person_id is None:
+        return {}  # sex, postal code: the person does not hold them
+    person = Person.objects.select_for_update().get(pk=candidate.person_id)
+    shared = Candidate.objects.filter(person=person).exclude(pk=candidate.pk).exists()
+    if not shared and person.merged_into_id is None:
+        for name in fields:
+            setattr(person, name, getattr(candidate, name))
+        person.save(update_fields=fields)  # identity_key with them (Person.save)
+        PersonEvent.objects.create(
+            person=person,
+            action=PersonAction.IDENTITY_CORRECTED,
+            candidate=candidate,
+            by=by,
+            comment=", ".join(fields),
+        )
+        return {"person": person.pk, "person_updated": True}
+    PersonEvent.objects.create(
+        person=person,
+        action=PersonAction.IDENTITY_DIFFERS,
+        candidate=candidate,
+        by=by,
+        comment=", ".join(fields),
+    )
+    return {
+        "person": person.pk,
+        "person_updated": False,
+        "person_matches": person.identity().matches(candidate.identity()),
+    }
 
 
 @transaction.atomic
