@@ -112,6 +112,8 @@ class PersonAction(models.TextChoices):
     LINKED = "linked", _("Candidat rattaché")
     MERGED_AWAY = "merged_away", _("Fusionnée dans une autre personne")
     ABSORBED = "absorbed", _("A absorbé une autre personne")
+    # The holder claimed a certificate issued before the platform (their own act: consent).
+    CLAIMED = "claimed", _("Certificat antérieur revendiqué par le titulaire")
 
 
 class PersonEvent(UndeletableModel):
