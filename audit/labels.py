@@ -91,6 +91,7 @@ ACTION_LABELS = {
     "historic.claim_invite": _("Titulaire invité à revendiquer un certificat antérieur"),
     "historic.claim": _("Certificat antérieur revendiqué par son titulaire"),
     "historic.claim_refused": _("Revendication d'un certificat antérieur refusée"),
+    "historic.persons_backfill": _("Certificats antérieurs rattachés à des personnes (reprise)"),
     "membership.deactivated": _("Rôle retiré dans la branche"),
     "company.referent_appoint": _("Référent d'entreprise nommé"),
     "company.referent_remove": _("Référent d'entreprise retiré"),

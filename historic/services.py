@@ -177,6 +177,35 @@ def _holders_link(*, branch: Branch, records: list[HistoricCertificate], by: Any
     return len(created)
 
 
+@transaction.atomic
+def historic_persons_backfill(*, dry_run: bool = False) -> tuple[int, int]:
+    """Link the records imported before persons were (no person yet) by the import's rule,
+    batch by batch in the order they were imported, as if each batch were imported again:
+    the persons created are the batch importer's. Returns (records linked, persons created);
+    with `dry_run`, counts them and writes nothing. Safe to run twice: linked records are
+    left alone."""
+    unlinked = HistoricCertificate.objects.filter(person__isnull=True).select_related(
+        "branch", "imported_by"
+    )
+    batches: dict[Any, list[HistoricCertificate]] = {}
+    for record in unlinked.order_by("imported_at", "batch", "pk"):
+        batches.setdefault(record.batch, []).append(record)
+    linked = created = 0
+    for records in batches.values():
+        first = records[0]
+        created += _holders_link(branch=first.branch, records=records, by=first.imported_by)
+        HistoricCertificate.objects.bulk_update(records, ["person"], batch_size=1000)
+        linked += len(records)
+    if dry_run:
+        transaction.set_rollback(True)
+    elif linked:
+        audit_record(
+            "historic.persons_backfill",
+            details={"records": linked, "persons_created": created},
+        )
+    return linked, created
+
+
 # --- The holder's claim -------------------------------------------------------------------
 
 

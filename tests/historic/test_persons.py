@@ -121,3 +121,26 @@ def test_the_import_looks_persons_up_once_per_batch(
     with django_assert_max_num_queries(14):
         services.historic_import(branch=cast.branch_a, rows=rows, by=cast.staff_a)
     assert HistoricCertificate.objects.filter(person__isnull=False).count() == 40
+
+
+def test_the_backfill_links_older_records_by_the_same_rule(cast: Any) -> None:
+    from django.core.management import call_command
+
+    from audit.models import AuditEvent
+
+    _import(cast, [row(cast, 1, **holder(1)), row(cast, 2, **holder(2))])
+    _import(cast, [row(cast, 3, **holder(3)), row(cast, 4, **holder(4, first_name="Marc"))])
+    # As the records stood before persons: none linked.
+    HistoricCertificate.objects.update(person=None)
+    out = __import__("io").StringIO()
+    call_command("link_historic_persons", dry_run=True, stdout=out)
+    assert "Simulation" in out.getvalue() and "4 certificat(s)" in out.getvalue()
+    assert not HistoricCertificate.objects.filter(person__isnull=False).exists()
+    call_command("link_historic_persons", stdout=out)
+    records = {r.number: r.person_id for r in HistoricCertificate.objects.all()}
+    # The holder of 1 and 2 is the holder of 3 (same branch, same identity); 4 is another.
+    assert records["ALP-2008-0001"] == records["ALP-2008-0002"] == records["ALP-2008-0003"]
+    assert records["ALP-2008-0004"] not in (None, records["ALP-2008-0001"])
+    assert AuditEvent.objects.filter(action="historic.persons_backfill").count() == 1
+    call_command("link_historic_persons", stdout=out)
+    assert AuditEvent.objects.filter(action="historic.persons_backfill").count() == 1
