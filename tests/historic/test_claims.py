@@ -83,7 +83,7 @@ def test_staff_invite_the_holder_with_a_signed_link_by_email(
     assert "ALP-2008-00042" in message.subject and "Revendiquez" in message.subject
     assert "30 jours" in message.body
     # The link in the message opens the claim for the holder.
-    (link,) = re.findall(r"https?://\S+/revendiquer/\S+/", message.body)
+    (link,) = re.findall(r"https?://\S+/revendiquer/\S+/", str(message.body))
     assert claims.claim_record(link.rstrip("/").rsplit("/", 1)[1]) == record
     event = AuditEvent.objects.get(action="historic.claim_invite")
     assert (event.branch_id, event.actor_id) == (cast.branch_a.pk, cast.staff_a.pk)
