@@ -30,7 +30,7 @@ from certifications.models import (
     ReferentielVersion,
     VersionStatus,
 )
-from core.bulk import bulk_insert
+from core.bulk import bulk_insert_rows
 from core.errors import DomainError, InvalidTransition
 from core.identity import normalised_identity
 from core.reminders import reminder_claim
@@ -342,30 +342,30 @@ def _merge(*, keep: Person, absorb: Person, reason: str, by: Any, action: str) -
 # --- Persons of the documents issued before the platform (#18, item 6) -------------------------
 
 
-def persons_create_for_records(*, identities: list[dict[str, Any]], by: Any) -> list[Person]:
+def persons_create_for_records(*, identities: list[dict[str, Any]], by: Any) -> list[int]:
     """New national records for the holders of imported historic certificates, in bulk (a
-    branch's register holds thousands): one person per identity given, each with its CREATED
-    event by the importer. The caller (`historic.services.historic_import`) has checked the
-    importer's right on the branch and decided which holders are new."""
-    comment = _("Titulaire d'un certificat antérieur à la plateforme, importé.")
-    persons = [Person(**values) for values in identities]
-    for person in persons:
-        # What `Person.save` computes: bulk inserts do not call it.
-        person.identity_key = person.identity().key
-    bulk_insert(Person, persons)
-    bulk_insert(
-        PersonEvent,
+    branch's register holds thousands): one person per identity given (the identity fields
+    of `_PERSON_FIELDS` but the email, and `identity_key` as `Person.save` computes it), each
+    with its CREATED event by the importer; returns their ids, in order. The caller
+    (`historic.services.historic_import`) has checked the importer's right on the branch
+    and decided which holders are new."""
+    now = timezone.now()
+    columns = [name for name in _PERSON_FIELDS if name != "email"]
+    person_ids = bulk_insert_rows(
+        Person,
+        [*columns, "identity_key", "email", "phone", "created_at"],
         [
-            PersonEvent(
-                person_id=person.pk,
-                action=PersonAction.CREATED,
-                by=by,
-                comment=comment,
-            )
-            for person in persons
+            (*(values.get(name, "") for name in columns), values["identity_key"], "", "", now)
+            for values in identities
         ],
     )
-    return persons
+    comment = _("Titulaire d'un certificat antérieur à la plateforme, importé.")
+    bulk_insert_rows(
+        PersonEvent,
+        ["person_id", "action", "by_id", "at", "comment"],
+        [(pk, PersonAction.CREATED.value, by.pk, now, comment) for pk in person_ids],
+    )
+    return person_ids
 
 
 def holder_person(user: Any) -> Person | None:

@@ -169,11 +169,15 @@ def _holders_link(*, branch: Branch, records: list[HistoricCertificate], by: Any
         for record in members:
             record.person = found
     created = persons_create_for_records(
-        identities=[groups[identity][0].person_identity for identity in new], by=by
+        identities=[
+            {**groups[identity][0].person_identity, "identity_key": identity.key}
+            for identity in new
+        ],
+        by=by,
     )
-    for identity, person in zip(new, created, strict=True):
+    for identity, person_id in zip(new, created, strict=True):
         for record in groups[identity]:
-            record.person = person
+            record.person_id = person_id
     return len(created)
 
 
