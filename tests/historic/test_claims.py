@@ -293,3 +293,29 @@ def test_a_claimed_record_is_not_claimed_or_invited_again(cast: Any, record: Any
         )
     with pytest.raises(DomainError, match="déjà été revendiqué"):
         invited(record, cast)
+
+
+def test_a_record_without_a_person_joins_the_holders(cast: Any, record: Any) -> None:
+    HistoricCertificate.objects.filter(pk=record.pk).update(person=None)
+    record.refresh_from_db()
+    invited(record, cast)
+    services.historic_claim(record=record, user=cast.candidate_user, birth_date=record.birth_date)
+    record.refresh_from_db()
+    assert record.person_id == cast.candidate.person_id
+    event = PersonEvent.objects.get(action=PersonAction.CLAIMED)
+    assert event.other_person_id is None and event.person_id == cast.candidate.person_id
+
+
+def test_a_record_already_of_the_holders_person_is_claimed_without_a_merge(
+    cast: Any, record: Any
+) -> None:
+    HistoricCertificate.objects.filter(pk=record.pk).update(person=cast.candidate.person)
+    record.refresh_from_db()
+    invited(record, cast)
+    services.historic_claim(record=record, user=cast.candidate_user, birth_date=record.birth_date)
+    record.refresh_from_db()
+    assert record.person_id == cast.candidate.person_id and record.claimed_at is not None
+    assert not AuditEvent.objects.filter(action="person.claim_merge").exists()
+    assert AuditEvent.objects.get(action="historic.claim").details["previous_person"] == (
+        cast.candidate.person_id
+    )
