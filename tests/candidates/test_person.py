@@ -285,7 +285,7 @@ def test_only_the_holder_absorbs_a_person_on_a_claim(cast: Any) -> None:
 
 
 def test_persons_of_historic_holders_are_created_in_bulk_with_their_events(cast: Any) -> None:
-    identity = {
+    identity: dict[str, Any] = {
         "last_name": "Écroubert",
         "first_name": "Léa",
         "birth_date": datetime.date(1980, 3, 14),
