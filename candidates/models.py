@@ -114,6 +114,8 @@ class PersonAction(models.TextChoices):
     ABSORBED = "absorbed", _("A absorbé une autre personne")
     IDENTITY_CORRECTED = "identity_corrected", _("Identité corrigée")
     IDENTITY_DIFFERS = "identity_differs", _("Identité corrigée par une branche, non reportée")
+    # The holder claimed a certificate issued before the platform (their own act: consent).
+    CLAIMED = "claimed", _("Certificat antérieur revendiqué par le titulaire")
 
 
 class PersonEvent(UndeletableModel):

@@ -30,6 +30,7 @@ from certifications.models import (
     ReferentielVersion,
     VersionStatus,
 )
+from core.bulk import bulk_insert_rows
 from core.errors import DomainError, InvalidTransition
 from core.identity import normalised_identity
 from core.reminders import reminder_claim
@@ -284,6 +285,15 @@ def person_merge(*, keep: Person, absorb: Person, reason: str, by: Any) -> Perso
         raise DomainError(_("Indiquez le motif de la fusion."), code="reason_required")
     if keep.pk == absorb.pk:
         raise DomainError(_("Une personne ne peut être fusionnée avec elle-même."), code="same")
+    kept = _merge(keep=keep, absorb=absorb, reason=reason.strip(), by=by, action="person.merge")
+    keep.refresh_from_db()
+    absorb.refresh_from_db()
+    return kept
+
+
+def _merge(*, keep: Person, absorb: Person, reason: str, by: Any, action: str) -> Person:
+    """Lock both persons (in key order), point `absorb`'s candidates and former duplicates to
+    `keep`, fill `keep`'s empty fields, mark `absorb` merged; history and one audit event."""
     locked = {
         p.pk: p
         for p in Person.objects.select_for_update()
@@ -313,17 +323,17 @@ def person_merge(*, keep: Person, absorb: Person, reason: str, by: Any) -> Perso
         action=PersonAction.MERGED_AWAY,
         other_person=kept,
         by=by,
-        comment=reason.strip(),
+        comment=reason,
     )
     PersonEvent.objects.create(
         person=kept,
         action=PersonAction.ABSORBED,
         other_person=absorbed,
         by=by,
-        comment=reason.strip(),
+        comment=reason,
     )
     audit_record(
-        "person.merge",
+        action,
         obj=kept,
         actor=by,
         label=kept.national_number,
@@ -331,12 +341,79 @@ def person_merge(*, keep: Person, absorb: Person, reason: str, by: Any) -> Perso
             "absorbed": absorbed.pk,
             "candidates": moved,
             "filled": filled,
-            "reason": reason.strip()[:200],
+            "reason": reason[:200],
         },
     )
-    keep.refresh_from_db()
-    absorb.refresh_from_db()
     return kept
+
+
+# --- Persons of the documents issued before the platform (#18, item 6) -------------------------
+
+
+def persons_create_for_records(*, identities: list[dict[str, Any]], by: Any) -> list[int]:
+    """New national records for the holders of imported historic certificates, in bulk (a
+    branch's register holds thousands): one person per identity given (the identity fields
+    of `_PERSON_FIELDS` but the email, and `identity_key` as `Person.save` computes it), each
+    with its CREATED event by the importer; returns their ids, in order. The caller
+    (`historic.services.historic_import`) has checked the importer's right on the branch
+    and decided which holders are new."""
+    now = timezone.now()
+    columns = [name for name in _PERSON_FIELDS if name != "email"]
+    person_ids = bulk_insert_rows(
+        Person,
+        [*columns, "identity_key", "email", "phone", "created_at"],
+        [
+            (*(values.get(name, "") for name in columns), values["identity_key"], "", "", now)
+            for values in identities
+        ],
+    )
+    comment = _("Titulaire d'un certificat antérieur à la plateforme, importé.")
+    bulk_insert_rows(
+        PersonEvent,
+        ["person_id", "action", "by_id", "at", "comment"],
+        [(pk, PersonAction.CREATED.value, by.pk, now, comment) for pk in person_ids],
+    )
+    return person_ids
+
+
+def holder_person(user: Any) -> Person | None:
+    """The national person of the signed-in candidate: the person their newest candidate
+    profile points to (a holder with profiles in several branches was linked to one person
+    when the branches found them, or the national administrator merged the duplicates)."""
+    return (
+        Person.objects.current()
+        .filter(candidates__user_id=user.pk)
+        .order_by("-candidates__pk")
+        .first()
+    )
+
+
+def person_claim_record(
+    *, person: Person, by: Any, comment: str, other_person: Person | None = None
+) -> PersonEvent:
+    """The holder claimed a document of theirs for this person: their own act, so their
+    consent, dated now. `other_person` is the person the document pointed to before."""
+    now = timezone.now()
+    return PersonEvent.objects.create(
+        person=person,
+        action=PersonAction.CLAIMED,
+        other_person=other_person,
+        by=by,
+        consent_at=now,
+        comment=comment,
+    )
+
+
+def person_absorb_on_claim(*, keep: Person, absorb: Person, by: Any, reason: str) -> Person:
+    """A holder's claim merges the person a document was imported for (`absorb`, tied to
+    nothing else: the caller checked it) into the holder's own person (`keep`). Only the
+    holder may: `by` must be a candidate account whose profile points to `keep`. Same
+    history and audit as a national administrator's merge."""
+    if by.pk is None or not Candidate.objects.filter(user_id=by.pk, person=keep).exists():
+        raise PermissionDenied
+    if keep.pk == absorb.pk:
+        raise DomainError(_("Une personne ne peut être fusionnée avec elle-même."), code="same")
+    return _merge(keep=keep, absorb=absorb, reason=reason, by=by, action="person.claim_merge")
 
 
 def _checked_identity(values: dict[str, Any]) -> dict[str, Any]:

@@ -361,3 +361,40 @@ def test_the_merge_page_is_the_national_administrators(client: Any, cast: Any) -
     assert client.post(url, data).status_code == 302
     two.person.refresh_from_db()
     assert two.person.merged_into_id == one.person.pk
+
+
+def test_only_the_holder_absorbs_a_person_on_a_claim(cast: Any) -> None:
+    from tests.factories import PersonFactory
+
+    keep, absorb = cast.candidate.person, PersonFactory.create()
+    for someone in (cast.other_candidate_user, cast.staff_a, cast.admin):
+        with pytest.raises(PermissionDenied):
+            services.person_absorb_on_claim(keep=keep, absorb=absorb, by=someone, reason="x")
+    services.person_absorb_on_claim(
+        keep=keep, absorb=absorb, by=cast.candidate_user, reason="Revendiqué."
+    )
+    absorb.refresh_from_db()
+    assert absorb.merged_into_id == keep.pk
+    assert PersonEvent.objects.filter(person=absorb, action=PersonAction.MERGED_AWAY).exists()
+    assert AuditEvent.objects.get(action="person.claim_merge").actor_id == cast.candidate_user.pk
+
+
+def test_persons_of_historic_holders_are_created_in_bulk_with_their_events(cast: Any) -> None:
+    identity: dict[str, Any] = {
+        "last_name": "Écroubert",
+        "first_name": "Léa",
+        "birth_date": datetime.date(1980, 3, 14),
+        "birth_place": "Lille",
+    }
+    key = normalised_identity(**identity).key
+    ids = services.persons_create_for_records(
+        identities=[identity | {"identity_key": key}, identity | {"identity_key": key}],
+        by=cast.staff_a,
+    )
+    persons = Person.objects.filter(pk__in=ids)
+    assert len(ids) == 2 and persons.count() == 2
+    for person in persons:
+        assert person.identity_key == person.identity().key == key
+        assert person.birth_date == datetime.date(1980, 3, 14) and person.created_at
+        event = person.events.get()
+        assert (event.action, event.by_id) == (PersonAction.CREATED, cast.staff_a.pk)
