@@ -147,7 +147,8 @@ def issued_this_year(branch: Branch, today: datetime.date) -> dict[str, int]:
 
 def expiring_partials(branch: Branch, today: datetime.date) -> Any:
     """Valid partial attestations that lapse within the horizon (the branch's validity period
-    was applied at issue; an unlimited one has no end date and never shows here)."""
+    was applied at issue; an unlimited one has no end date and never shows here). A partial
+    validation completed since (`CertificateQuerySet.not_completed`) is not listed."""
     return (
         Certificate.objects.filter(
             branch=branch,
@@ -156,6 +157,7 @@ def expiring_partials(branch: Branch, today: datetime.date) -> Any:
             valid_until__gte=today,
             valid_until__lte=today + datetime.timedelta(days=EXPIRY_HORIZON_DAYS),
         )
+        .not_completed()
         .select_related("dossier")
         .order_by("valid_until", "pk")
     )

@@ -35,12 +35,23 @@ from branches.services import counter_next
 from branches.validators import normalize_siret, siret_is_valid
 from certifications.models import Referentiel, ReferentielStatus, ReferentielVersion
 from core.errors import DomainError
+from core.identity import NormalisedIdentity, normalised_identity
 from core.text import format_characters
 from core.uploads import CSV, IMPORT_TYPES, XLSX, inspect_upload
 
 from . import identity
-from .models import AccessRoute, Candidate, Dossier, DossierHistory, DossierStatus
-from .services import dossier_reference
+from .models import (
+    AccessRoute,
+    Candidate,
+    Dossier,
+    DossierHistory,
+    DossierStatus,
+    Person,
+    PersonAction,
+    PersonEvent,
+)
+from .services import dossier_reference, person_unsaved
+from .workflow import TERMINAL_STATUSES
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -198,6 +209,9 @@ class CleanRow:
     access_route: str
     first_certification: bool
     identity: dict[str, str] = field(default_factory=dict)
+    # The branch's candidate of exactly this identity, who gets the new dossier; None: a new
+    # candidate (with a national person of their own).
+    candidate_id: int | None = None
 
     # For the preview page: the stored values stay raw so that the preview survives JSON.
     @property
@@ -221,6 +235,11 @@ class Preview:
     @property
     def is_importable(self) -> bool:
         return bool(self.rows) and not self.errors and not self.file_error
+
+    @property
+    def reused_count(self) -> int:
+        """The rows naming a candidate already registered in the branch."""
+        return sum(1 for row in self.rows if row.candidate_id is not None)
 
 
 # --- Reading ---------------------------------------------------------------------
@@ -349,7 +368,7 @@ class _Context:
     versions: dict[str, ReferentielVersion]
     known_codes: set[str]
     companies: dict[str, Company]
-    existing: set[tuple[str, str, datetime.date]]
+    existing: _BranchCandidates
 
 
 def _context(branch: Branch, birth_dates: set[datetime.date]) -> _Context:
@@ -362,19 +381,88 @@ def _context(branch: Branch, birth_dates: set[datetime.date]) -> _Context:
         )
         .select_related("referentiel")
     }
-    existing = {
-        (last.lower(), first.lower(), born)
-        for last, first, born in Candidate.objects.filter(
-            branch=branch, birth_date__in=birth_dates
-        ).values_list("last_name", "first_name", "birth_date")
-    }
     return _Context(
         branch=branch,
         versions=versions,
         known_codes={c.lower() for c in Referentiel.objects.values_list("code", flat=True)},
         companies={c.siret: c for c in Company.objects.filter(branch=branch)},
-        existing=existing,
+        existing=_BranchCandidates.load(branch, birth_dates),
     )
+
+
+def _row_identity(
+    row: dict[str, Any], birth_date: datetime.date, extra: dict[str, str]
+) -> NormalisedIdentity:
+    return normalised_identity(
+        last_name=str(row.get("last_name", "")),
+        first_name=str(row.get("first_name", "")),
+        birth_date=birth_date,
+        birth_place=str(row.get("birth_place", "")),
+        birth_insee_code=extra.get("birth_insee_code", ""),
+        birth_country_code=extra.get("birth_country_code", ""),
+    )
+
+
+@dataclass
+class _BranchCandidates:
+    """The branch's candidates born on the file's dates, as `candidate_create` would find
+    them: a row naming one of them exactly (names normalised, birth date and place) is that
+    candidate — a new dossier, no new record; a row naming one of them otherwise (same names
+    and date, another place) is refused, for staff to check. Candidates of other branches are
+    never looked at: linking across branches needs the person's consent, given through the
+    candidate's form (`candidate_create`). Two queries, whatever the file's length."""
+
+    by_key: dict[str, list[Candidate]]
+    in_progress: set[tuple[int, int]]  # (candidate, référentiel) with a dossier not closed
+
+    @classmethod
+    def load(cls, branch: Branch, birth_dates: set[datetime.date]) -> _BranchCandidates:
+        by_key: dict[str, list[Candidate]] = {}
+        candidates = Candidate.objects.filter(branch=branch, birth_date__in=birth_dates).only(
+            "pk",
+            "person_id",
+            "last_name",
+            "first_name",
+            "birth_date",
+            "birth_place",
+            "birth_insee_code",
+            "birth_country_code",
+        )
+        for candidate in candidates:
+            by_key.setdefault(candidate.identity().key, []).append(candidate)
+        ids = [c.pk for found in by_key.values() for c in found]
+        in_progress = set(
+            Dossier.objects.filter(candidate_id__in=ids)
+            .exclude(status__in=TERMINAL_STATUSES)
+            .values_list("candidate_id", "version__referentiel_id")
+        )
+        return cls(by_key=by_key, in_progress=in_progress)
+
+    def match(self, wanted: NormalisedIdentity) -> tuple[Candidate | None, bool]:
+        """The candidate named exactly, and whether another of the same names and birth date
+        stands in the way (a different place of birth)."""
+        found = self.by_key.get(wanted.key, [])
+        exact = next((c for c in found if c.identity().matches(wanted)), None)
+        return exact, bool(found) and exact is None
+
+    def reasons(
+        self, wanted: NormalisedIdentity, referentiel_id: int | None
+    ) -> tuple[int | None, list[str]]:
+        """The candidate the row reuses (or None), and why it cannot be imported."""
+        exact, clash = self.match(wanted)
+        if clash:
+            return None, [
+                _(
+                    "un candidat de mêmes nom, prénom et date de naissance est déjà enregistré "
+                    "dans la branche avec un autre lieu de naissance : vérifiez sa fiche ou la "
+                    "ligne"
+                )
+            ]
+        if exact is None:
+            return None, []
+        if (exact.pk, referentiel_id) in self.in_progress:
+            return exact.pk, [_("le candidat a déjà un dossier en cours pour ce CQPI")]
+        return exact.pk, []
 
 
 def validate_rows(
@@ -385,7 +473,7 @@ def validate_rows(
     dates = {d for _line, row in rows if (d := _parse_date(row.get("birth_date", "")))}
     ctx = _context(branch, dates)
     routes = _access_routes()
-    seen: dict[tuple[str, str, datetime.date], int] = {}
+    seen: dict[str, int] = {}
     clean: list[CleanRow] = []
     errors: list[RowError] = []
     for line, row in rows:
@@ -468,16 +556,20 @@ def validate_rows(
         for name in IDENTITY_COLUMNS:
             if len(extra[name]) > IDENTITY_MAX_LENGTH[name]:
                 reasons.append(_("champ « %(column)s » trop long") % {"column": header(name)})
+        reused: int | None = None
         if last_name and first_name and birth_date:
-            key = (last_name.lower(), first_name.lower(), birth_date)
-            if key in ctx.existing:
-                reasons.append(_("candidat déjà enregistré dans la branche"))
-            elif key in seen:
+            wanted = _row_identity(value, birth_date, extra)
+            key = wanted.key
+            reused, problems = ctx.existing.reasons(
+                wanted, version.referentiel_id if version is not None else None
+            )
+            reasons.extend(problems)
+            if key in seen:
                 reasons.append(
                     _("candidat en double dans le fichier (déjà à la ligne %(line)d)")
                     % {"line": seen[key]}
                 )
-            else:
+            elif not problems:
                 seen[key] = line
         if reasons:
             errors.append(
@@ -499,6 +591,7 @@ def validate_rows(
                 access_route=route,
                 first_certification=first_cert in _YES and first_cert != "",
                 identity={name: value for name, value in extra.items() if value},
+                candidate_id=reused,
             )
         )
     return clean, errors
@@ -637,20 +730,7 @@ def import_rows(
         )
     today = timezone.localdate()
     now = timezone.now()
-    candidates = Candidate.objects.bulk_create(
-        [
-            Candidate(
-                branch=branch,
-                last_name=row.last_name,
-                first_name=row.first_name,
-                birth_date=datetime.date.fromisoformat(row.birth_date),
-                birth_place=row.birth_place,
-                email=row.email,
-                **row.identity,
-            )
-            for row in rows
-        ]
-    )
+    candidates = _candidates_for(rows, branch=branch, by=by)
     first = counter_next(branch=branch, kind="dossier", year=today.year, count=len(rows))
     dossiers = []
     for offset, (row, candidate) in enumerate(zip(rows, candidates, strict=True)):
@@ -688,6 +768,8 @@ def import_rows(
         details={
             "file": filename,
             "dossiers": len(dossiers),
+            "candidates_created": sum(1 for row in rows if row.candidate_id is None),
+            "candidates_reused": sum(1 for row in rows if row.candidate_id is not None),
             "first": dossiers[0].reference,
             "last": dossiers[-1].reference,
         },
@@ -695,18 +777,54 @@ def import_rows(
     return dossiers
 
 
+def _candidates_for(rows: list[CleanRow], *, branch: Branch, by: Any) -> list[Candidate]:
+    """Each row's candidate, in the rows' order: the branch's candidate the row names
+    exactly, or a new one with a national person of their own (never another branch's: see
+    `_BranchCandidates`). A fixed number of bulk queries, whatever the number of rows."""
+    reused = Candidate.objects.in_bulk([row.candidate_id for row in rows if row.candidate_id])
+    new = {
+        row.line: Candidate(
+            branch=branch,
+            last_name=row.last_name,
+            first_name=row.first_name,
+            birth_date=datetime.date.fromisoformat(row.birth_date),
+            birth_place=row.birth_place,
+            email=row.email,
+            **row.identity,
+        )
+        for row in rows
+        if row.candidate_id is None
+    }
+    # A reused candidate without a person (written by the load generator) gets one too.
+    unlinked = [c for c in reused.values() if c.person_id is None]
+    persons = Person.objects.bulk_create([person_unsaved(c) for c in (*new.values(), *unlinked)])
+    for candidate, person in zip((*new.values(), *unlinked), persons, strict=True):
+        candidate.person = person
+    Candidate.objects.bulk_create(new.values())
+    if unlinked:
+        Candidate.objects.bulk_update(unlinked, ["person"])
+    PersonEvent.objects.bulk_create(
+        [
+            PersonEvent(person=c.person, action=PersonAction.CREATED, candidate=c, by=by)
+            for c in (*new.values(), *unlinked)
+        ]
+    )
+    return [new[row.line] if row.candidate_id is None else reused[row.candidate_id] for row in rows]
+
+
 def _recheck(
     table: list[tuple[int, dict[str, Any]]], rows: list[CleanRow], branch: Branch
 ) -> tuple[list[CleanRow], list[RowError]]:
-    """Duplicates against the database, and the versions and companies still being usable."""
+    """The branch's candidates the rows name (the same as at the preview, with no dossier
+    in progress for the CQPI since), and the versions and companies still being usable."""
     errors: list[RowError] = []
     dates = {data["birth_date"] for _line, data in table}
-    existing = {
-        (last.lower(), first.lower(), born)
-        for last, first, born in Candidate.objects.filter(
-            branch=branch, birth_date__in=dates
-        ).values_list("last_name", "first_name", "birth_date")
-    }
+    existing = _BranchCandidates.load(branch, dates)
+    referentiels = dict(
+        ReferentielVersion.objects.filter(pk__in={row.version_id for row in rows}).values_list(
+            "pk", "referentiel_id"
+        )
+    )
     usable_versions = set(
         ReferentielVersion.objects.in_force()
         .filter(
@@ -718,8 +836,11 @@ def _recheck(
     companies = set(Company.objects.filter(branch=branch).values_list("pk", flat=True))
     for (line, data), row in zip(table, rows, strict=True):
         reasons = []
-        if (data["last_name"].lower(), data["first_name"].lower(), data["birth_date"]) in existing:
-            reasons.append(_("candidat déjà enregistré dans la branche"))
+        wanted = _row_identity(data, data["birth_date"], row.identity)
+        reused, problems = existing.reasons(wanted, referentiels.get(row.version_id))
+        reasons.extend(problems)
+        if not problems and reused != row.candidate_id:
+            reasons.append(_("un candidat de cette identité a été enregistré depuis l'aperçu"))
         if row.version_id not in usable_versions:
             reasons.append(_("le CQPI n'a plus de version en vigueur adoptée par la branche"))
         if row.company_id is not None and row.company_id not in companies:

@@ -5,6 +5,13 @@ branch, through every candidate record that points to them), with the blocs and 
 its snapshot certifies, its number, CQPI and version, date, branch and validity. Nothing
 here is stored or edited: a revoked document leaves the ledger, a reissue replaces the
 document it supersedes (decision 0003 says why the snapshot is the truth of a document).
+
+The certificates issued before the platform (`historic`, a room above this one) are documents
+of the person too: that room registers a source in `core.ledger` and each ledger below reads
+every registered source for the same persons, one query each, sorted in by date. Composing
+the ledger in the historic room's views instead would have left every other reader of the
+ledger (the space, the staff's page, whatever comes next) to remember it; a registry keeps
+one ledger and the imports flowing down (import-linter checks them).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from certifications.models import Certificate, CertificateKind, CertificateStatus
+from core.ledger import ledger_sources_read
 
 from .models import Candidate, Person
 
@@ -49,6 +57,13 @@ class LedgerEntry:
     branch_name: str
     valid_until: datetime.date | None
     blocs: tuple[LedgerBloc, ...]
+    # Issued before the platform (historic room): no snapshot, capacities as codes if known.
+    before_platform: bool = False
+    listed_capacities: tuple[str, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return f"{'historic' if self.before_platform else 'doc'}-{self.certificate_id}"
 
     @property
     def is_partial(self) -> bool:
@@ -67,7 +82,9 @@ class LedgerEntry:
 
     @property
     def capacity_codes(self) -> frozenset[str]:
-        return frozenset(c.code for bloc in self.blocs for c in bloc.capacities)
+        return frozenset(c.code for bloc in self.blocs for c in bloc.capacities) | frozenset(
+            self.listed_capacities
+        )
 
 
 def _date(value: Any) -> datetime.date | None:
@@ -117,9 +134,20 @@ def _documents(condition: Q) -> QuerySet[Certificate]:
     )
 
 
+def _with_sources(entries: list[LedgerEntry], person_ids: Any) -> list[LedgerEntry]:
+    """The documents, and the registered sources' entries for the persons, newest first."""
+    extra: list[LedgerEntry] = ledger_sources_read(person_ids)
+    if not extra:
+        return entries
+    return sorted(
+        [*entries, *extra], key=lambda e: (e.issued_on, not e.before_platform), reverse=True
+    )
+
+
 def person_ledger(person: Person) -> list[LedgerEntry]:
     """The person's valid documents, newest first, through every candidate pointing to them."""
-    return [entry_of(c) for c in _documents(Q(dossier__candidate__person_id=person.pk))]
+    documents = [entry_of(c) for c in _documents(Q(dossier__candidate__person_id=person.pk))]
+    return _with_sources(documents, [person.pk])
 
 
 def candidate_ledger(candidate: Candidate) -> list[LedgerEntry]:
@@ -127,14 +155,18 @@ def candidate_ledger(candidate: Candidate) -> list[LedgerEntry]:
     link), or of the candidate alone when no person was ever given (bulk-loaded rows)."""
     if candidate.person_id is None:
         return [entry_of(c) for c in _documents(Q(dossier__candidate_id=candidate.pk))]
-    return [entry_of(c) for c in _documents(Q(dossier__candidate__person_id=candidate.person_id))]
+    documents = [
+        entry_of(c) for c in _documents(Q(dossier__candidate__person_id=candidate.person_id))
+    ]
+    return _with_sources(documents, [candidate.person_id])
 
 
 def user_ledger(user: Any) -> list[LedgerEntry]:
     """What the signed-in candidate validated: the ledger of every person their candidate
-    profiles point to (one query)."""
+    profiles point to (one query for the documents, one per registered source)."""
     profiles = Candidate.objects.filter(user_id=user.pk)
     condition = Q(dossier__candidate__person_id__in=profiles.values("person_id")) | Q(
         dossier__candidate__in=profiles.filter(person__isnull=True).values("pk")
     )
-    return [entry_of(c) for c in _documents(condition)]
+    documents = [entry_of(c) for c in _documents(condition)]
+    return _with_sources(documents, profiles.filter(person__isnull=False).values("person_id"))

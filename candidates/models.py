@@ -112,11 +112,17 @@ class PersonAction(models.TextChoices):
     LINKED = "linked", _("Candidat rattaché")
     MERGED_AWAY = "merged_away", _("Fusionnée dans une autre personne")
     ABSORBED = "absorbed", _("A absorbé une autre personne")
+    IDENTITY_CORRECTED = "identity_corrected", _("Identité corrigée")
+    IDENTITY_DIFFERS = "identity_differs", _("Identité corrigée par une branche, non reportée")
+    # The holder claimed a certificate issued before the platform (their own act: consent).
+    CLAIMED = "claimed", _("Certificat antérieur revendiqué par le titulaire")
 
 
 class PersonEvent(UndeletableModel):
     """What happened to a person: created with a candidate, a candidate linked with the
-    person's consent (who recorded it, when), merged. Never deleted."""
+    person's consent (who recorded it, when), merged, its identity corrected through its only
+    candidate, or a correction by one branch of a shared person left for review (the comment
+    names the fields). Never deleted."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=20, choices=PersonAction.choices)

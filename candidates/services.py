@@ -30,6 +30,7 @@ from certifications.models import (
     ReferentielVersion,
     VersionStatus,
 )
+from core.bulk import bulk_insert_rows
 from core.errors import DomainError, InvalidTransition
 from core.identity import normalised_identity
 from core.reminders import reminder_claim
@@ -210,6 +211,14 @@ _PERSON_FIELDS = (
 )
 
 
+def person_unsaved(candidate: Candidate) -> Person:
+    """A new national record with the candidate's identity, not saved yet (for bulk
+    inserts, which skip `Person.save`: its `identity_key` is set here)."""
+    person = Person(**{name: getattr(candidate, name) for name in _PERSON_FIELDS})
+    person.identity_key = person.identity().key
+    return person
+
+
 def _person_create(candidate: Candidate, *, by: Any) -> Person:
     """A new national record with the candidate's identity, the candidate pointing to it."""
     person = Person.objects.create(**{name: getattr(candidate, name) for name in _PERSON_FIELDS})
@@ -276,6 +285,15 @@ def person_merge(*, keep: Person, absorb: Person, reason: str, by: Any) -> Perso
         raise DomainError(_("Indiquez le motif de la fusion."), code="reason_required")
     if keep.pk == absorb.pk:
         raise DomainError(_("Une personne ne peut être fusionnée avec elle-même."), code="same")
+    kept = _merge(keep=keep, absorb=absorb, reason=reason.strip(), by=by, action="person.merge")
+    keep.refresh_from_db()
+    absorb.refresh_from_db()
+    return kept
+
+
+def _merge(*, keep: Person, absorb: Person, reason: str, by: Any, action: str) -> Person:
+    """Lock both persons (in key order), point `absorb`'s candidates and former duplicates to
+    `keep`, fill `keep`'s empty fields, mark `absorb` merged; history and one audit event."""
     locked = {
         p.pk: p
         for p in Person.objects.select_for_update()
@@ -305,17 +323,17 @@ def person_merge(*, keep: Person, absorb: Person, reason: str, by: Any) -> Perso
         action=PersonAction.MERGED_AWAY,
         other_person=kept,
         by=by,
-        comment=reason.strip(),
+        comment=reason,
     )
     PersonEvent.objects.create(
         person=kept,
         action=PersonAction.ABSORBED,
         other_person=absorbed,
         by=by,
-        comment=reason.strip(),
+        comment=reason,
     )
     audit_record(
-        "person.merge",
+        action,
         obj=kept,
         actor=by,
         label=kept.national_number,
@@ -323,12 +341,79 @@ def person_merge(*, keep: Person, absorb: Person, reason: str, by: Any) -> Perso
             "absorbed": absorbed.pk,
             "candidates": moved,
             "filled": filled,
-            "reason": reason.strip()[:200],
+            "reason": reason[:200],
         },
     )
-    keep.refresh_from_db()
-    absorb.refresh_from_db()
     return kept
+
+
+# --- Persons of the documents issued before the platform (#18, item 6) -------------------------
+
+
+def persons_create_for_records(*, identities: list[dict[str, Any]], by: Any) -> list[int]:
+    """New national records for the holders of imported historic certificates, in bulk (a
+    branch's register holds thousands): one person per identity given (the identity fields
+    of `_PERSON_FIELDS` but the email, and `identity_key` as `Person.save` computes it), each
+    with its CREATED event by the importer; returns their ids, in order. The caller
+    (`historic.services.historic_import`) has checked the importer's right on the branch
+    and decided which holders are new."""
+    now = timezone.now()
+    columns = [name for name in _PERSON_FIELDS if name != "email"]
+    person_ids = bulk_insert_rows(
+        Person,
+        [*columns, "identity_key", "email", "phone", "created_at"],
+        [
+            (*(values.get(name, "") for name in columns), values["identity_key"], "", "", now)
+            for values in identities
+        ],
+    )
+    comment = _("Titulaire d'un certificat antérieur à la plateforme, importé.")
+    bulk_insert_rows(
+        PersonEvent,
+        ["person_id", "action", "by_id", "at", "comment"],
+        [(pk, PersonAction.CREATED.value, by.pk, now, comment) for pk in person_ids],
+    )
+    return person_ids
+
+
+def holder_person(user: Any) -> Person | None:
+    """The national person of the signed-in candidate: the person their newest candidate
+    profile points to (a holder with profiles in several branches was linked to one person
+    when the branches found them, or the national administrator merged the duplicates)."""
+    return (
+        Person.objects.current()
+        .filter(candidates__user_id=user.pk)
+        .order_by("-candidates__pk")
+        .first()
+    )
+
+
+def person_claim_record(
+    *, person: Person, by: Any, comment: str, other_person: Person | None = None
+) -> PersonEvent:
+    """The holder claimed a document of theirs for this person: their own act, so their
+    consent, dated now. `other_person` is the person the document pointed to before."""
+    now = timezone.now()
+    return PersonEvent.objects.create(
+        person=person,
+        action=PersonAction.CLAIMED,
+        other_person=other_person,
+        by=by,
+        consent_at=now,
+        comment=comment,
+    )
+
+
+def person_absorb_on_claim(*, keep: Person, absorb: Person, by: Any, reason: str) -> Person:
+    """A holder's claim merges the person a document was imported for (`absorb`, tied to
+    nothing else: the caller checked it) into the holder's own person (`keep`). Only the
+    holder may: `by` must be a candidate account whose profile points to `keep`. Same
+    history and audit as a national administrator's merge."""
+    if by.pk is None or not Candidate.objects.filter(user_id=by.pk, person=keep).exists():
+        raise PermissionDenied
+    if keep.pk == absorb.pk:
+        raise DomainError(_("Une personne ne peut être fusionnée avec elle-même."), code="same")
+    return _merge(keep=keep, absorb=absorb, reason=reason, by=by, action="person.claim_merge")
 
 
 def _checked_identity(values: dict[str, Any]) -> dict[str, Any]:
@@ -348,7 +433,21 @@ def candidate_identity_update(
     *, candidate: Candidate, by: Any, changes: dict[str, Any]
 ) -> Candidate:
     """Staff correct a candidate's identity (civil status and the fields of the CDC
-    declaration). The audit trail names the fields changed, not their values."""
+    declaration). The audit trail names the fields changed, not their values.
+
+    The national person follows as a national registry would have it:
+
+    - a person known through this candidate only is this branch's record of them: the
+      correction is carried to it (its identity fields and `identity_key`), with a
+      `PersonEvent` "identity_corrected" naming the fields;
+    - a person shared by several candidates (linked across branches, with consent) is not
+      one branch's to rewrite: other branches' records, documents and matches rest on it,
+      and a correction seen by one branch only may be that branch's typing error. The
+      person is left as it is; a `PersonEvent` "identity_differs" and the audit details
+      (`person_updated: false`, `person_matches`: whether the candidate still names the
+      person exactly) record the divergence, for a national administrator to settle (merge,
+      or correct through each branch). No silent change either way.
+    """
     require_branch_staff(by, candidate.branch_id)
     unknown = set(changes) - set(identity.IDENTITY_FIELDS)
     if unknown:
@@ -384,15 +483,51 @@ def candidate_identity_update(
             code="duplicate_candidate",
         )
     locked.save(update_fields=changed)
+    details: dict[str, Any] = {"fields": changed}
+    details.update(_person_follow(locked, changed=changed, by=by))
     audit_record(
         "candidate.identity_updated",
         obj=locked,
         branch=locked.branch_id,
         actor=by,
         label=f"#{locked.pk}",
-        details={"fields": changed},
+        details=details,
     )
     return locked
+
+
+def _person_follow(candidate: Candidate, *, changed: list[str], by: Any) -> dict[str, Any]:
+    """Carry a candidate's identity correction to its person, or record that it was not
+    (see `candidate_identity_update`); returns what the audit event adds."""
+    fields = [name for name in changed if name in _PERSON_FIELDS]
+    if not fields or candidate.person_id is None:
+        return {}  # sex, postal code: the person does not hold them
+    person = Person.objects.select_for_update().get(pk=candidate.person_id)
+    shared = Candidate.objects.filter(person=person).exclude(pk=candidate.pk).exists()
+    if not shared and person.merged_into_id is None:
+        for name in fields:
+            setattr(person, name, getattr(candidate, name))
+        person.save(update_fields=fields)  # identity_key with them (Person.save)
+        PersonEvent.objects.create(
+            person=person,
+            action=PersonAction.IDENTITY_CORRECTED,
+            candidate=candidate,
+            by=by,
+            comment=", ".join(fields),
+        )
+        return {"person": person.pk, "person_updated": True}
+    PersonEvent.objects.create(
+        person=person,
+        action=PersonAction.IDENTITY_DIFFERS,
+        candidate=candidate,
+        by=by,
+        comment=", ".join(fields),
+    )
+    return {
+        "person": person.pk,
+        "person_updated": False,
+        "person_matches": person.identity().matches(candidate.identity()),
+    }
 
 
 @transaction.atomic

@@ -192,7 +192,10 @@ def _render_detail(
             "ledger_offers": [
                 entry
                 for entry in (ledgers.candidate_ledger(dossier.candidate) if creditable else [])
-                if not entry.expired and entry.cqpi_code == dossier.version.referentiel.code
+                # A paper certificate issued before the platform is not credited from here.
+                if not entry.before_platform
+                and not entry.expired
+                and entry.cqpi_code == dossier.version.referentiel.code
             ],
             **forms,
         },

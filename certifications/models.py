@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -243,6 +243,32 @@ class CertificateQuerySet(UndeletableQuerySet):
 
     def pending_render(self) -> CertificateQuerySet:
         return self.filter(render_status=RenderStatus.PENDING)
+
+    def not_completed(self) -> CertificateQuerySet:
+        """Leaves out the partial validations that were completed, which no longer lapse in
+        any sense that matters to their holder (no expiry alert, no dashboard line):
+
+        - their capacities were credited into a dossier that ended in a full award (a valid
+          certificate of that dossier), whatever its CQPI (through an equivalence too);
+        - or the same person holds a valid certificate of the same CQPI issued since, on
+          another path (a new dossier without crediting, in another branch of theirs).
+
+        A revoked certificate completes nothing. Two EXISTS subqueries: no join that could
+        repeat a row."""
+        full = Certificate.objects.filter(
+            kind=CertificateKind.CERTIFICATE, status=CertificateStatus.VALID
+        )
+        credited_into_an_award = Exists(
+            full.filter(dossier__credited_capacities__certificate_id=OuterRef("pk"))
+        )
+        awarded_since = Exists(
+            full.filter(
+                dossier__candidate__person_id=OuterRef("dossier__candidate__person_id"),
+                version__referentiel_id=OuterRef("version__referentiel_id"),
+                issued_on__gte=OuterRef("issued_on"),
+            )
+        )
+        return self.exclude(credited_into_an_award).exclude(awarded_since)
 
 
 class Certificate(UndeletableModel):

@@ -56,6 +56,8 @@ def expiry_alert(*, certificate_id: int, months: int) -> int:
     ).get(pk=certificate_id)
     if certificate.status != "valid" or certificate.valid_until is None:
         return 0
+    if not Certificate.objects.filter(pk=certificate.pk).not_completed().exists():
+        return 0  # completed between the claim and the sending: nothing lapses any more
     candidate = certificate.dossier.candidate
     holder = (candidate.user.email if candidate.user_id else "") or candidate.email
     staff = sorted(

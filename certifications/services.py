@@ -643,7 +643,9 @@ def expiry_alerts_send(*, now: datetime.datetime | None = None) -> int:
     1 month(s) before it lapses, once each: each alert's key (core.reminders) is claimed in
     the transaction that enqueues it, so another run sends nothing again. Each alert has its
     window — (3, 6] months before for the first, (1, 3] for the second, (0, 1] for the last —
-    so an attestation found late gets only the alerts still due. Returns how many went out."""
+    so an attestation found late gets only the alerts still due. A partial validation that
+    was completed (`CertificateQuerySet.not_completed`) is not alerted. Returns how many
+    went out."""
     from .tasks import enqueue_expiry_alert
 
     now = now or timezone.now()
@@ -658,6 +660,7 @@ def expiry_alerts_send(*, now: datetime.datetime | None = None) -> int:
                 valid_until__gt=_add_months(today, later) if later else today,
                 valid_until__lte=_add_months(today, months),
             )
+            .not_completed()
             .only("pk", "branch_id", "number", "valid_until")
             .order_by("pk")
         )

@@ -38,7 +38,7 @@ VERSION_KEY = "figures:version"
 CACHE_SECONDS = 24 * 3600
 # The shape of the cached figures: bumped when a figure is added or redefined, so entries
 # cached by the previous code (e.g. without the revoked column) are never read back.
-SHAPE = 3
+SHAPE = 4
 
 
 class Median(Aggregate):
@@ -292,19 +292,75 @@ HISTORIC_COUNTS = {
 }
 
 
+def _historic_groups(records: QuerySet[HistoricCertificate]) -> list[dict[str, Any]]:
+    """The historic records counted by year, branch and CQPI at once: one group-by query
+    whose rows add up to every other grouping (by year, by branch, by CQPI, the totals), so
+    these can never disagree with each other."""
+    rows = (
+        records.annotate(year=TruncYear("issued_on"))
+        .values(
+            "year",
+            "branch_id",
+            "referentiel_id",
+            branch_name=F("branch__name"),
+            cqpi=F("referentiel__title"),
+        )
+        .annotate(**HISTORIC_COUNTS)
+        .order_by()
+    )
+    return [{**row, "year": row["year"].year} for row in rows]
+
+
+def _sum_by(groups: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
+    """The historic counts of `groups` summed per value of `key`."""
+    sums: dict[Any, dict[str, Any]] = {}
+    for row in groups:
+        entry = sums.setdefault(row[key], dict.fromkeys(HISTORIC_COUNTS, 0))
+        for name in HISTORIC_COUNTS:
+            entry[name] += row[name]
+    return sums
+
+
+def _add_historic(
+    rows: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    *,
+    key: str,
+    group_key: str,
+    labels: dict[str, str],
+    empty: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """`rows` (the platform's, one per branch or CQPI) with the historic certificates and
+    partial attestations beside them, and a row for each branch or CQPI known only from
+    its history; `all_awards` counts both sides' awards."""
+    historic = _sum_by(groups, group_key)
+    names = {row[group_key]: {k: row[v] for k, v in labels.items()} for row in groups}
+    merged = []
+    for row in rows:
+        old = historic.pop(row[key], {})
+        merged.append(_with_historic(row, old))
+    for pk, old in historic.items():
+        merged.append(_with_historic({**empty, key: pk, **names[pk]}, old))
+    return merged
+
+
+def _with_historic(row: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    awards = old.get("historic_awards", 0)
+    return {
+        **row,
+        "historic_awards": awards,
+        "historic_partials": old.get("historic_partials", 0),
+        "all_awards": row.get("awards", 0) + awards,
+    }
+
+
 def _history(
-    records: QuerySet[HistoricCertificate], by_year: list[dict[str, Any]], totals: dict[str, Any]
+    groups: list[dict[str, Any]], by_year: list[dict[str, Any]], totals: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The awards by year since the first certificate, before and on the platform; adds the
-    historic totals and the shares since the origin to `totals`. One query (a group-by on the
-    historic records' year); the platform's side is read from the decisions' own rows."""
-    historic = {
-        row["year"].year: row
-        for row in records.annotate(year=TruncYear("issued_on"))
-        .values("year")
-        .annotate(**HISTORIC_COUNTS)
-        .order_by("year")
-    }
+    historic totals and the shares since the origin to `totals`. No query of its own: the
+    historic side is summed from `_historic_groups`, the platform's from the decisions' rows."""
+    historic = _sum_by(groups, "year")
     sums = {key: sum(row[key] for row in historic.values()) for key in HISTORIC_COUNTS}
     platform = {row["year"]: row for row in by_year}
     rows = []
@@ -345,13 +401,34 @@ def compute_figures(filters: FigureFilters) -> dict[str, Any]:
     decisions = _decisions(filters)
     totals = _totals(decisions)
     by_year = _by_year(decisions)
+    # Certificates issued before the platform count in every grouping but the access route
+    # (which they do not always state): by year, by CQPI and by branch, from the same rows.
+    groups = _historic_groups(_historic(filters))
+    by_cqpi = _add_historic(
+        _by_cqpi(decisions),
+        groups,
+        key="cqpi_id",
+        group_key="referentiel_id",
+        labels={"cqpi": "cqpi"},
+        empty=dict.fromkeys(OUTCOME_COUNTS, 0),
+    )
+    by_cqpi.sort(key=lambda row: (-row["all_awards"], -row["awards"], row["cqpi"]))
+    by_branch = _add_historic(
+        _by_branch(decisions, filters),
+        groups,
+        key="branch_id",
+        group_key="branch_id",
+        labels={"branch": "branch_name"},
+        empty={**dict.fromkeys(OUTCOME_COUNTS, 0), "evaluators": 0, "jury_sessions": 0},
+    )
+    by_branch.sort(key=lambda row: row["branch"])
     return {
         "totals": totals,
         "by_year": by_year,
-        "history": _history(_historic(filters), by_year, totals),
-        "by_cqpi": _by_cqpi(decisions),
+        "history": _history(groups, by_year, totals),
+        "by_cqpi": by_cqpi,
         "by_route": _by_route(decisions),
-        "by_branch": _by_branch(decisions, filters),
+        "by_branch": by_branch,
     }
 
 

@@ -35,6 +35,18 @@ def _count_columns() -> list[str]:
     ]
 
 
+def _historic(row: dict[str, Any]) -> list[Value]:
+    return [row["historic_awards"], row["historic_partials"], row["all_awards"]]
+
+
+def _historic_columns() -> list[str]:
+    return [
+        _("Certificats délivrés avant la plateforme"),
+        _("Attestations partielles délivrées avant la plateforme"),
+        _("CQPI délivrés depuis l'origine"),
+    ]
+
+
 def figure_tables(figures: dict[str, Any]) -> list[Table]:
     totals = figures["totals"]
     awards = totals["awards"]
@@ -118,8 +130,8 @@ def figure_tables(figures: dict[str, Any]) -> list[Table]:
         Table(
             "par-cqpi",
             _("Décisions par CQPI"),
-            [_("CQPI"), *_count_columns()],
-            [[row["cqpi"], *_counts(row)] for row in figures["by_cqpi"]],
+            [_("CQPI"), *_count_columns(), *_historic_columns()],
+            [[row["cqpi"], *_counts(row), *_historic(row)] for row in figures["by_cqpi"]],
         ),
         Table(
             "par-voie",
@@ -140,11 +152,18 @@ def figure_tables(figures: dict[str, Any]) -> list[Table]:
             [
                 _("Branche"),
                 *_count_columns(),
+                *_historic_columns(),
                 _("Évaluateurs habilités"),
                 _("Sessions de jury tenues"),
             ],
             [
-                [row["branch"], *_counts(row), row["evaluators"], row["jury_sessions"]]
+                [
+                    row["branch"],
+                    *_counts(row),
+                    *_historic(row),
+                    row["evaluators"],
+                    row["jury_sessions"],
+                ]
                 for row in figures["by_branch"]
             ],
         ),
@@ -221,7 +240,13 @@ def chart_specs(figures: dict[str, Any]) -> list[dict[str, Any]]:
             "x_title": _("Nombre de décisions"),
             "y_title": _("CQPI"),
             "labels": [r["cqpi"] for r in figures["by_cqpi"]],
-            "datasets": series(figures["by_cqpi"]),
+            "datasets": [
+                *series(figures["by_cqpi"]),
+                {
+                    "label": _("Délivrés avant la plateforme"),
+                    "data": [r["historic_awards"] for r in figures["by_cqpi"]],
+                },
+            ],
         },
         {
             "id": "chart-par-branche",
@@ -235,6 +260,10 @@ def chart_specs(figures: dict[str, Any]) -> list[dict[str, Any]]:
                 {
                     "label": _("Délivrances totales"),
                     "data": [r["awards"] for r in figures["by_branch"]],
+                },
+                {
+                    "label": _("Délivrés avant la plateforme"),
+                    "data": [r["historic_awards"] for r in figures["by_branch"]],
                 },
                 {
                     "label": _("Évaluateurs habilités"),

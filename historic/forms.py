@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.forms import BranchChoiceForm, ImportUploadForm, PortalForm
 
-__all__ = ["BranchChoiceForm", "HistoricUploadForm", "VerifyLookupForm"]
+__all__ = [
+    "BranchChoiceForm",
+    "ClaimForm",
+    "ClaimInviteForm",
+    "HistoricUploadForm",
+    "VerifyLookupForm",
+]
 
 
 class HistoricUploadForm(ImportUploadForm):
@@ -32,5 +38,25 @@ class VerifyLookupForm(PortalForm):
     birth_date = forms.DateField(
         label=_("Date de naissance du titulaire"),
         help_text=_("JJ/MM/AAAA"),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+    )
+
+
+class ClaimInviteForm(PortalForm):
+    """The address the CPNE sends the holder's invitation to claim the record."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail du titulaire"),
+        max_length=254,
+        help_text=_("Le titulaire y reçoit un lien pour revendiquer ce certificat."),
+    )
+
+
+class ClaimForm(PortalForm):
+    """What the holder confirms to claim the record: the birth date printed on it."""
+
+    birth_date = forms.DateField(
+        label=_("Votre date de naissance"),
+        help_text=_("JJ/MM/AAAA, telle qu'elle figure sur le certificat."),
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
     )

@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.access import roles_of
 from branches.models import Branch
-from candidates.models import AccessRoute, Sex
+from candidates.models import AccessRoute, Person, Sex
 from certifications.models import CertificateKind, Referentiel, ReferentielVersion
+from core.identity import NormalisedIdentity, normalised_identity
 from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 # Sent once per imported batch (bulk inserts send no post_save): the figures go stale.
@@ -115,6 +116,39 @@ class HistoricCertificate(UndeletableModel):
         verbose_name=_("importé par"),
     )
     imported_at = models.DateTimeField(_("importé le"))
+    # The national holder record (#18): set at import (rows of one identity share one; an
+    # existing person only if already tied to this branch), moved to the holder's own person
+    # when they claim the record.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="historic_certificates",
+        verbose_name=_("personne"),
+    )
+    # The invitation to claim it: the last one sent (a new one replaces it), and the claim.
+    claim_email = models.EmailField(_("invitation envoyée à"), blank=True)
+    claim_invited_at = models.DateTimeField(_("invitation envoyée le"), null=True, blank=True)
+    claim_invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invitation envoyée par"),
+    )
+    # Wrong birth dates given since the invitation: past the limit, only a new invitation helps.
+    claim_failures = models.PositiveSmallIntegerField(_("essais refusés"), default=0)
+    claimed_at = models.DateTimeField(_("revendiqué le"), null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revendiqué par"),
+    )
 
     objects = HistoricCertificateQuerySet.as_manager()
 
@@ -143,3 +177,29 @@ class HistoricCertificate(UndeletableModel):
     @property
     def is_partial(self) -> bool:
         return self.kind == CertificateKind.PARTIAL
+
+    @property
+    def person_identity(self) -> dict[str, Any]:
+        """The holder's identity as a national `Person` is created with."""
+        return {
+            "last_name": self.last_name,
+            "usage_name": self.usage_name,
+            "first_name": self.first_name,
+            "first_name_2": self.first_name_2,
+            "first_name_3": self.first_name_3,
+            "birth_date": self.birth_date,
+            "birth_place": self.birth_place,
+            "birth_insee_code": self.birth_insee_code,
+            "birth_country_code": self.birth_country_code,
+            "birth_country_label": self.birth_country_label,
+        }
+
+    def identity(self) -> NormalisedIdentity:
+        return normalised_identity(
+            last_name=self.last_name,
+            first_name=self.first_name,
+            birth_date=self.birth_date,
+            birth_place=self.birth_place,
+            birth_insee_code=self.birth_insee_code,
+            birth_country_code=self.birth_country_code,
+        )

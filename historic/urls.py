@@ -11,6 +11,12 @@ urlpatterns = [
     path("verify/avant-plateforme/", views.verify_lookup, name="verify_lookup"),
     path("certificats-anterieurs/", views.historic_list, name="historic_list"),
     path("certificats-anterieurs/<int:pk>/", views.historic_detail, name="historic_detail"),
+    path(
+        "certificats-anterieurs/<int:pk>/inviter/",
+        views.claim_invite,
+        name="claim_invite",
+    ),
+    path("certificats-anterieurs/revendiquer/<str:token>/", views.claim, name="claim"),
     path("certificats-anterieurs/import/", views.import_upload, name="import_upload"),
     path("certificats-anterieurs/import/modele/", views.import_template, name="import_template"),
     path(

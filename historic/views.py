@@ -1,4 +1,5 @@
-"""Portal views of the historic room: the staff's list and import, and the public lookup."""
+"""Portal views of the historic room: the staff's list and import, the holder's claim, and the
+public lookup."""
 
 from __future__ import annotations
 
@@ -10,16 +11,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from branches.access import require_branch_staff, require_staff_member
+from branches.access import require_branch_staff, require_staff_member, roles_of
 from branches.models import Branch
 from candidates.exports import XLSX_TYPE
 from core.api.throttles import VerifyThrottle, throttled_page
 from core.pagination import DeferredJoinPaginator
 from core.portal import refusal_shown
 
-from . import imports, services
+from . import claims, imports, services
 from .access import managed_historic_certificate, managed_historic_certificates
-from .forms import BranchChoiceForm, HistoricUploadForm, VerifyLookupForm
+from .forms import (
+    BranchChoiceForm,
+    ClaimForm,
+    ClaimInviteForm,
+    HistoricUploadForm,
+    VerifyLookupForm,
+)
 from .selectors import historic_lookup
 
 PAGE_SIZE = 50
@@ -47,8 +54,82 @@ def historic_list(request: HttpRequest) -> HttpResponse:
 def historic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_staff_member(request.user)
     record = managed_historic_certificate(request.user, pk)
+    return _detail(request, record, ClaimInviteForm(initial={"email": record.claim_email}))
+
+
+def _detail(
+    request: HttpRequest, record: object, form: ClaimInviteForm, status: int = 200
+) -> HttpResponse:
     return render(
-        request, "historic/historic_detail.html", {"section": "certificates", "record": record}
+        request,
+        "historic/historic_detail.html",
+        {"section": "certificates", "record": record, "invite_form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def claim_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """The branch's CPNE mails the holder a link to claim the record."""
+    require_staff_member(request.user)
+    record = managed_historic_certificate(request.user, pk)
+    form = ClaimInviteForm(request.POST)
+    if form.is_valid():
+        with refusal_shown(request, form=form):
+            services.historic_claim_invite(
+                record=record, email=form.cleaned_data["email"], by=request.user
+            )
+            messages.success(
+                request,
+                _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("historic:historic_detail", pk=record.pk)
+    return _detail(request, record, form, status=400)
+
+
+# --- The holder's claim ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+def claim(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited holder, signed in with their candidate account, claims the record by
+    confirming their birth date. The link is the invitation: tampered, expired or replaced,
+    it opens nothing. An account that is not a candidate's is told what to do (403)."""
+    record = claims.claim_record(token)
+    if record is None:
+        return render(request, "historic/claim.html", {"valid": False}, status=400)
+    if not roles_of(request.user).is_candidate:
+        return render(
+            request, "historic/claim.html", {"valid": True, "not_candidate": True}, status=403
+        )
+    form = ClaimForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            with refusal_shown(request, form=form):
+                services.historic_claim(
+                    record=record, user=request.user, birth_date=form.cleaned_data["birth_date"]
+                )
+                messages.success(
+                    request,
+                    _("Le certificat n° %(number)s figure désormais parmi vos acquis.")
+                    % {"number": record.number},
+                )
+                return redirect("space:ledger")
+    return render(
+        request,
+        "historic/claim.html",
+        {
+            "valid": True,
+            "record": record,
+            "form": form,
+            "open": services.claim_open(record),
+        },
+        status=status,
     )
 
 

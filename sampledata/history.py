@@ -227,3 +227,79 @@ def _capacities(versions: list[ReferentielVersion]) -> dict[int, list[str]]:
     ):
         codes.setdefault(version_id, []).append(code)
     return codes
+
+
+DEMO_CLAIM_ACCOUNT = "candidat.certifie"
+DEMO_CLAIM_STAFF = "cpne.metallurgie"
+
+
+def build_demo_claim() -> bool:
+    """One paper certificate of the demo's certified candidate (Métallurgie), from before the
+    platform: imported by the branch's CPNE, the holder invited and the record claimed, all
+    through the historic room's services, so that "Mes acquis" shows a record "délivré avant
+    la plateforme" beside the platform's certificate. Nothing without the demo's accounts, or
+    when it is already there (returns whether it was built)."""
+    from historic.services import historic_claim, historic_claim_invite
+
+    from .demo import DEMO_DOMAIN
+
+    users = {
+        user.email: user
+        for user in get_user_model().objects.filter(
+            email__in=[
+                f"{DEMO_CLAIM_ACCOUNT}@{DEMO_DOMAIN}",
+                f"{DEMO_CLAIM_STAFF}@{DEMO_DOMAIN}",
+            ]
+        )
+    }
+    holder = users.get(f"{DEMO_CLAIM_ACCOUNT}@{DEMO_DOMAIN}")
+    staff = users.get(f"{DEMO_CLAIM_STAFF}@{DEMO_DOMAIN}")
+    branch = Branch.objects.filter(code="metallurgie").first()
+    if holder is None or staff is None or branch is None:
+        return False
+    candidate = holder.candidate_profiles.filter(branch=branch).order_by("pk").first()
+    if candidate is None:
+        return False
+    year = min(LAST_YEAR, candidate.birth_date.year + 24)
+    number = f"{branch.prefix}-{year}-P0001"
+    if HistoricCertificate.objects.filter(branch=branch, number=number).exists():
+        return False
+    # A CQPI the branch awards that is not the one of the candidate's platform certificate.
+    taken = set(candidate.dossiers.values_list("version__referentiel_id", flat=True))
+    referentiel = (
+        Referentiel.objects.filter(adoptions__branch=branch)
+        .exclude(pk__in=taken)
+        .order_by("code")
+        .first()
+    ) or Referentiel.objects.filter(adoptions__branch=branch).order_by("code").first()
+    if referentiel is None:
+        return False
+    row = CleanRow(
+        line=2,
+        number=number,
+        kind=str(CertificateKind.CERTIFICATE),
+        referentiel_id=referentiel.pk,
+        version_id=None,
+        cqpi_title=referentiel.title,
+        issued_on=datetime.date(year, 6, 14).isoformat(),
+        last_name=candidate.last_name,
+        first_name=candidate.first_name,
+        birth_date=candidate.birth_date.isoformat(),
+        birth_place=candidate.birth_place,
+        access_route=str(AccessRoute.CONTINUING),
+        first_certification=True,
+        capacities=[],
+        signatory=branch.signatory_title,
+        identity={
+            name: getattr(candidate, name)
+            for name in ("sex", "birth_insee_code", "birth_country_code", "birth_country_label")
+            if getattr(candidate, name)
+        },
+    )
+    with transaction.atomic():
+        (record,) = historic_import(
+            branch=branch, rows=[row], by=staff, filename="registre-papier-2012.csv"
+        )
+        historic_claim_invite(record=record, email=holder.email, by=staff)
+        historic_claim(record=record, user=holder, birth_date=candidate.birth_date)
+    return True

@@ -156,3 +156,41 @@ def partial(cast: Any, *, candidate: Candidate | None = None, validated: int = 2
         reasons="Le jury valide une partie des capacités.",
         by=cast.jury_employer,
     )
+
+
+def evaluate_the_rest(cast: Any, dossier: Dossier) -> None:
+    """Positioning, final evaluation of the capacities not credited, grid submitted."""
+    dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
+    dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)
+    evaluation = evaluation_services.evaluation_create(
+        dossier=dossier,
+        kind=EvaluationKind.FINAL,
+        external_evaluator=cast.evaluator,
+        by=cast.staff_a,
+    )
+    sheet = evaluation.sheets.get()
+    credited = set(dossier.credited_capacities.values_list("capacity_id", flat=True))
+    entries = {
+        capacity.pk: evaluation_services.CapacityEntry(
+            outcome=CapacityOutcome.ACQUIRED, marks={i.pk: 4 for i in capacity.indicators.all()}
+        )
+        for capacity in Capacity.objects.filter(bloc__version_id=dossier.version_id)
+        if capacity.pk not in credited
+    }
+    evaluation_services.sheet_save(
+        sheet=sheet, entries=entries, expected_version=sheet.version, by=cast.evaluator
+    )
+    evaluation_services.sheet_submit(sheet=sheet, by=cast.evaluator)
+    dossier.refresh_from_db()
+
+
+def complete(cast: Any, attestation: Any, *, candidate: Candidate | None = None) -> Any:
+    """A new dossier crediting the partial validation `attestation`, the rest evaluated
+    'acquis', decided 'délivrance totale'; returns the decision."""
+    dossier = open_dossier(cast, candidate=candidate)
+    dossier_services.dossier_credit(dossier=dossier, reference=attestation.number, by=cast.staff_a)
+    evaluate_the_rest(cast, dossier)
+    session = open_session(cast, [dossier])
+    return jury_decides(
+        session=session, dossier=dossier, outcome=Outcome.AWARD, by=cast.jury_employer
+    )

@@ -190,6 +190,8 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 # Password reset links live a day; candidates' invitation links a week. Both die once used.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24) * 3600
 INVITATION_TIMEOUT = env_int("INVITATION_DAYS", 7) * 86400
+# Links inviting the holder of a certificate issued before the platform to claim it (historic).
+HISTORIC_CLAIM_TIMEOUT = env_int("HISTORIC_CLAIM_DAYS", 30) * 86400
 # Reset links asked for one address, and from one client address, in a window (core.ratelimit).
 PASSWORD_RESET_RATE_PER_ADDRESS = env_str("PASSWORD_RESET_RATE_PER_ADDRESS") or "3/hour"
 PASSWORD_RESET_RATE_PER_CLIENT = env_str("PASSWORD_RESET_RATE_PER_CLIENT") or "20/hour"

@@ -23,37 +23,11 @@ from evaluations import services as evaluation_services
 from evaluations.models import CapacityOutcome, EvaluationKind, Outcome
 from sampledata.jury import jury_decides
 from tests.factories import CandidateFactory, build_referentiel
-from tests.workflow import award, open_dossier, open_session, partial
+from tests.workflow import award, evaluate_the_rest, open_dossier, open_session, partial
 
 
 def _capacities(version: Any) -> list[Capacity]:
     return list(Capacity.objects.filter(bloc__version=version).order_by("bloc__order", "order"))
-
-
-def _evaluate_the_rest(cast: Any, dossier: Dossier) -> None:
-    """Positioning, final evaluation of the capacities not credited, grid submitted."""
-    dossier_services.dossier_start_positioning(dossier=dossier, by=cast.staff_a)
-    dossier_services.dossier_start_evaluation(dossier=dossier, by=cast.staff_a)
-    evaluation = evaluation_services.evaluation_create(
-        dossier=dossier,
-        kind=EvaluationKind.FINAL,
-        external_evaluator=cast.evaluator,
-        by=cast.staff_a,
-    )
-    sheet = evaluation.sheets.get()
-    credited = set(dossier.credited_capacities.values_list("capacity_id", flat=True))
-    entries = {
-        capacity.pk: evaluation_services.CapacityEntry(
-            outcome=CapacityOutcome.ACQUIRED, marks={i.pk: 4 for i in capacity.indicators.all()}
-        )
-        for capacity in _capacities(dossier.version)
-        if capacity.pk not in credited
-    }
-    evaluation_services.sheet_save(
-        sheet=sheet, entries=entries, expected_version=sheet.version, by=cast.evaluator
-    )
-    evaluation_services.sheet_submit(sheet=sheet, by=cast.evaluator)
-    dossier.refresh_from_db()
 
 
 def test_a_partial_validation_is_completed_into_a_full_certificate(cast: Any) -> None:
@@ -71,7 +45,7 @@ def test_a_partial_validation_is_completed_into_a_full_certificate(cast: Any) ->
     assert {c.document_number for c in credited} == {attestation.number}
     assert AuditEvent.objects.filter(action="dossier.credit", object_id=str(dossier.pk)).exists()
 
-    _evaluate_the_rest(cast, dossier)
+    evaluate_the_rest(cast, dossier)
     assert dossier.status == "ready_for_jury"
     session = open_session(cast, [dossier])
     decision = jury_decides(
@@ -318,3 +292,21 @@ def test_the_table_page(client: Any, cast: Any, other_cqpi: Any) -> None:
     row.refresh_from_db()
     assert row.status == "approved"
     assert "Même geste" in client.get(url).content.decode()
+
+
+def test_the_certificate_page_lists_every_capacity_and_names_the_crediting_document(
+    client: Any, cast: Any
+) -> None:
+    from tests.workflow import complete
+
+    attestation = partial(cast, validated=2).certificates.get()
+    certificate = complete(cast, attestation).certificates.get()
+    client.force_login(cast.staff_a)
+    page = client.get(reverse("certifications:certificate_detail", args=[certificate.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    section = html.split('data-testid="certified-capacities"')[1].split("</section>")[0]
+    for capacity in _capacities(cast.version):
+        assert f"{capacity.code} — {capacity.title}" in section.replace("&#x27;", "'")
+    assert section.count(f"acquise antérieurement : document n° {attestation.number}") == 2
+    assert f"n° {attestation.number} ({cast.branch_a.name})" in section

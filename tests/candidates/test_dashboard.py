@@ -146,6 +146,34 @@ def test_partial_validations_expiring_within_six_months(cast: Any) -> None:
     assert list(dashboard.expiring_partials(cast.branch_a, today)) == []
 
 
+def test_a_completed_partial_validation_is_no_longer_listed_as_expiring(
+    client: Any, cast: Any, monkeypatch: Any
+) -> None:
+    attestation = workflow.partial(cast, validated=2).certificates.get()
+    lapses = datetime.date(2028, 6, 15)
+    Certificate.objects.filter(pk=attestation.pk).update(
+        valid_until=lapses, snapshot={**attestation.snapshot, "valid_until": lapses.isoformat()}
+    )
+    # The clock stopped two months before it lapses.
+    moment = datetime.datetime(2028, 4, 15, 9, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    client.force_login(cast.staff_a)
+    listed = client.get(URL).content.decode()
+    assert attestation.number in listed.split('data-testid="expiring"')[1]
+    assert list(dashboard.expiring_partials(cast.branch_a, timezone.localdate())) == [attestation]
+
+    monkeypatch.undo()
+    full = workflow.complete(cast, attestation).certificates.get()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    assert list(dashboard.expiring_partials(cast.branch_a, timezone.localdate())) == []
+    client.force_login(cast.staff_a)
+    page = client.get(URL)
+    assert page.context["board"].expiring_count == 0
+    assert attestation.number not in page.content.decode()
+    assert full.number  # the certificate that completed it stands
+
+
 def test_the_dashboard_costs_the_same_queries_whatever_the_volume(
     client: Any, cast: Any, django_assert_num_queries: Any
 ) -> None:

@@ -12,7 +12,14 @@ from openpyxl import Workbook, load_workbook
 
 from audit.models import AuditEvent
 from candidates import identity, imports
-from candidates.models import Candidate, Dossier, DossierHistory
+from candidates.models import (
+    Candidate,
+    Dossier,
+    DossierHistory,
+    Person,
+    PersonAction,
+    PersonEvent,
+)
 from core.errors import DomainError
 from tests.factories import CandidateFactory, valid_siret
 
@@ -390,7 +397,7 @@ def test_a_name_with_a_format_character_is_reported_on_its_row(cast: Any) -> Non
 
 def test_an_export_of_the_dossier_list_imports_again_as_it_is(client: Any, cast: Any) -> None:
     """The export's headers and values are the import's: every row is read, and refused only
-    because its candidate is already registered in the branch."""
+    because its candidate already has a dossier in progress for that CQPI."""
     from tests import workflow
 
     for n in (1, 2):
@@ -406,10 +413,198 @@ def test_an_export_of_the_dossier_list_imports_again_as_it_is(client: Any, cast:
     )
 
     assert not preview.rows
-    assert [e.reasons for e in preview.errors] == [["candidat déjà enregistré dans la branche"]] * 2
+    assert [e.reasons for e in preview.errors] == [
+        ["le candidat a déjà un dossier en cours pour ce CQPI"]
+    ] * 2
 
 
 def test_a_missing_column_is_named_as_people_read_it(cast: Any) -> None:
     with pytest.raises(DomainError) as refused:
         imports.parse_upload(SimpleUploadedFile("x.csv", b"Nom;Prenom\nDurand;Lea\n"))
     assert "« Date de naissance »" in refused.value.message
+
+
+# --- Matching the branch's candidates and persons ----------------------------------------
+
+
+def _preview(cast: Any, lines: list[str]) -> Any:
+    return imports.build_preview(uploaded=csv_file(lines), branch=cast.branch_a, by=cast.staff_a)
+
+
+def _born(candidate: Any) -> str:
+    return candidate.birth_date.strftime("%d/%m/%Y")
+
+
+def test_a_row_naming_a_candidate_of_the_branch_exactly_opens_a_dossier_for_them(
+    cast: Any,
+) -> None:
+    from tests import workflow
+
+    known = CandidateFactory.create(
+        branch=cast.branch_a, last_name="Lefèvre-Dupont", first_name="Élodie"
+    )
+    workflow.refuse(cast, candidate=known)  # a dossier closed: a new one may be opened
+    people, candidates = Person.objects.count(), Candidate.objects.count()
+    # Names as a spreadsheet may spell them: no accents, capitals, a space for the hyphen.
+    preview = _preview(
+        cast,
+        [
+            row(
+                cast,
+                1,
+                last_name="LEFEVRE DUPONT",
+                first_name="elodie",
+                birth_date=_born(known),
+                birth_place="LILLE",
+            ),
+            row(cast, 2),
+        ],
+    )
+    assert preview.errors == []
+    assert [r.candidate_id for r in preview.rows] == [known.pk, None]
+
+    dossiers = imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+
+    assert dossiers[0].candidate_id == known.pk
+    assert Candidate.objects.count() == candidates + 1  # the second row only
+    assert Person.objects.count() == people + 1
+    known.refresh_from_db()
+    assert known.last_name == "Lefèvre-Dupont"  # the record is not rewritten by a file
+    event = AuditEvent.objects.get(action="dossier.import")
+    assert (event.details["candidates_created"], event.details["candidates_reused"]) == (1, 1)
+
+
+def test_every_new_candidate_gets_a_national_person_of_their_own(cast: Any) -> None:
+    preview = _preview(cast, [row(cast, i) for i in range(3)])
+    dossiers = imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+    candidates = [d.candidate for d in dossiers]
+    persons = Person.objects.filter(candidates__in=candidates).distinct()
+    assert persons.count() == 3
+    for candidate in candidates:
+        candidate.refresh_from_db()
+        person = candidate.person
+        assert person is not None
+        assert person.identity().matches(candidate.identity())
+        assert person.identity_key == person.identity().key  # set, though bulk-inserted
+        assert PersonEvent.objects.filter(
+            person=person, candidate=candidate, action=PersonAction.CREATED, by=cast.staff_a
+        ).exists()
+
+
+def test_a_person_of_another_branch_is_never_linked_by_an_import(cast: Any) -> None:
+    elsewhere = CandidateFactory.create(branch=cast.branch_b)
+    preview = _preview(
+        cast,
+        [
+            row(
+                cast,
+                1,
+                last_name=elsewhere.last_name,
+                first_name=elsewhere.first_name,
+                birth_date=_born(elsewhere),
+                birth_place=elsewhere.birth_place,
+            )
+        ],
+    )
+    assert preview.errors == [] and preview.rows[0].candidate_id is None
+    (dossier,) = imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+    assert dossier.candidate.branch_id == cast.branch_a.pk
+    assert dossier.candidate.person_id not in (None, elsewhere.person_id)
+    assert not PersonEvent.objects.filter(
+        person=elsewhere.person, action=PersonAction.LINKED
+    ).exists()
+
+
+def test_the_same_names_and_date_born_elsewhere_are_refused_for_staff_to_check(
+    cast: Any,
+) -> None:
+    known = CandidateFactory.create(branch=cast.branch_a, birth_place="Lille")
+    errors = errors_of(
+        cast,
+        [
+            row(
+                cast,
+                1,
+                last_name=known.last_name,
+                first_name=known.first_name,
+                birth_date=_born(known),
+                birth_place="Roubaix",
+            )
+        ],
+    )
+    assert "avec un autre lieu de naissance" in errors[2][0]
+
+
+def test_a_candidate_registered_between_preview_and_import_stops_it(cast: Any) -> None:
+    preview = _preview(cast, [row(cast, 1)])
+    CandidateFactory.create(
+        branch=cast.branch_a,
+        last_name="Nom1",
+        first_name="Prénom1",
+        birth_date=preview.rows[0].birth_date_value,
+        birth_place="Lyon",
+    )
+    with pytest.raises(DomainError) as refused:
+        imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+    assert "enregistré depuis l'aperçu" in str(refused.value)
+
+
+def _mixed_file(cast: Any, n: int) -> list[str]:
+    """`n` rows: one in three names a candidate already in the branch."""
+    lines = []
+    for i in range(n):
+        if i % 3 == 0:
+            known = CandidateFactory.create(branch=cast.branch_a, birth_place="Lyon")
+            lines.append(
+                row(
+                    cast,
+                    i,
+                    last_name=known.last_name,
+                    first_name=known.first_name,
+                    birth_date=_born(known),
+                )
+            )
+        else:
+            lines.append(row(cast, n * 100 + i))
+    return lines
+
+
+def test_preview_and_import_cost_the_same_queries_for_3_or_30_rows(cast: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A first import reads the staff member's roles (then cached) and starts the year's counter.
+    imports.import_rows(
+        branch=cast.branch_a, rows=_preview(cast, [row(cast, 1)]).rows, by=cast.staff_a
+    )
+    counts = []
+    for n in (3, 30):
+        lines = _mixed_file(cast, n)
+        with CaptureQueriesContext(connection) as preview_queries:
+            preview = _preview(cast, lines)
+        assert preview.errors == [] and len(preview.rows) == n
+        with CaptureQueriesContext(connection) as import_queries:
+            dossiers = imports.import_rows(branch=cast.branch_a, rows=preview.rows, by=cast.staff_a)
+        assert len(dossiers) == n
+        counts.append((len(preview_queries), len(import_queries)))
+    (small_preview, small_import), (large_preview, large_import) = counts
+    assert large_preview == small_preview <= 10
+    assert large_import == small_import <= 25
+
+
+def test_the_preview_says_which_rows_open_a_dossier_for_a_known_candidate(
+    client: Any, cast: Any
+) -> None:
+    known = CandidateFactory.create(branch=cast.branch_a, birth_place="Lyon")
+    line = row(
+        cast, 1, last_name=known.last_name, first_name=known.first_name, birth_date=_born(known)
+    )
+    client.force_login(cast.staff_a)
+    response = client.post(
+        UPLOAD, {"branch": cast.branch_a.pk, "file": csv_file([line, row(cast, 2)])}
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert (
+        "Dont 1 candidat déjà enregistré dans la branche sous la même identité : "
+        "seul son nouveau dossier sera créé."
+    ) in page.replace("&#x27;", "'")

@@ -118,6 +118,101 @@ def test_no_link_to_a_person_of_another_identity(cast: Any) -> None:
     assert refused.value.code == "person_mismatch"
 
 
+# --- Identity corrections and the person ---------------------------------------------------
+
+
+def test_a_correction_is_carried_to_a_person_known_through_this_candidate_only(
+    cast: Any,
+) -> None:
+    candidate = _register(cast, cast.branch_a, cast.staff_a)
+    person = candidate.person
+    services.candidate_identity_update(
+        candidate=candidate,
+        by=cast.staff_a,
+        changes={"last_name": "Lefebvre-Dupont", "usage_name": "Martin", "sex": "F"},
+    )
+    person.refresh_from_db()
+    assert (person.last_name, person.usage_name) == ("Lefebvre-Dupont", "Martin")
+    assert person.identity_key == person.identity().key
+    assert person.identity_key.startswith("lefebvre dupont|elodie|")
+    # The person is found under the corrected name, no longer under the old one.
+    corrected = normalised_identity(
+        last_name="Lefebvre-Dupont",
+        first_name="Élodie",
+        birth_date=BORN,
+        birth_place="Lille",
+        birth_insee_code="59350",
+    )
+    assert selectors.person_matches(corrected) == [person]
+    event = PersonEvent.objects.get(action=PersonAction.IDENTITY_CORRECTED)
+    assert (event.person, event.candidate, event.by) == (person, candidate, cast.staff_a)
+    assert event.comment == "last_name, usage_name"  # the fields, not the values
+    audit = AuditEvent.objects.get(action="candidate.identity_updated")
+    assert audit.details == {
+        "fields": ["last_name", "sex", "usage_name"],
+        "person": person.pk,
+        "person_updated": True,
+    }
+
+
+def test_a_correction_of_what_the_person_does_not_hold_leaves_it_alone(cast: Any) -> None:
+    candidate = _register(cast, cast.branch_a, cast.staff_a)
+    services.candidate_identity_update(candidate=candidate, by=cast.staff_a, changes={"sex": "F"})
+    assert not PersonEvent.objects.exclude(action=PersonAction.CREATED).exists()
+    audit = AuditEvent.objects.get(action="candidate.identity_updated")
+    assert audit.details == {"fields": ["sex"]}
+
+
+def test_a_correction_by_one_branch_does_not_rewrite_a_shared_person(cast: Any) -> None:
+    first = _register(cast, cast.branch_a, cast.staff_a)
+    second = _register(
+        cast, cast.branch_b, cast.staff_b, person=first.person, consent_at=timezone.now()
+    )
+    person = first.person
+    key = person.identity_key
+    services.candidate_identity_update(
+        candidate=second, by=cast.staff_b, changes={"birth_date": BORN + datetime.timedelta(1)}
+    )
+    person.refresh_from_db()
+    first.refresh_from_db()
+    # The person and branch A's record are as they were; branch B's record is corrected.
+    assert (person.birth_date, person.identity_key, first.birth_date) == (BORN, key, BORN)
+    second.refresh_from_db()
+    assert second.birth_date == BORN + datetime.timedelta(1)
+    assert second.person_id == person.pk  # not unlinked behind the holder's back
+    event = PersonEvent.objects.get(action=PersonAction.IDENTITY_DIFFERS)
+    assert (event.person, event.candidate, event.by, event.comment) == (
+        person,
+        second,
+        cast.staff_b,
+        "birth_date",
+    )
+    audit = AuditEvent.objects.get(action="candidate.identity_updated")
+    assert audit.details == {
+        "fields": ["birth_date"],
+        "person": person.pk,
+        "person_updated": False,
+        "person_matches": False,
+    }
+
+
+def test_a_spelling_correction_of_a_shared_person_is_recorded_as_still_matching(
+    cast: Any,
+) -> None:
+    first = _register(cast, cast.branch_a, cast.staff_a)
+    second = _register(
+        cast, cast.branch_b, cast.staff_b, person=first.person, consent_at=timezone.now()
+    )
+    # The usage name is no part of the match: the person still matches, and is still kept.
+    services.candidate_identity_update(
+        candidate=second, by=cast.staff_b, changes={"usage_name": "Martin"}
+    )
+    first.person.refresh_from_db()
+    assert first.person.usage_name == ""
+    audit = AuditEvent.objects.get(action="candidate.identity_updated")
+    assert (audit.details["person_updated"], audit.details["person_matches"]) == (False, True)
+
+
 def _open_form(cast: Any, **extra: Any) -> dict[str, Any]:
     return {
         "branch": cast.branch_b.pk,
@@ -266,3 +361,40 @@ def test_the_merge_page_is_the_national_administrators(client: Any, cast: Any) -
     assert client.post(url, data).status_code == 302
     two.person.refresh_from_db()
     assert two.person.merged_into_id == one.person.pk
+
+
+def test_only_the_holder_absorbs_a_person_on_a_claim(cast: Any) -> None:
+    from tests.factories import PersonFactory
+
+    keep, absorb = cast.candidate.person, PersonFactory.create()
+    for someone in (cast.other_candidate_user, cast.staff_a, cast.admin):
+        with pytest.raises(PermissionDenied):
+            services.person_absorb_on_claim(keep=keep, absorb=absorb, by=someone, reason="x")
+    services.person_absorb_on_claim(
+        keep=keep, absorb=absorb, by=cast.candidate_user, reason="Revendiqué."
+    )
+    absorb.refresh_from_db()
+    assert absorb.merged_into_id == keep.pk
+    assert PersonEvent.objects.filter(person=absorb, action=PersonAction.MERGED_AWAY).exists()
+    assert AuditEvent.objects.get(action="person.claim_merge").actor_id == cast.candidate_user.pk
+
+
+def test_persons_of_historic_holders_are_created_in_bulk_with_their_events(cast: Any) -> None:
+    identity: dict[str, Any] = {
+        "last_name": "Écroubert",
+        "first_name": "Léa",
+        "birth_date": datetime.date(1980, 3, 14),
+        "birth_place": "Lille",
+    }
+    key = normalised_identity(**identity).key
+    ids = services.persons_create_for_records(
+        identities=[identity | {"identity_key": key}, identity | {"identity_key": key}],
+        by=cast.staff_a,
+    )
+    persons = Person.objects.filter(pk__in=ids)
+    assert len(ids) == 2 and persons.count() == 2
+    for person in persons:
+        assert person.identity_key == person.identity().key == key
+        assert person.birth_date == datetime.date(1980, 3, 14) and person.created_at
+        event = person.events.get()
+        assert (event.action, event.by_id) == (PersonAction.CREATED, cast.staff_a.pk)

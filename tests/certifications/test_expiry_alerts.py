@@ -113,3 +113,119 @@ def test_beat_sends_the_alerts_every_morning() -> None:
     entry: Any = settings.CELERY_BEAT_SCHEDULE["send-expiry-alerts"]
     assert entry["task"] == "certifications.tasks.send_expiry_alerts"
     assert entry["schedule"].hour == {7}
+
+
+# --- A completed partial validation lapses no more (#18: completion) ---------------------
+
+
+@pytest.fixture
+def attestation(cast: Any) -> Certificate:
+    """A partial validation decided by the jury on two capacities, lapsing on LAPSES."""
+    certificate = workflow.partial(cast, validated=2).certificates.get()
+    Certificate.objects.filter(pk=certificate.pk).update(
+        valid_until=LAPSES, snapshot={**certificate.snapshot, "valid_until": LAPSES.isoformat()}
+    )
+    certificate.refresh_from_db()
+    return certificate
+
+
+def test_a_partial_validation_credited_into_a_full_award_is_not_alerted(
+    cast: Any, attestation: Certificate, alerts_on: Any
+) -> None:
+    full = workflow.complete(cast, attestation).certificates.get()
+    assert full.kind == CertificateKind.CERTIFICATE
+    assert alerts_on(datetime.date(2027, 12, 15)) == []
+    assert alerts_on(datetime.date(2028, 3, 15)) == []
+    assert alerts_on(datetime.date(2028, 5, 15)) == []
+    assert not AuditEvent.objects.filter(action="certificate.expiry_alert").exists()
+
+
+def test_a_partial_validation_credited_into_a_dossier_not_yet_decided_is_still_alerted(
+    cast: Any, attestation: Certificate, alerts_on: Any
+) -> None:
+    from candidates import services as dossier_services
+
+    dossier = workflow.open_dossier(cast)
+    dossier_services.dossier_credit(dossier=dossier, reference=attestation.number, by=cast.staff_a)
+    assert len(alerts_on(datetime.date(2027, 12, 15))) == 2
+
+
+def test_a_partial_validation_is_not_alerted_once_the_person_holds_the_cqpi(
+    cast: Any, attestation: Certificate, alerts_on: Any
+) -> None:
+    # The same person, a new dossier of the same CQPI evaluated whole (nothing credited).
+    workflow.award(cast)
+    assert alerts_on(datetime.date(2027, 12, 15)) == []
+
+
+def test_a_revoked_full_certificate_completes_nothing(
+    cast: Any, attestation: Certificate, alerts_on: Any
+) -> None:
+    full = workflow.complete(cast, attestation).certificates.get()
+    Certificate.objects.filter(pk=full.pk).update(status=CertificateStatus.REVOKED)
+    assert len(alerts_on(datetime.date(2027, 12, 15))) == 2
+
+
+def test_another_persons_full_certificate_completes_nothing(
+    cast: Any, attestation: Certificate, alerts_on: Any
+) -> None:
+    from tests.factories import CandidateFactory
+
+    workflow.award(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
+    assert len(alerts_on(datetime.date(2027, 12, 15))) == 2
+
+
+def test_an_alert_claimed_before_the_completion_is_not_sent(
+    cast: Any, attestation: Certificate
+) -> None:
+    from certifications.notifications import expiry_alert
+
+    workflow.complete(cast, attestation)
+    mail.outbox.clear()
+    assert expiry_alert(certificate_id=attestation.pk, months=6) == 0
+    assert mail.outbox == []
+
+
+def test_a_certificate_of_the_same_cqpi_in_another_branch_of_the_person_completes_it(
+    cast: Any, attestation: Certificate, alerts_on: Any
+) -> None:
+    """The person, linked with consent in branch B, holds the CQPI there: branch A's
+    attestation no longer lapses for them (written as rows: B's jury is not the point)."""
+    from candidates.models import DossierStatus
+    from evaluations.models import Decision, JurySession, Outcome, SessionStatus
+    from tests.factories import CandidateFactory, DossierFactory
+
+    in_b = CandidateFactory.create(branch=cast.branch_b, person=cast.candidate.person)
+    dossier = DossierFactory.create(
+        candidate=in_b, branch=cast.branch_b, version=cast.version, status=DossierStatus.AWARDED
+    )
+    session = JurySession.objects.create(
+        branch=cast.branch_b,
+        held_on=timezone.now(),
+        place="Lyon",
+        status=SessionStatus.CLOSED,
+        created_by=cast.staff_b,
+    )
+    decision = Decision.objects.create(
+        dossier=dossier,
+        session=session,
+        outcome=Outcome.AWARD,
+        decided_at=timezone.now(),
+        recorded_by=cast.staff_b,
+    )
+    full = Certificate.objects.create(
+        number="CQPI-BETA-TEST-000001",
+        kind=CertificateKind.CERTIFICATE,
+        dossier=dossier,
+        decision=decision,
+        branch=cast.branch_b,
+        version=cast.version,
+        holder_name=attestation.holder_name,
+        issued_on=attestation.issued_on,
+        place_of_issue="Lyon",
+        snapshot={},
+    )
+    assert alerts_on(datetime.date(2027, 12, 15)) == []
+    # Revoked, it completes nothing: the alerts due come back.
+    Certificate.objects.filter(pk=full.pk).update(status=CertificateStatus.REVOKED)
+    assert len(alerts_on(datetime.date(2028, 3, 15))) == 2

@@ -31,6 +31,7 @@ from figures.selectors import FigureFilters, compute_figures, figures_for
 from figures.tables import figure_tables
 from historic import services
 from historic.imports import CleanRow
+from tests.factories import BranchFactory, ReferentielFactory
 from tests.factories_historic import HistoricCertificateFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,16 +130,154 @@ def test_the_page_tables_show_the_history(cast: Any, dataset: Any) -> None:
     )
 
 
+def build_older_history(cast: Any) -> tuple[Any, Any]:
+    """Beside `HISTORY`: a CQPI the platform never awarded (a certificate and a partial
+    attestation in branch B, 2008) and a branch known only from its history (2009)."""
+    welder = ReferentielFactory.create(title="Soudeur (avant la plateforme)")
+    gamma = BranchFactory.create(name="Branche Gamma")
+    for branch, kind, year in ((cast.branch_b, CERT, 2008), (cast.branch_b, PART, 2008)):
+        HistoricCertificateFactory.create(
+            branch=branch, referentiel=welder, kind=kind, issued_on=datetime.date(year, 3, 1)
+        )
+    HistoricCertificateFactory.create(
+        branch=gamma, referentiel=cast.referentiel, kind=CERT, issued_on=datetime.date(2009, 9, 1)
+    )
+    return welder, gamma
+
+
+def test_historic_certificates_count_by_cqpi(cast: Any, dataset: Any) -> None:
+    build_history(cast)
+    build_older_history(cast)
+    rows = compute_figures(FigureFilters())["by_cqpi"]
+    # (CQPI, platform awards, partials, decisions; before: certificates, partials; all awards)
+    assert [
+        (
+            r["cqpi"],
+            r["awards"],
+            r["partials"],
+            r["decisions"],
+            r["historic_awards"],
+            r["historic_partials"],
+            r["all_awards"],
+        )
+        for r in rows
+    ] == [
+        ("Agent logistique", 9, 1, 12, 9, 1, 18),
+        ("Technicien de la qualité", 2, 0, 2, 0, 0, 2),
+        ("Soudeur (avant la plateforme)", 0, 0, 0, 1, 1, 1),
+    ]
+
+
+def test_historic_certificates_count_by_branch(cast: Any, dataset: Any) -> None:
+    build_history(cast)
+    build_older_history(cast)
+    rows = compute_figures(FigureFilters())["by_branch"]
+    # (branch, platform awards, jury sessions; before: certificates, partials; all awards)
+    assert [
+        (
+            r["branch"],
+            r["awards"],
+            r["jury_sessions"],
+            r["historic_awards"],
+            r["historic_partials"],
+            r["all_awards"],
+        )
+        for r in rows
+    ] == [
+        ("Branche Alpha", 9, 2, 6, 1, 15),
+        ("Branche Bêta", 2, 1, 3, 1, 5),
+        ("Branche Gamma", 0, 0, 1, 0, 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"year_from": 2007, "year_to": 2010},
+        {"year_from": 2024},
+        {"branch": "b"},
+        {"cqpi": "welder"},
+    ],
+)
+def test_every_grouping_adds_up_to_the_same_totals(
+    cast: Any, dataset: Any, filters: dict[str, Any]
+) -> None:
+    build_history(cast)
+    welder, _gamma = build_older_history(cast)
+    figures = compute_figures(
+        FigureFilters(
+            year_from=filters.get("year_from"),
+            year_to=filters.get("year_to"),
+            branch_ids=(cast.branch_b.pk,) if filters.get("branch") else None,
+            referentiel_id=welder.pk if filters.get("cqpi") else None,
+        )
+    )
+    totals = figures["totals"]
+    for grouping in ("history", "by_cqpi", "by_branch"):
+        rows = figures[grouping]
+        assert sum(r["historic_awards"] for r in rows) == totals["historic_awards"], grouping
+        assert sum(r["historic_partials"] for r in rows) == totals["historic_partials"], grouping
+        assert sum(r["all_awards"] for r in rows) == totals["all_awards"], grouping
+
+
+def test_the_page_tables_show_the_history_by_cqpi_and_by_branch(cast: Any, dataset: Any) -> None:
+    build_history(cast)
+    build_older_history(cast)
+    tables = {t.slug: t for t in figure_tables(compute_figures(FigureFilters()))}
+    by_cqpi, by_branch = tables["par-cqpi"], tables["par-branche"]
+    assert by_cqpi.columns[-3:] == [
+        "Certificats délivrés avant la plateforme",
+        "Attestations partielles délivrées avant la plateforme",
+        "CQPI délivrés depuis l'origine",
+    ]
+    assert by_cqpi.rows[-1] == ["Soudeur (avant la plateforme)", 0, 0, 0, 0, 0, 1, 1, 1]
+    # Branch, platform counts (5), before the platform (3), evaluators, jury sessions.
+    assert by_branch.rows[-1] == ["Branche Gamma", 0, 0, 0, 0, 0, 1, 0, 1, 0, 0]
+    assert by_branch.rows[0][6:9] == [6, 1, 15]
+
+
 def test_the_history_adds_one_query_whatever_its_size(cast: Any, dataset: Any) -> None:
     with CaptureQueriesContext(connection) as small:
         compute_figures(FigureFilters())
     HistoricCertificateFactory.create_batch(
         40, branch=cast.branch_a, referentiel=cast.referentiel, access_route=VAE
     )
+    build_older_history(cast)  # another CQPI and another branch: more groups, no more queries
     with CaptureQueriesContext(connection) as large:
         figures = compute_figures(FigureFilters())
-    assert figures["totals"]["historic_awards"] == 40
+    assert figures["totals"]["historic_awards"] == 42
+    assert len(figures["by_branch"]) == 3 and len(figures["by_cqpi"]) == 3
     assert len(large) == len(small) <= 8
+
+
+def test_the_page_and_its_exports_cost_the_same_queries_with_a_history(
+    client: Any, cast: Any
+) -> None:
+    from django.urls import reverse
+
+    from figures.selectors import figures_invalidate
+
+    client.force_login(cast.coc_observer)
+    page, export = reverse("figures:dashboard"), reverse("figures:export", args=["par-cqpi", "csv"])
+    with CaptureQueriesContext(connection) as empty_page:
+        client.get(page)
+    figures_invalidate()  # the export computes its figures again, as below
+    with CaptureQueriesContext(connection) as empty_export:
+        client.get(export)
+    build_history(cast)
+    build_older_history(cast)
+    HistoricCertificateFactory.create_batch(30, branch=cast.branch_b, referentiel=cast.referentiel)
+    figures_invalidate()
+    with CaptureQueriesContext(connection) as full_page:
+        response = client.get(page)
+    assert response.status_code == 200 and "Soudeur (avant la plateforme)" in response.text
+    figures_invalidate()
+    with CaptureQueriesContext(connection) as full_export:
+        response = client.get(export)
+    assert "Soudeur (avant la plateforme)" in response.content.decode()
+    assert len(full_page) == len(empty_page) <= 16
+    assert len(full_export) == len(empty_export) <= 16
 
 
 def test_an_import_refreshes_the_cached_figures(

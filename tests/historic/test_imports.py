@@ -283,7 +283,7 @@ def test_the_command_refuses_someone_who_does_not_run_the_branch(cast: Any, tmp_
 def test_the_embedded_databases_insert_path_writes_the_same_records(
     cast: Any, monkeypatch: Any
 ) -> None:
-    # make run's SQLite takes the executemany path (services._bulk_insert): the fields
+    # make run's SQLite takes the executemany path (core.bulk.bulk_insert): the fields
     # prepare their own values, so it runs on PostgreSQL too and must write the same rows.
     from django.db import connection
 
@@ -315,3 +315,7 @@ def test_the_embedded_databases_insert_path_writes_the_same_records(
         cast.staff_a,
     )
     assert first.batch == second.batch and first.number_key == "ALP20080001"
+    # The holders' persons went the same way, their keys read back for the records.
+    assert first.person is not None and second.person is not None
+    assert first.person.last_name == "Nom1" and second.person.last_name == "Nom2"
+    assert first.person.events.get().action == "created"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.shortcuts import resolve_url
 
-from historic import imports
+from historic import claims, imports
 
 from .framework import Case, URLBuilder, listing
 from .world import World
@@ -20,6 +20,17 @@ def _record(name: str) -> dict[str, URLBuilder]:
         return lambda world: resolve_url(name, getattr(world, side).extra["historic"].pk)
 
     return {"a": build("a"), "b": build("b")}
+
+
+def _claim_url(side: str) -> URLBuilder:
+    return lambda world: resolve_url(
+        "historic:claim", claims.claim_token(getattr(world, side).extra["historic"])
+    )
+
+
+# The link is the invitation: any signed-in candidate holding it sees the form and may try
+# (the birth date decides); every other account is told to use a candidate's (403).
+CLAIMANTS = frozenset({"candidate", "other_candidate"})
 
 
 def _preview_url(name: str, side: str) -> Any:
@@ -54,6 +65,25 @@ CASES = [
         methods=("GET", "POST"),
         read=STAFF_BOTH,
         write=STAFF_BOTH,
+    ),
+    Case(
+        "historic:claim_invite",
+        _record("historic:claim_invite"),
+        methods=("POST",),
+        write=STAFF,
+        # Without an address the form comes back (400); nothing is sent or stored.
+        ok_statuses=frozenset({400}),
+    ),
+    Case(
+        "historic:claim",
+        {"a": _claim_url("a"), "b": _claim_url("b")},
+        methods=("GET", "POST"),
+        allow={
+            "a": {"GET": CLAIMANTS, "POST": CLAIMANTS},
+            "b": {"GET": CLAIMANTS, "POST": CLAIMANTS},
+        },
+        # Without a birth date the form comes back (400); nothing is stored.
+        ok_statuses=frozenset({400}),
     ),
     Case("historic:import_template", listing("historic:import_template"), read=STAFF_BOTH),
     _preview_case("historic:import_preview", "GET"),

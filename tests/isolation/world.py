@@ -386,8 +386,14 @@ def build_world() -> World:
     from tests.factories_historic import HistoricCertificateFactory
 
     for side in (side_a, side_b):
+        # Its holder was invited to claim it: the claim link is the matrix's target.
         side.extra["historic"] = HistoricCertificateFactory.create(
-            branch=side.branch, referentiel=referentiel, imported_by=side.staff
+            branch=side.branch,
+            referentiel=referentiel,
+            imported_by=side.staff,
+            claim_email="titulaire@iso.test",
+            claim_invited_at=timezone.now(),
+            claim_invited_by=side.staff,
         )
     # The evaluator's private calendar feed (its token is the address's secret).
     side_a.extra["feed_token"] = evaluation_services.calendar_feed_regenerate(by=users["evaluator"])

@@ -318,3 +318,16 @@ def test_demo_certificates_get_signed_credentials_through_the_render_task(
             verify_qr(certificate.qr_text, keys=known_keys(), status=revoked_here).verdict
             == expected
         )
+
+
+def test_the_certified_candidate_claimed_a_paper_certificate(demo: str, client: Any) -> None:
+    from historic.models import HistoricCertificate
+    from sampledata.demo import DEMO_DOMAIN
+
+    record = HistoricCertificate.objects.get(claimed_at__isnull=False)
+    assert record.claimed_by is not None
+    assert record.claimed_by.email == f"candidat.certifie@{DEMO_DOMAIN}"
+    assert record.branch.code == "metallurgie"
+    client.force_login(record.claimed_by)
+    page = client.get(reverse("space:ledger")).content.decode()
+    assert record.number in page and "Délivré avant la plateforme" in page

@@ -19,7 +19,7 @@ from sampledata.demo import (
     build_demo,
     refusal_reason,
 )
-from sampledata.history import FIRST_YEAR, LAST_YEAR, build_history
+from sampledata.history import FIRST_YEAR, LAST_YEAR, build_demo_claim, build_history
 
 
 class Command(BaseCommand):
@@ -86,6 +86,15 @@ class Command(BaseCommand):
                         "last": LAST_YEAR,
                         "seconds": history.seconds,
                     }
+                )
+            )
+        if build_demo_claim():
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "Un certificat papier du candidat certifié, revendiqué par lui, figure "
+                        "dans ses acquis."
+                    )
                 )
             )
         self.stdout.write(
