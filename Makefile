@@ -97,7 +97,7 @@ test-stress: venv test-deps messages
 # PostgreSQL and Redis: DATABASE_URL/REDIS_URL, else the local servers, else throwaway ones
 # (always throwaway ones with SERVICES=--throwaway).
 pytest: venv
-	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest -n $(TEST_PROCESSES) --dist loadfile --durations=10 $(PYTEST_ARGS)
+	$(PY) scripts/with_services.py $(SERVICES) -- .venv/bin/pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --durations=10 $(PYTEST_ARGS)
 
 # The benchmarks, on local PostgreSQL and Redis (docs/PERFORMANCE.md): pages under gunicorn with
 # production settings and wrk at 20 connections, then PDF rendering, then the hot queries' plans.
