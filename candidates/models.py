@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.access import roles_of
 from branches.models import Branch, Company
 from certifications.models import ReferentielVersion
-from core.identity import NormalisedIdentity, normalised_identity
+from core.identity import NormalisedIdentity, identity_of
 from core.text import person_name
 from core.undeletable import UndeletableModel, UndeletableQuerySet
 
@@ -97,14 +97,7 @@ class Person(models.Model):
         return f"P-{self.pk:07d}"
 
     def identity(self) -> NormalisedIdentity:
-        return normalised_identity(
-            last_name=self.last_name,
-            first_name=self.first_name,
-            birth_date=self.birth_date,
-            birth_place=self.birth_place,
-            birth_insee_code=self.birth_insee_code,
-            birth_country_code=self.birth_country_code,
-        )
+        return identity_of(self)
 
 
 class PersonAction(models.TextChoices):
@@ -251,14 +244,7 @@ class Candidate(models.Model):
         return bool(user and user.is_active and user.has_usable_password())
 
     def identity(self) -> NormalisedIdentity:
-        return normalised_identity(
-            last_name=self.last_name,
-            first_name=self.first_name,
-            birth_date=self.birth_date,
-            birth_place=self.birth_place,
-            birth_insee_code=self.birth_insee_code,
-            birth_country_code=self.birth_country_code,
-        )
+        return identity_of(self)
 
 
 class AccessRoute(models.TextChoices):

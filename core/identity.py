@@ -14,6 +14,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 # The INSEE country code of France, and the prefix of the "commune" code of a birth abroad.
 _FRANCE = "100"
@@ -92,4 +93,17 @@ def normalised_identity(
         birth_date=birth_date,
         place_code=code,
         place_label=normalise_name(birth_place),
+    )
+
+
+def identity_of(record: Any) -> NormalisedIdentity:
+    """The identity of any record holding a person's civil status under the house's field
+    names (a candidate, the national person, a certificate issued before the platform)."""
+    return normalised_identity(
+        last_name=record.last_name,
+        first_name=record.first_name,
+        birth_date=record.birth_date,
+        birth_place=record.birth_place,
+        birth_insee_code=record.birth_insee_code,
+        birth_country_code=record.birth_country_code,
     )

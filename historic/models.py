@@ -21,7 +21,7 @@ from branches.access import roles_of
 from branches.models import Branch
 from candidates.models import AccessRoute, Person, Sex
 from certifications.models import CertificateKind, Referentiel, ReferentielVersion
-from core.identity import NormalisedIdentity, normalised_identity
+from core.identity import NormalisedIdentity, identity_of
 from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 # Sent once per imported batch (bulk inserts send no post_save): the figures go stale.
@@ -195,11 +195,4 @@ class HistoricCertificate(UndeletableModel):
         }
 
     def identity(self) -> NormalisedIdentity:
-        return normalised_identity(
-            last_name=self.last_name,
-            first_name=self.first_name,
-            birth_date=self.birth_date,
-            birth_place=self.birth_place,
-            birth_insee_code=self.birth_insee_code,
-            birth_country_code=self.birth_country_code,
-        )
+        return identity_of(self)
