@@ -29,7 +29,7 @@ from certifications.models import (
     ReferentielVersion,
 )
 from core.errors import DomainError
-from core.text import format_characters
+from core.text import format_characters, person_name
 
 from .models import HistoricCertificate, number_key
 
@@ -177,6 +177,10 @@ class CleanRow:
     @property
     def kind_label(self) -> str:
         return str(CertificateKind(self.kind).label)
+
+    @property
+    def holder_name(self) -> str:
+        return person_name(self.first_name, self.last_name)
 
 
 @dataclass

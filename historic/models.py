@@ -22,6 +22,7 @@ from branches.models import Branch
 from candidates.models import AccessRoute, Person, Sex
 from certifications.models import CertificateKind, Referentiel, ReferentielVersion
 from core.identity import NormalisedIdentity, identity_of
+from core.text import person_name
 from core.undeletable import UndeletableModel, UndeletableQuerySet
 
 # Sent once per imported batch (bulk inserts send no post_save): the figures go stale.
@@ -168,11 +169,20 @@ class HistoricCertificate(UndeletableModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} — {self.first_name} {self.last_name}"
+        return f"{self.number} — {self.holder_name}"
 
     @property
     def holder_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        """Prénom NOM, as the platform's documents and pages write a holder's name."""
+        return person_name(self.first_name, self.last_name)
+
+    @property
+    def holder_full_name(self) -> str:
+        """Every first name, then the birth name: the record as the paper prints it."""
+        first_names = " ".join(
+            name for name in (self.first_name, self.first_name_2, self.first_name_3) if name
+        )
+        return person_name(first_names, self.last_name)
 
     @property
     def is_partial(self) -> bool:
