@@ -131,12 +131,22 @@ def test_an_evaluator_autosaves_recovers_a_draft_meets_a_conflict_and_submits(
         "Hors connexion — enregistrement en attente", timeout=10_000
     )
     screenshot(page, f"03-grid-offline-{width_name}")
-    page.close()
-    context.set_offline(False)
-
+    # The device is put away while offline: its browser closes (a new context then gets the
+    # same cookies and local storage), so that no event of the offline page (its "online"
+    # handler once the connection is back) can save the mark before the grid is reopened.
+    cookies = context.cookies()
+    stored = page.evaluate("() => Object.entries(window.localStorage)")
+    browser = context.browser
+    assert browser is not None
+    context.close()
+    context = browser.new_context(locale="fr-FR", viewport=viewport)
+    context.add_cookies(cookies)  # type: ignore[arg-type]
     page = context.new_page()
-    page.set_viewport_size(viewport)
     page.goto(url)
+    page.evaluate(
+        "(entries) => entries.forEach(([k, v]) => window.localStorage.setItem(k, v))", stored
+    )
+    page.reload()
     draft = page.locator("#grid-draft")
     expect(draft).to_be_visible()
     expect(draft).to_contain_text("Des saisies non enregistrées de cette grille")
