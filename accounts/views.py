@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -26,6 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import audit_record
+from core.qr import qr_data_uri
 
 from . import services
 from .forms import LoginForm, NewPasswordForm, TokenForm
@@ -160,7 +160,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         {
             "enabled": False,
             "form": form,
-            "qr_data_uri": segno.make(device.config_url).png_data_uri(scale=4),
+            "qr_data_uri": qr_data_uri(device.config_url),
             "secret": _grouped_base32(device.bin_key),
             "next": _next_url(request, ""),
         },

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from branches.access import roles_of
 from certifications.models import Capacity, CertificateStatus, RenderStatus
-from certifications.rendering import qr_data_uri
 from core.portal import refusal_as_json, refusal_shown
+from core.qr import qr_data_uri
 from credentials.issuing import linkedin_add_url
 
 from . import ledger as ledgers

@@ -15,7 +15,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -28,6 +27,8 @@ from weasyprint.urls import (
     URLFetcherResponse,
     URLFetchingError,
 )
+
+from core.qr import qr_data_uri
 
 # WeasyPrint cannot resolve relative URLs against a custom scheme (urljoin leaves
 # them relative), so templates and stylesheets use absolute `cqpi-static:` URLs.
@@ -143,11 +144,6 @@ def render_pdf(html: str) -> bytes:
 def is_valid_pdf(data: bytes) -> bool:
     """Whether bytes look like a whole PDF (header, trailer, some body): never store less."""
     return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:] and len(data) > 1000
-
-
-def qr_data_uri(url: str, *, scale: int = 4) -> str:
-    """The QR code of a URL as a PNG data URI (faster to render than SVG)."""
-    return segno.make(url, error="m").png_data_uri(scale=scale, border=2)
 
 
 def french_date(value: datetime.date | str | None) -> str:

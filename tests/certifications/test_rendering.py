@@ -336,10 +336,6 @@ def test_french_dates_use_the_ordinal_for_the_first_of_the_month():
     assert french_date(None) == ""
 
 
-def test_the_qr_code_is_an_inline_png():
-    assert rendering.qr_data_uri("https://cqpi.example/v/abc").startswith("data:image/png;base64,")
-
-
 def test_the_signature_image_is_copied_at_issue_and_printed(cast):
     from django.core.files.base import ContentFile
 

@@ -216,3 +216,21 @@ def test_a_revoked_certificates_qr_code_says_revoked_where_the_list_is_known(cas
     certificate_revoke(certificate=certificate, reason="Fraude", by=cast.staff_a)
     outcome = verify_qr(certificate.qr_text, keys=keymap, status=status_of(certificate))
     assert outcome.verdict == Verdict.REVOKED
+
+
+def test_the_printed_qr_code_scans_to_a_payload_that_verifies_offline(cast):
+    """What a phone reads off the PDF itself: the image embedded in the sealed document."""
+    import io
+
+    import pypdf
+    import zxingcpp
+
+    certificate = rendered(award(cast))
+    with certificate.pdf.open("rb") as handle:
+        page = pypdf.PdfReader(io.BytesIO(handle.read())).pages[0]
+    found = [zxingcpp.read_barcode(image.image) for image in page.images]
+    texts = [barcode.text for barcode in found if barcode is not None]
+    assert texts == [certificate.qr_text]
+    outcome = verify_qr(texts[0], keys=keys_from_export(public_keys_export()))
+    assert outcome.verdict == Verdict.VALID
+    assert outcome.claims["num"] == certificate.number
