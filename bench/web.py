@@ -181,6 +181,16 @@ def login(base: str, email: str, password: str) -> str:
     raise RuntimeError(f"login failed for {email}")
 
 
+def connections() -> int:
+    """BENCH_CONNECTIONS: wrk's concurrent connections (20 by default; 1 measures a page's own
+    latency, with no queueing behind other requests)."""
+    return int(os.environ.get("BENCH_CONNECTIONS", "20"))
+
+
+def wrk_connections() -> list[str]:
+    return [f"-t{min(2, connections())}", f"-c{connections()}"]
+
+
 def wrk(
     base: str, page: str, path: str, cookie: str | None, seconds: int, warmup: int = 3
 ) -> Result:
@@ -188,7 +198,7 @@ def wrk(
     url = f"{base}{path}"
     # Warm-up, not measured.
     subprocess.run(
-        ["wrk", "-t2", "-c20", f"-d{warmup}s", *headers, url],
+        ["wrk", *wrk_connections(), f"-d{warmup}s", *headers, url],
         check=True,
         capture_output=True,
     )
@@ -197,8 +207,7 @@ def wrk(
     done = subprocess.run(
         [
             "wrk",
-            "-t2",
-            "-c20",
+            *wrk_connections(),
             f"-d{seconds}s",
             "--timeout",
             "10s",
@@ -261,6 +270,7 @@ print(json.dumps({
 
 PAGE_NAMES = {
     "baseline": "baseline (fixed JSON, one query)",
+    "floor": "empty page, full layout (CPNE staff)",
     "list": "dossier list, first page",
     "deep": "dossier list, deep page",
     "search": "dossier list, search",
@@ -280,6 +290,7 @@ def bench_pages(targets: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     """(key, path, who): the pages measured, and who is logged in for each."""
     pages = [
         ("baseline", "/bench/baseline", None),
+        ("floor", "/bench/floor", "staff"),
         ("list", "/dossiers/", "staff"),
         ("deep", f"/dossiers/?page={max(1, targets['pages'] - 5)}", "staff"),
         ("search", f"/dossiers/?q={urllib.parse.quote(targets['name'])}", "staff"),
@@ -442,7 +453,7 @@ def report(targets: dict[str, Any], results: list[Result]) -> None:
     print()
     print(
         f"Largest branch: {targets['branch']} ({targets['dossiers']} dossiers); "
-        "figures at 20 connections; ratio = page req/s ÷ the baseline's req/s measured "
+        f"figures at {connections()} connection(s); ratio = page req/s ÷ the baseline's req/s measured "
         f"just before the page ({os.environ.get('BENCH_BASELINE_SECONDS', '5')} s); "
         "load = 1-minute load average after the page"
     )

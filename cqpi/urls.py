@@ -29,7 +29,10 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_VIEWS:
-    urlpatterns.append(path("bench/baseline", views.bench_baseline, name="bench_baseline"))
+    urlpatterns += [
+        path("bench/baseline", views.bench_baseline, name="bench_baseline"),
+        path("bench/floor", views.bench_floor, name="bench_floor"),
+    ]
 
 handler404 = "cqpi.errors.page_not_found"
 handler500 = "cqpi.errors.server_error"

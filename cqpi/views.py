@@ -52,3 +52,14 @@ def bench_baseline(request: HttpRequest) -> JsonResponse:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+@login_required
+def bench_floor(request: HttpRequest) -> HttpResponse:
+    """The floor of every logged-in page: the full layout (session, roles, navigation, messages,
+    every middleware) around empty content. What a page costs beyond it is its own work.
+
+    Mounted only when BENCHMARK_VIEWS is on (`make bench`), never in normal use.
+    """
+    return render(request, "bench_floor.html")
