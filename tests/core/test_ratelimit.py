@@ -42,3 +42,59 @@ def test_a_throttled_page_answers_429_in_french_past_the_rate(monkeypatch: Any):
     assert 0 < int(answers[2]["Retry-After"]) <= 60
     # Another address has its own count.
     assert page(factory.get("/verify/x/", REMOTE_ADDR="198.51.100.8")).status_code == 200
+
+
+@pytest.fixture
+def redis_cache() -> Any:
+    """A real Redis cache (the tests' own database), as production counts in."""
+    import os
+    import uuid
+
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = RedisCache(
+        os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        {"KEY_PREFIX": f"test-rate-{uuid.uuid4().hex}"},
+    )
+    yield cache
+    cache.clear()
+
+
+def test_on_redis_a_window_counts_up_and_expires_a_minute_after_it(redis_cache: Any):
+    hits = [window_hit("r", seconds=60, now=120.0, cache=redis_cache) for _ in range(3)]
+    assert hits == [1, 2, 3]
+    assert window_hit("r", seconds=60, now=180.0, cache=redis_cache) == 1
+    # The count reads back through the cache like any other entry, and has its lifetime.
+    assert redis_cache.get("rate:r:2") == 3
+    name = redis_cache.make_and_validate_key("rate:r:2")
+    ttl = redis_cache._cache.get_client(name).ttl(name)
+    assert 60 < ttl <= 120
+
+
+def test_on_redis_one_round_trip_per_hit(redis_cache: Any, monkeypatch: Any):
+    import redis
+
+    executed: list[int] = []
+    real = redis.client.Pipeline.execute
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        executed.append(len(self.command_stack))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counting)
+    monkeypatch.setattr(redis.Redis, "exists", lambda *a, **k: pytest.fail("EXISTS asked"))
+    assert window_hit("once", seconds=60, cache=redis_cache) == 1
+    assert executed == [2]  # SET NX and INCR, sent together
+
+
+def test_on_redis_concurrent_hits_are_all_counted(redis_cache: Any):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        counts = list(
+            pool.map(
+                lambda _: window_hit("busy", seconds=3600, now=7200.0, cache=redis_cache),
+                range(200),
+            )
+        )
+    assert sorted(counts) == list(range(1, 201))
