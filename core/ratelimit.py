@@ -10,8 +10,10 @@ a read-modify-write of a list of timestamps does.
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
@@ -28,25 +30,29 @@ def parse_rate(rate: str) -> tuple[int, int]:
         raise ImproperlyConfigured(f"Invalid rate {rate!r}: expected e.g. '3/hour'.") from exc
 
 
+# Create the entry at zero if absent, with its lifetime, then count the hit: one command.
+_HIT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+return redis.call('INCR', KEYS[1])
+"""
+# The hit script bound to each Redis cache's write client, made once per cache object
+# (Django's get_client builds a new client, with its 169 response callbacks, on every call).
+_scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
 def window_hit(key: str, *, seconds: int, cache: Any = None, now: float | None = None) -> int:
     """Count one hit for `key` in the current window of `seconds`; the window's count so far.
 
     The entry is created at zero if absent, then incremented; it outlives its window by a
-    minute, so a late hit never recreates it. On Redis both happen in one round trip (a
-    MULTI/EXEC of SET NX and INCR): Django's `add` then `incr` took three (`incr` asks EXISTS
-    first), which the public verification page paid on every request."""
-    cache = cache if cache is not None else default_cache
+    minute, so a late hit never recreates it. On Redis that is one atomic script call
+    (EVALSHA); Django's `add` then `incr` sent three commands, `incr` asking EXISTS first,
+    and the public verification page pays this on every request."""
+    if cache is None or cache is default_cache:
+        cache = caches[DEFAULT_CACHE_ALIAS]  # the backend itself, not the proxy to it
     window = int((time.time() if now is None else now) // seconds)
     entry = f"rate:{key}:{window}"
     if isinstance(cache, RedisCache):
-        name = cache.make_and_validate_key(entry)
-        # The backend's own client (Django has no public accessor): the key and the integer
-        # stored read back through `cache.get` as any other entry.
-        client = cache._cache.get_client(name, write=True)  # type: ignore[attr-defined]
-        pipe = client.pipeline(transaction=True)
-        pipe.set(name, 0, ex=seconds + 60, nx=True)
-        pipe.incr(name)
-        return int(pipe.execute()[1])
+        return _redis_hit(cache, entry, lifetime=seconds + 60)
     for _attempt in range(2):
         cache.add(entry, 0, timeout=seconds + 60)
         try:
@@ -54,6 +60,16 @@ def window_hit(key: str, *, seconds: int, cache: Any = None, now: float | None =
         except ValueError:  # evicted between add and incr: create it again
             continue
     return 1  # the cache keeps losing it: count this hit alone rather than fail
+
+
+def _redis_hit(cache: RedisCache, entry: str, *, lifetime: int) -> int:
+    # The key as the cache names it, so that the count reads back through `cache.get`.
+    name = cache.make_and_validate_key(entry)
+    backend = cache._cache  # type: ignore[attr-defined]  # Django has no public accessor
+    script = _scripts.get(backend)
+    if script is None:
+        script = _scripts[backend] = backend.get_client(name, write=True).register_script(_HIT)
+    return int(script(keys=[name], args=[lifetime]))
 
 
 def allow(key: str, rate: str, *, cache: Any = None) -> bool:

@@ -71,20 +71,51 @@ def test_on_redis_a_window_counts_up_and_expires_a_minute_after_it(redis_cache: 
     assert 60 < ttl <= 120
 
 
-def test_on_redis_one_round_trip_per_hit(redis_cache: Any, monkeypatch: Any):
+@pytest.fixture
+def redis_commands(monkeypatch: Any) -> list[str]:
+    """The name of every command the Redis clients send."""
     import redis
 
-    executed: list[int] = []
-    real = redis.client.Pipeline.execute
+    sent: list[str] = []
+    real = redis.Redis.execute_command
 
-    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
-        executed.append(len(self.command_stack))
-        return real(self, *args, **kwargs)
+    def recording(self: Any, *args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]).upper())
+        return real(self, *args, **options)
 
-    monkeypatch.setattr(redis.client.Pipeline, "execute", counting)
-    monkeypatch.setattr(redis.Redis, "exists", lambda *a, **k: pytest.fail("EXISTS asked"))
-    assert window_hit("once", seconds=60, cache=redis_cache) == 1
-    assert executed == [2]  # SET NX and INCR, sent together
+    monkeypatch.setattr(redis.Redis, "execute_command", recording)
+    return sent
+
+
+def test_on_redis_one_command_per_hit(redis_cache: Any, redis_commands: list[str]):
+    assert window_hit("once", seconds=60, cache=redis_cache) == 1  # loads the script
+    redis_commands.clear()
+    assert window_hit("once", seconds=60, cache=redis_cache) == 2
+    assert redis_commands == ["EVALSHA"]
+
+
+def test_the_default_cache_counts_on_redis_too(settings: Any, redis_commands: list[str]):
+    """DRF's throttles pass the `django.core.cache.cache` proxy: it is the Redis backend
+    behind it that counts, in one command."""
+    import os
+    import uuid
+
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+            "KEY_PREFIX": f"test-rate-{uuid.uuid4().hex}",
+        }
+    }
+    try:
+        assert [window_hit("proxy", seconds=60, cache=cache) for _ in range(2)] == [1, 2]
+        redis_commands.clear()
+        assert window_hit("proxy", seconds=60) == 3
+        assert redis_commands == ["EVALSHA"]
+    finally:
+        cache.clear()
 
 
 def test_on_redis_concurrent_hits_are_all_counted(redis_cache: Any):
