@@ -135,6 +135,29 @@ def seal_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]:
     return result
 
 
+def _compared(with_signing: list[float], without: list[float], renders: int) -> dict[str, Any]:
+    """Median and p95 of both series (ms), and the ratio of the medians."""
+    result = {
+        "renders": renders,
+        "signed_median_ms": statistics.median(with_signing),
+        "signed_p95_ms": percentile(with_signing, 95),
+        "unsigned_median_ms": statistics.median(without),
+        "unsigned_p95_ms": percentile(without, 95),
+    }
+    result["ratio_median"] = result["signed_median_ms"] / result["unsigned_median_ms"]
+    return result
+
+
+def _print_compared(title: str, result: dict[str, Any]) -> None:
+    print(title)
+    for side in ("signed", "unsigned"):
+        print(
+            f"  {side:12} median {result[f'{side}_median_ms']:6.1f} ms   "
+            f"p95 {result[f'{side}_p95_ms']:6.1f} ms"
+        )
+    print(f"  ratio (median) {result['ratio_median']:.2f}  (target ≤ 1.10)")
+
+
 def signing_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]:
     """Median and p95 of the certificate task's work with the credential signed (snapshot to
     credential, eddsa-rdfc-2022 proof, schema check, QR JWS, then render and seal with the
@@ -165,15 +188,7 @@ def signing_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]
         started = time.perf_counter()
         signed()
         with_signing.append((time.perf_counter() - started) * 1000)
-    result = {
-        "renders": renders,
-        "signed_median_ms": statistics.median(with_signing),
-        "signed_p95_ms": percentile(with_signing, 95),
-        "unsigned_median_ms": statistics.median(without),
-        "unsigned_p95_ms": percentile(without, 95),
-    }
-    result["ratio_median"] = result["signed_median_ms"] / result["unsigned_median_ms"]
-    return result
+    return _compared(with_signing, without, renders)
 
 
 class _RolledBack(Exception):
@@ -229,15 +244,7 @@ def task_signing_overhead(certificate: Any, renders: int = RENDERS) -> dict[str,
         storage.delete(name)
         if original is not None:
             storage.save(name, ContentFile(original))
-    result = {
-        "renders": renders,
-        "signed_median_ms": statistics.median(with_signing),
-        "signed_p95_ms": percentile(with_signing, 95),
-        "unsigned_median_ms": statistics.median(without),
-        "unsigned_p95_ms": percentile(without, 95),
-    }
-    result["ratio_median"] = result["signed_median_ms"] / result["unsigned_median_ms"]
-    return result
+    return _compared(with_signing, without, renders)
 
 
 def bare_throughput(html: str, count: int) -> float:
@@ -431,22 +438,12 @@ def main() -> int:
         f"  unsealed     median {seal['unsealed_median_ms']:6.1f} ms   p95 {seal['unsealed_p95_ms']:6.1f} ms"
     )
     print(f"  ratio (median) {seal['ratio_median']:.2f}  (target ≤ 1.30)")
-    print("Certificate task with vs without its signed credential (one process, warm):")
-    print(
-        f"  signed       median {signing['signed_median_ms']:6.1f} ms   p95 {signing['signed_p95_ms']:6.1f} ms"
+    _print_compared(
+        "Certificate task with vs without its signed credential (one process, warm):", signing
     )
-    print(
-        f"  unsigned     median {signing['unsigned_median_ms']:6.1f} ms   p95 {signing['unsigned_p95_ms']:6.1f} ms"
+    _print_compared(
+        "The whole certificate task (stored, saved, rolled back) with vs without signing:", task
     )
-    print(f"  ratio (median) {signing['ratio_median']:.2f}  (target ≤ 1.10)")
-    print("The whole certificate task (stored, saved, rolled back) with vs without signing:")
-    print(
-        f"  signed       median {task['signed_median_ms']:6.1f} ms   p95 {task['signed_p95_ms']:6.1f} ms"
-    )
-    print(
-        f"  unsigned     median {task['unsigned_median_ms']:6.1f} ms   p95 {task['unsigned_p95_ms']:6.1f} ms"
-    )
-    print(f"  ratio (median) {task['ratio_median']:.2f}  (target ≤ 1.10)")
     print(f"Jury session of {close['certificates']} awards (sealed), 2 worker processes:")
     print(
         f"  wall time until the last certificate is stored: {close['wall_s']:.1f} s  (target ≤ 45 s)"
