@@ -44,6 +44,7 @@ def main() -> None:
     from candidates.forms import DossierFilterForm
     from candidates.models import Dossier
     from certifications.models import Certificate
+    from core.pagination import KeysetPaginator
 
     branch = Branch.objects.annotate(n=Count("dossiers")).order_by("-n")[0]
     staff = Membership.objects.filter(branch=branch, role="staff")[0].user
@@ -66,19 +67,26 @@ def main() -> None:
     print(f"Largest branch: {branch.code}, {count} dossiers.\n")
     listing = filtered()
     explain("Dossier list, first page (ids)", listing.values_list("pk", flat=True)[:50])
-    deep = (count // 50 - 5) * 50  # the page bench/web.py measures
+    deep = (count // 50 - 6) * 50  # bench/web.py measures the page after this row
+    after = listing.values_list("pk", flat=True)[deep - 1]
+    following = KeysetPaginator(listing, 50).continuing(after)
+    assert following is not None
     explain(
-        f"Dossier list, a deep page (ids at offset {deep:,})",
-        listing.values_list("pk", flat=True)[deep : deep + 50],
+        f"Dossier list, a deep page (the 51 ids after row {deep:,}, its 'next' link)",
+        following.values_list("pk", flat=True)[:51],
     )
-    explain("Dossier list, count", listing.order_by().values("pk"), count=True)
+    explain(
+        f"Dossier list, count (up to {KeysetPaginator.count_limit + 1:,})",
+        listing.order_by().values("pk")[: KeysetPaginator.count_limit + 1],
+        count=True,
+    )
     awarded = filtered(status="awarded")
     explain("Dossier list filtered by status (ids)", awarded.values_list("pk", flat=True)[:50])
     cqpi = str(dossier_cqpi(branch))
     by_cqpi = filtered(status="awarded", cqpi=cqpi)
     explain(
-        "Dossier list filtered by status and CQPI (count)",
-        by_cqpi.order_by().values("pk"),
+        "Dossier list filtered by status and CQPI (count, capped the same)",
+        by_cqpi.order_by().values("pk")[: KeysetPaginator.count_limit + 1],
         count=True,
     )
     for query in (name, name[:3]):

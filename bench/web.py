@@ -250,6 +250,13 @@ from django.db.models import F, Func
 session = JurySession.objects.filter(branch=branch).annotate(n=Count("agenda")).annotate(gap=Func(F("n") - 50, function="ABS")).order_by("gap").first()
 certificate = Certificate.objects.filter(branch=branch, status="valid").first()
 name = dossier.candidate.last_name
+# The deep page as a person reaches it: the "next" link of the page before, which continues
+# after that page's last row (core.pagination.KeysetPaginator).
+deep = max(1, (branch.n + 49) // 50 - 5)
+deep_after = (
+    Dossier.objects.filter(branch=branch).order_by("-opened_on", "-pk")
+    .values_list("pk", flat=True)[(deep - 1) * 50 - 1] if deep > 1 else ""
+)
 # The national figures are the COC's page: one observer account beside the generated people.
 from accounts.models import User
 from django.contrib.auth.hashers import make_password
@@ -262,7 +269,7 @@ print(json.dumps({
     "branch": branch.code, "branch_id": branch.pk, "dossiers": branch.n, "staff": staff.email,
     "dossier": dossier.pk, "sheet": sheet.pk, "evaluator": sheet.evaluator.email,
     "session": session.pk, "session_agenda": session.n, "code": certificate.verification_code,
-    "name": name, "cqpi": dossier.version.referentiel_id, "pages": (branch.n + 49) // 50,
+    "name": name, "cqpi": dossier.version.referentiel_id, "deep": deep, "deep_after": deep_after,
     "password": LOAD_PASSWORD, "coc": coc.email,
 }))
 """
@@ -292,7 +299,7 @@ def bench_pages(targets: dict[str, Any]) -> list[tuple[str, str, str | None]]:
         ("baseline", "/bench/baseline", None),
         ("floor", "/bench/floor", "staff"),
         ("list", "/dossiers/", "staff"),
-        ("deep", f"/dossiers/?page={max(1, targets['pages'] - 5)}", "staff"),
+        ("deep", f"/dossiers/?page={targets['deep']}&after={targets['deep_after']}", "staff"),
         ("search", f"/dossiers/?q={urllib.parse.quote(targets['name'])}", "staff"),
         ("filter", f"/dossiers/?status=awarded&cqpi={targets['cqpi']}", "staff"),
         ("detail", f"/dossiers/{targets['dossier']}/", "staff"),

@@ -24,7 +24,7 @@ from branches.models import Branch
 from certifications.access import managed_certificates
 from certifications.forms import CertificateFilterForm
 from certifications.views import filter_certificates
-from core.pagination import DeferredJoinPaginator
+from core.pagination import KeysetPaginator
 from core.portal import refusal_shown
 
 from . import exports, identity, imports, services, workflow
@@ -61,14 +61,16 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     require_staff_member(request.user)
     filters = DossierFilterForm(request.GET or None, user=request.user)
     dossiers = filters.apply(Dossier.objects.managed_by(request.user))
-    paginator = DeferredJoinPaginator(
+    paginator = KeysetPaginator(
         dossiers,
         PAGE_SIZE,
         rows=DossierQuerySet.list_values,
         # A search's matches are all read to be sorted: the count comes with the ids.
         count_with_ids=filters.searching,
     )
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
     roles = roles_of(request.user)
     return render(
         request,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
@@ -147,6 +149,75 @@ def test_the_list_pages_by_fifty(client: Any, cast: Any) -> None:
 
     assert len(first.context["page"].object_list) == 50
     assert len(second.context["page"].object_list) == 1
+
+
+def link(body: str, rel: str) -> str:
+    found = re.search(rf'<a href="([^"]*)" rel="{rel}">', body)
+    assert found, f"no {rel} link"
+    return html.unescape(found.group(1))
+
+
+def test_the_list_pages_continue_from_a_row_and_come_back_to_the_plain_first_page(
+    client: Any, cast: Any
+) -> None:
+    make_dossiers(cast, 120)
+    client.force_login(cast.staff_a)
+    url = reverse("candidates:dossier_list")
+    expected = list(
+        Dossier.objects.filter(branch=cast.branch_a)
+        .order_by("-opened_on", "-pk")
+        .values_list("pk", flat=True)
+    )
+
+    first = client.get(url, {"status": "opened"})
+    second = client.get(url + link(first.content.decode(), "next"))
+    third = client.get(url + link(second.content.decode(), "next"))
+    back = client.get(url + link(third.content.decode(), "prev"))
+    start = link(back.content.decode(), "prev")
+
+    assert link(first.content.decode(), "next") == f"?status=opened&page=2&after={expected[49]}"
+    assert [row["pk"] for row in third.context["rows"]] == expected[100:]
+    assert "Page 3 sur 3" in third.content.decode() and 'rel="next"' not in third.content.decode()
+    assert [row["pk"] for row in back.context["rows"]] == expected[50:100]
+    assert start == "?status=opened&page=1"
+
+
+def test_a_long_list_says_more_than_its_counted_limit_and_pages_on(
+    client: Any, cast: Any, monkeypatch: Any
+) -> None:
+    from core.pagination import KeysetPaginator
+
+    monkeypatch.setattr(KeysetPaginator, "count_limit", 60)
+    make_dossiers(cast, 101)
+    client.force_login(cast.staff_a)
+
+    response = client.get(reverse("candidates:dossier_list"))
+    body = response.content.decode()
+
+    assert "Plus de 60 dossiers" in body and "101 dossiers" not in body
+    assert "Page 1</span>" in body and " sur " not in body.split('class="pagination"')[1]
+    last = client.get(
+        reverse("candidates:dossier_list")
+        + link(
+            client.get(reverse("candidates:dossier_list") + link(body, "next")).content.decode(),
+            "next",
+        )
+    )
+    assert len(last.context["rows"]) == 1 and 'rel="next"' not in last.content.decode()
+
+
+def test_a_cursor_of_another_branch_reveals_nothing_of_it(client: Any, cast: Any) -> None:
+    mine = make_dossiers(cast, 60)
+    theirs = DossierFactory.create(
+        candidate=CandidateFactory.create(branch=cast.branch_b), version=cast.version
+    )
+    client.force_login(cast.staff_a)
+
+    response = client.get(reverse("candidates:dossier_list"), {"page": 2, "after": theirs.pk})
+
+    shown = {row["pk"] for row in response.context["rows"]}
+    assert len(shown) == 10 and shown <= {d.pk for d in mine}  # page 2 by its number
+    assert theirs.reference not in response.content.decode()
 
 
 def test_the_list_costs_the_same_queries_for_3_and_for_30_dossiers(
