@@ -445,7 +445,7 @@ CERTIFICATE_PENDING_GRACE_SECONDS = env_int("CERTIFICATE_PENDING_GRACE_SECONDS",
 # web workers), otherwise each process's memory, which is enough for one process.
 _CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL") or ""
 if _CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _CACHE_URL,
@@ -458,6 +458,13 @@ if _CACHE_URL.startswith(("redis://", "rediss://")):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Layout fragments that are a function of their key alone (the navigation for a set of roles,
+# in a language: templates/base.html): each process keeps its own, never stale, never shared.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": None,
+}
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {

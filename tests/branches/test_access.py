@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from branches.access import require_staff_member, roles_of, staff_of_its_branch
-from branches.models import Branch, Company, Membership, Role
+from branches.models import Branch, College, Company, Membership, Role
 from branches.services import counter_next
 
 
@@ -86,3 +86,26 @@ def test_a_block_of_numbers_is_reserved_in_one_step(cast, django_assert_num_quer
         first = counter_next(branch=cast.branch_a, kind="z", year=2026, count=500)
     assert first == 2
     assert counter_next(branch=cast.branch_a, kind="z", year=2026) == 502
+
+
+def test_the_roles_query_compiled_once_reads_what_the_orm_query_reads(
+    cast, django_assert_num_queries
+):
+    from branches.access import _role_rows, _role_rows_of
+
+    Membership.objects.create(
+        user=cast.candidate_user, branch=cast.branch_b, role=Role.JURY, college=College.EMPLOYERS
+    )
+    for user in (cast.staff_a, cast.referent_a, cast.evaluator, cast.candidate_user, cast.outsider):
+        with django_assert_num_queries(1):
+            rows = _role_rows_of(user.pk)
+        assert sorted(rows, key=str) == sorted(_role_rows(user), key=str)
+    assert ("jury", cast.branch_b.pk, None) in _role_rows_of(cast.candidate_user.pk)
+    assert ("~candidate", None, None) in _role_rows_of(cast.candidate_user.pk)
+
+
+def test_the_menu_key_tells_apart_every_set_of_roles_the_navigation_shows(cast):
+    people = ("admin", "staff_a", "evaluator", "referent_a", "jury_employer", "candidate_user")
+    keys = {roles_of(getattr(cast, who)).menu_key for who in (*people, "coc_observer")}
+    assert len(keys) == 7
+    assert roles_of(cast.staff_a).menu_key == roles_of(cast.staff_b).menu_key
