@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from branches.access import require_staff_member
+from core.pagination import KeysetPaginator
 
 from .forms import AuditFilterForm
 from .labels import action_label, state_label
@@ -23,7 +23,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     roles = require_staff_member(request.user)
     filters = AuditFilterForm(request.GET or None)
     events = filters.apply(AuditEvent.objects.visible_to(request.user).select_related("branch"))
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysetPaginator(events, PAGE_SIZE).get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
     for event in page.object_list:
         event.action_label = action_label(event.action)  # type: ignore[attr-defined]
         to = event.details.get("to") if isinstance(event.details, dict) else None

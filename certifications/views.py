@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from branches.access import require_staff_member, roles_of
 from core.api.throttles import VerifyThrottle, throttled_page
-from core.pagination import DeferredJoinPaginator
+from core.pagination import KeysetPaginator
 from core.portal import refusal_shown
 
 from . import passport, services
@@ -197,7 +197,9 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     certificates = filter_certificates(
         managed_certificates(request.user).select_related("branch", "dossier"), filters
     )
-    page = DeferredJoinPaginator(certificates, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysetPaginator(certificates, PAGE_SIZE).get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
     roles = roles_of(request.user)
     # Each row's kind written once here, not by a get_kind_display() per row.
     kinds = dict(CertificateKind.choices)

@@ -89,10 +89,13 @@ class DeferredJoinPaginator(Paginator):
 
 
 def _total_ordering(queryset: QuerySet[Any]) -> list[tuple[str, bool]] | None:
-    """The queryset's ordering as (field, descending) pairs when it is field names ending
-    with the primary key — a total order a row's key can continue from — else None."""
+    """The queryset's ordering (its own, or its model's default) as (field, descending) pairs
+    when it is field names ending with the primary key — a total order a row's key can
+    continue from — else None."""
     ordering: list[tuple[str, bool]] = []
-    for term in queryset.query.order_by:
+    query = queryset.query
+    terms = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+    for term in terms:
         if not isinstance(term, str) or term == "?":
             return None
         ordering.append((term.lstrip("-"), term.startswith("-")))

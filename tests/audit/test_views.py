@@ -118,3 +118,40 @@ def test_a_state_change_is_shown_by_its_french_label_not_its_code(client: Any, c
     assert dossier.reference in page
     assert "→ Prêt pour le jury" in page
     assert "ready_for_jury" not in page
+
+
+def follow(client: Any, body: str, rel: str) -> Any:
+    import html
+    import re
+
+    found = re.search(rf'<a href="([^"]*)" rel="{rel}">', body)
+    assert found, f"no {rel} link"
+    return client.get(URL + html.unescape(found.group(1)))
+
+
+def test_the_trail_pages_on_from_a_row_and_stops_counting_at_its_limit(
+    client: Any, cast: Any, monkeypatch: Any
+) -> None:
+    from core.pagination import KeysetPaginator
+
+    monkeypatch.setattr(KeysetPaginator, "count_limit", 60)
+    for index in range(101):
+        audit_record("dossier.open", actor=cast.staff_a, branch=cast.branch_a, details={"i": index})
+    client.force_login(cast.staff_a)
+    order = list(
+        AuditEvent.objects.filter(branch=cast.branch_a).values_list("details__i", flat=True)
+    )
+
+    first = client.get(URL)
+    second = follow(client, first.content.decode(), "next")
+    third = follow(client, second.content.decode(), "next")
+
+    assert "Plus de 60 événements" in first.content.decode()
+
+    def shown(response: Any) -> list[Any]:
+        return [event.details.get("i") for event in response.context["page"].object_list]
+
+    assert order[:3] == [100, 99, 98]  # newest first
+    assert shown(second) == order[50:100] and shown(third) == order[100:150]
+    assert 'rel="next"' not in third.content.decode()
+    assert shown(follow(client, third.content.decode(), "prev")) == order[50:100]

@@ -153,6 +153,42 @@ def test_the_list_costs_the_same_queries_for_1_and_for_4_certificates(
     assert four.count("<tr>") == 5
 
 
+def test_the_list_pages_on_from_a_row_and_says_more_than_its_counted_limit(
+    client: Any, cast: Any, monkeypatch: Any
+) -> None:
+    import html
+    import re
+
+    from core.pagination import KeysetPaginator
+    from tests.factories import CandidateFactory
+
+    monkeypatch.setattr("certifications.views.PAGE_SIZE", 2)
+    monkeypatch.setattr(KeysetPaginator, "count_limit", 2)
+    for _ in range(5):
+        workflow.award(cast, candidate=CandidateFactory.create(branch=cast.branch_a))
+    client.force_login(cast.staff_a)
+    url = reverse("certifications:certificate_list")
+    numbers = list(
+        Certificate.objects.filter(branch=cast.branch_a).values_list("number", flat=True)
+    )
+
+    def shown(response: Any) -> list[str]:
+        return [row["certificate"].number for row in response.context["rows"]]
+
+    def follow(response: Any, rel: str) -> Any:
+        found = re.search(rf'<a href="([^"]*)" rel="{rel}">', response.content.decode())
+        assert found, f"no {rel} link"
+        return client.get(url + html.unescape(found.group(1)))
+
+    first = client.get(url)
+    pages = [first, follow(first, "next")]
+    pages.append(follow(pages[-1], "next"))
+
+    assert "Plus de 2 certificats" in first.content.decode()
+    assert [shown(page) for page in pages] == [numbers[0:2], numbers[2:4], numbers[4:5]]
+    assert shown(follow(pages[-1], "prev")) == numbers[2:4]
+
+
 # --- Revoke, reissue, retry ----------------------------------------------------------
 
 
