@@ -63,7 +63,10 @@ def test_an_entry_evicted_between_creation_and_count_is_created_again(
 ) -> None:
     """On a cache other than Redis (`make run`'s local memory), the count is an add then an
     incr, between which the entry can go. (On Redis both are one atomic script.)"""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     monkeypatch.setattr(UserThrottle, "rate", "2/hour", raising=False)
     request = a_user_request(pk=990_003)
     local = caches["default"]  # the backend itself: the proxy follows the settings' changes

@@ -36,7 +36,8 @@ def test_the_coc_observer_reads_filters_and_downloads_the_figures(
 ) -> None:
     # A private cache: figures computed on another database must not answer here.
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"}
+        **settings.CACHES,  # the layout's fragments stay
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"},
     }
     build_dataset(live_cast)
     problems: list[str] = []

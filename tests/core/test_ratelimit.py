@@ -103,11 +103,12 @@ def test_the_default_cache_counts_on_redis_too(settings: Any, redis_commands: li
     from django.core.cache import cache
 
     settings.CACHES = {
+        **settings.CACHES,  # the layout's fragments stay
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
             "KEY_PREFIX": f"test-rate-{uuid.uuid4().hex}",
-        }
+        },
     }
     try:
         assert [window_hit("proxy", seconds=60, cache=cache) for _ in range(2)] == [1, 2]

@@ -14,10 +14,11 @@ def figures_cache(settings: Any) -> None:
     # A private in-memory cache: figures cached by another test (or another helper's run
     # sharing a Redis) must never answer for this test's database.
     settings.CACHES = {
+        **settings.CACHES,  # the layout's fragments stay
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "figures-tests",
-        }
+        },
     }
     from django.core.cache import cache
 
