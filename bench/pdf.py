@@ -96,15 +96,7 @@ def render_overhead(certificate: Any) -> dict[str, Any]:
         started = time.perf_counter()
         _bare_render(html)
         bare.append((time.perf_counter() - started) * 1000)
-    result = {
-        "renders": RENDERS,
-        "app_median_ms": statistics.median(app),
-        "app_p95_ms": percentile(app, 95),
-        "bare_median_ms": statistics.median(bare),
-        "bare_p95_ms": percentile(bare, 95),
-    }
-    result["ratio_median"] = result["app_median_ms"] / result["bare_median_ms"]
-    return result
+    return _compared(app, bare, renders=RENDERS, names=("app", "bare"))
 
 
 def seal_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]:
@@ -124,27 +116,23 @@ def seal_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]:
         started = time.perf_counter()
         seal_pdf(render_certificate_pdf(certificate), reason=reason)
         sealed.append((time.perf_counter() - started) * 1000)
-    result = {
-        "renders": renders,
-        "sealed_median_ms": statistics.median(sealed),
-        "sealed_p95_ms": percentile(sealed, 95),
-        "unsealed_median_ms": statistics.median(unsealed),
-        "unsealed_p95_ms": percentile(unsealed, 95),
-    }
-    result["ratio_median"] = result["sealed_median_ms"] / result["unsealed_median_ms"]
-    return result
+    return _compared(sealed, unsealed, renders=renders, names=("sealed", "unsealed"))
 
 
-def _compared(with_signing: list[float], without: list[float], renders: int) -> dict[str, Any]:
-    """Median and p95 of both series (ms), and the ratio of the medians."""
-    result = {
-        "renders": renders,
-        "signed_median_ms": statistics.median(with_signing),
-        "signed_p95_ms": percentile(with_signing, 95),
-        "unsigned_median_ms": statistics.median(without),
-        "unsigned_p95_ms": percentile(without, 95),
-    }
-    result["ratio_median"] = result["signed_median_ms"] / result["unsigned_median_ms"]
+def _compared(
+    measured: list[float],
+    reference: list[float],
+    *,
+    renders: int,
+    names: tuple[str, str] = ("signed", "unsigned"),
+) -> dict[str, Any]:
+    """Median and p95 of both series (ms), under `<name>_median_ms` and `<name>_p95_ms`, and
+    the ratio of the medians (measured ÷ reference)."""
+    result: dict[str, Any] = {"renders": renders}
+    for name, series in zip(names, (measured, reference), strict=True):
+        result[f"{name}_median_ms"] = statistics.median(series)
+        result[f"{name}_p95_ms"] = percentile(series, 95)
+    result["ratio_median"] = result[f"{names[0]}_median_ms"] / result[f"{names[1]}_median_ms"]
     return result
 
 
@@ -188,7 +176,7 @@ def signing_overhead(certificate: Any, renders: int = RENDERS) -> dict[str, Any]
         started = time.perf_counter()
         signed()
         with_signing.append((time.perf_counter() - started) * 1000)
-    return _compared(with_signing, without, renders)
+    return _compared(with_signing, without, renders=renders)
 
 
 class _RolledBack(Exception):
@@ -244,7 +232,7 @@ def task_signing_overhead(certificate: Any, renders: int = RENDERS) -> dict[str,
         storage.delete(name)
         if original is not None:
             storage.save(name, ContentFile(original))
-    return _compared(with_signing, without, renders)
+    return _compared(with_signing, without, renders=renders)
 
 
 def bare_throughput(html: str, count: int) -> float:

@@ -195,7 +195,7 @@ def test_a_cursor_that_left_the_list_or_is_not_an_id_falls_back_to_the_page_numb
     )
     ids = list(queryset.values_list("pk", flat=True))
     paginator = KeysetPaginator(queryset, 5)
-    for cursor in (elsewhere.pk, "x", "", 10**12):
+    for cursor in (elsewhere.pk, "x", "", 10**12, 10**30, -5):
         page = paginator.get_page(2, after=cursor)
         assert (page.number, [d.pk for d in page]) == (2, ids[5:10])
     unordered = KeysetPaginator(queryset.order_by("-opened_on"), 5)  # not a total order
