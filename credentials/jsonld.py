@@ -9,9 +9,12 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+from frozendict import frozendict
 from pyld import jsonld
 
 VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
@@ -54,12 +57,84 @@ def vendored_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
 Loader = Any  # (url, options) -> remote document, as pyld calls it
 
 
+class _Processor(jsonld.JsonLdProcessor):
+    """pyld's JSON-LD processor, keeping the type-scoped contexts it has applied.
+
+    The OB 3.0 context gives most classes a context of their own (Achievement, Result,
+    IdentityObject…), applied to every node of that type. pyld keeps a processed context by
+    the identifier of the active context it was applied to, but applies a type-scoped one to
+    a fresh copy of the active context, with a new identifier: its cache never answers for
+    them (pyld 3.3.0), and every node of a credential processed its type's context again,
+    two thirds of the time of a canonicalization (decision 0022).
+
+    Here the result is kept per pair of objects (active context, scoped context), and only
+    where both are immutable: the active context is a frozen one pyld made, and a
+    type-scoped context is read from a term definition of such a context. The result is
+    what pyld returned for that pair the first time, a frozen context pyld itself shares
+    between operations. The objects are held with it, so their identities cannot be reused
+    by others while the entry lives. Equivalence with pyld alone is tested on the published
+    vectors and on the application's credentials (tests/credentials/test_jsonld.py)."""
+
+    _kept: LRUCache[tuple[Any, ...], tuple[Any, ...]] = LRUCache(maxsize=128)
+    _lock = threading.Lock()
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: dict[str, Any],
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        if (
+            propagate
+            or cycles is not None
+            or not (
+                isinstance(active_ctx, frozendict) and isinstance(local_ctx, (dict, frozendict))
+            )
+        ):
+            return super()._process_context(
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected=override_protected,
+                propagate=propagate,
+                validate_scoped=validate_scoped,
+                cycles=cycles,
+            )
+        loader = options.get("documentLoader")
+        flags = (override_protected, validate_scoped, options.get("base"))
+        key = (id(active_ctx), id(local_ctx), id(loader), flags)
+        with self._lock:
+            kept = self._kept.get(key)
+        if (
+            kept is not None
+            and kept[0] is active_ctx
+            and kept[1] is local_ctx
+            and kept[2] is loader
+        ):
+            return kept[3]
+        processed = super()._process_context(
+            active_ctx,
+            local_ctx,
+            options,
+            override_protected=override_protected,
+            propagate=False,
+            validate_scoped=validate_scoped,
+        )
+        with self._lock:
+            self._kept[key] = (active_ctx, local_ctx, loader, processed)
+        return processed
+
+
 def canonize(document: dict[str, Any], *, loader: Loader = vendored_loader) -> str:
     """The RDF Dataset Canonicalization (RDFC-1.0, formerly URDNA2015) of a document, as N-Quads.
 
     `loader` is for the tests' published vectors, whose example contexts are not ours."""
     try:
-        return jsonld.normalize(
+        return _Processor().normalize(
             document,
             {
                 "algorithm": "URDNA2015",
