@@ -417,7 +417,13 @@ def certificate_store_pdf(*, certificate_id: int) -> Certificate:
     from .tasks import enqueue_certificate_ready_email
 
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        # The branch comes with the row (signing names its issuer and key); only the
+        # certificate's row is locked.
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("branch")
+            .get(pk=certificate_id)
+        )
         if certificate.render_status == RenderStatus.READY and certificate.pdf:
             return certificate
         certificate.render_attempts += 1

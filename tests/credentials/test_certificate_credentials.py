@@ -6,6 +6,8 @@ import socket
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from certifications.models import Certificate
 from certifications.services import certificate_reissue, certificate_revoke, certificate_store_pdf
@@ -100,6 +102,19 @@ def test_signing_is_part_of_the_idempotent_task(cast):
     again = certificate_store_pdf(certificate_id=certificate.pk)
     assert again.credential == certificate.credential
     assert IssuerKey.objects.filter(branch=cast.branch_a).count() == 1
+
+
+def test_signing_reads_the_branch_with_the_locked_row_and_the_key_once(cast):
+    rendered(award(cast))  # the branch's key exists from now on
+    second = Certificate.objects.get(decision=award(cast))
+    with CaptureQueriesContext(connection) as queries:
+        certificate_store_pdf(certificate_id=second.pk)
+    statements = [query["sql"] for query in queries.captured_queries]
+    locked = [sql for sql in statements if "FOR UPDATE" in sql]
+    assert len(locked) == 1 and '"branches_branch"' in locked[0]
+    assert 'FOR UPDATE OF "certifications_certificate"' in locked[0]
+    assert not [sql for sql in statements if sql.startswith('SELECT "branches_branch"')]
+    assert len([sql for sql in statements if '"credentials_issuerkey"' in sql]) == 1
 
 
 def test_the_qr_code_holds_the_url_and_a_jws_that_verifies_offline(cast):
