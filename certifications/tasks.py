@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_init
@@ -27,11 +28,69 @@ RENDER_SECONDS = Histogram(
 )
 
 
+def _specimen() -> dict[str, Any]:
+    """The snapshot of a certificate with every part a document prints, and nobody's data."""
+    from core.qr import qr_data_uri
+
+    return {
+        "kind": "certificate",
+        "number": "SPECIMEN",
+        "issued_on": "2026-01-01",
+        "decided_on": "2026-01-01",
+        "place_of_issue": "Paris",
+        "certifier": "CPNE de la branche Spécimen",
+        "holder": {"name": "Prénom NOM", "birth_date": "2000-01-01", "birth_place": "Paris"},
+        "branch": {"code": "specimen", "name": "Spécimen"},
+        "cqpi": {"code": "specimen", "title": "Spécimen", "version": 1, "level": "4"},
+        "registration": {"code": "RNCP00000", "kind": "RNCP", "decision_date": "2026-01-01"},
+        # Any PNG stands for the signature's image: decoding one is what is warmed.
+        "signatory": {"name": "Prénom NOM", "title": "Président(e)", "image": qr_data_uri("-")},
+        "blocs": [
+            {
+                "code": "BC01",
+                "title": "Bloc",
+                "complete": True,
+                "capacities": [{"code": "C1.1", "title": "Capacité"}],
+            }
+        ],
+    }
+
+
+def _warm_up() -> bytes:
+    """Render, seal and sign the specimen, and return the sealed PDF. Each first time costs:
+    WeasyPrint's fonts and stylesheet (about 0.5 s), pyHanko and the seal's key and chain
+    (0.3 s), the JSON-LD contexts. Done in the worker's parent before the pool forks, every
+    child inherits it instead of paying it on its first certificate. No database, no
+    network."""
+    from credentials import issuing
+    from credentials.jsonld import canonize
+
+    from .rendering import render_certificate_pdf
+    from .sealing import seal_pdf
+
+    snapshot = _specimen()
+    specimen = Certificate(number="SPECIMEN", snapshot=snapshot, verification_code="specimen")
+    data = seal_pdf(render_certificate_pdf(specimen), reason="Spécimen")
+    canonize(
+        issuing.build_credential(
+            snapshot=snapshot,
+            credential_id="urn:uuid:00000000-0000-0000-0000-000000000000",
+            issuer_id="did:web:specimen.invalid:issuers:specimen",
+            status_entry=issuing.status_entry(list_url="https://specimen.invalid/0", index=0),
+        )
+    )
+    return data
+
+
 @worker_init.connect
 def _load_renderer(**kwargs: object) -> None:
-    """Import WeasyPrint (about a second) when a worker starts rather than in its first task;
-    prefork children inherit it."""
-    from . import rendering  # noqa: F401
+    """Import WeasyPrint (about a second) and warm the renderer, the seal and the signing when a
+    worker starts rather than in each child's first task; prefork children inherit it. A
+    failure here is left to the tasks, which record it on the certificate and retry."""
+    try:
+        _warm_up()
+    except Exception:
+        logger.exception("the renderer could not be warmed up; the first renders will say why")
 
 
 def enqueue_render(certificate_id: int) -> None:

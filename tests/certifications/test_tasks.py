@@ -17,6 +17,7 @@ from certifications.models import Certificate, CertificateEvent, RenderStatus
 from certifications.services import certificate_mark_render_failed, certificate_store_pdf
 from evaluations.models import Outcome
 from sampledata.jury import jury_decides
+from tests.certifications.pdfs import pdf_text
 from tests.workflow import award, open_session, ready_for_jury
 
 
@@ -193,3 +194,28 @@ def test_the_sweep_leaves_ready_certificates_alone(cast, sent, settings):
     )
     assert tasks.sweep_pending_certificates() == 0
     assert sent == []
+
+
+def test_a_starting_worker_renders_seals_and_signs_a_specimen_without_the_database() -> None:
+    """What every child would pay on its first certificate is paid once, before the pool forks:
+    nothing read from the database (this test has none: a query would fail it), no thread left
+    running (a forked child would lack it)."""
+    import threading
+
+    from certifications.sealing import seal_check
+
+    threads = threading.active_count()
+    data = tasks._warm_up()
+    assert threading.active_count() == threads
+    assert rendering.is_valid_pdf(data)
+    assert seal_check(data).valid
+    assert "SPECIMEN" in pdf_text(data)
+
+
+def test_a_worker_starts_even_if_the_warm_up_fails(monkeypatch: Any, caplog: Any) -> None:
+    def broken() -> bytes:
+        raise RuntimeError("no seal configured")
+
+    monkeypatch.setattr(tasks, "_warm_up", broken)
+    tasks._load_renderer()
+    assert "could not be warmed up" in caplog.text
