@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import Workbook, load_workbook
 
 from audit.models import AuditEvent
@@ -266,7 +267,12 @@ def test_the_upload_page_four_ways(client: Any, cast: Any) -> None:
     client.force_login(cast.evaluator)
     assert client.get(UPLOAD).status_code == 403
     client.force_login(cast.staff_a)
-    assert client.get(UPLOAD).status_code == 200
+    response = client.get(UPLOAD)
+    assert response.status_code == 200
+    # The import's own file templates and columns (the upload step shared with other imports).
+    page = response.content.decode()
+    assert f'href="{reverse("candidates:import_template")}?format=xlsx"' in page
+    assert all(f"<strong>{escape(name)}</strong>" in page for name, _, _ in imports.column_help())
 
 
 def test_a_bad_file_shows_every_bad_row_and_cannot_be_confirmed(client: Any, cast: Any) -> None:

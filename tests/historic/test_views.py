@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from tests.factories_historic import HistoricCertificateFactory
 
@@ -51,6 +52,16 @@ def test_other_roles_are_refused(client: Any, cast: Any, records: Any, who: str)
     assert client.get(LIST).status_code == 403
     assert client.get(detail(records["a"])).status_code == 403
     assert client.get(reverse("historic:import_template")).status_code == 403
+
+
+def test_the_upload_page_offers_the_historic_files_and_columns(client: Any, cast: Any) -> None:
+    from historic import imports
+
+    client.force_login(cast.staff_a)
+    page = client.get(reverse("historic:import_upload")).content.decode()
+    assert f'href="{reverse("historic:import_template")}?format=csv"' in page
+    assert all(f"<strong>{escape(name)}</strong>" in page for name, _, _ in imports.column_help())
+    assert 'enctype="multipart/form-data"' in page
 
 
 def test_staff_see_their_branch_records_only(client: Any, cast: Any, records: Any) -> None:
